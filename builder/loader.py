@@ -1,0 +1,263 @@
+"""Load and validate: catalogue files → typed models, with every problem reported at once."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from builder.config import Project, SiteConfig
+from builder.models import (
+    SLUG_PATTERN,
+    Case,
+    CaseSheet,
+    Document,
+    Glossary,
+    KeyFigure,
+    Kit,
+    ReadingPath,
+    ValidationContext,
+)
+from builder.problems import Problems, did_you_mean
+from builder.yamlio import YamlFile, line_of, read_yaml, to_plain
+
+CASE_SUFFIXES = (".yml", ".yaml")
+
+
+class CatalogueError(Exception):
+    """The catalogue has problems; ``problems`` says which."""
+
+    def __init__(self, problems: Problems):
+        super().__init__(problems.report())
+        self.problems = problems
+
+
+# --- pydantic's errors, told in French ----------------------------------------------------
+
+_TYPE_MESSAGES = {
+    "string_type": "« {key} » doit être un texte.",
+    "int_type": "« {key} » doit être un nombre entier (par exemple 2016).",
+    "int_parsing": "« {key} » doit être un nombre entier (par exemple 2016).",
+    "int_from_float": "« {key} » doit être un nombre entier (par exemple 2016).",
+    "float_type": "« {key} » doit être un nombre.",
+    "float_parsing": "« {key} » doit être un nombre.",
+    "bool_type": "« {key} » doit valoir true ou false.",
+    "list_type": "« {key} » doit être une liste : un élément par ligne, chacun commençant par « - ».",
+    "dict_type": "« {key} » doit être un bloc de clés (une ligne « clé: valeur » par clé).",
+    "model_type": "cet élément doit être un bloc de clés (une ligne « clé: valeur » par clé).",
+    "model_attributes_type": "cet élément doit être un bloc de clés (une ligne « clé: valeur » par clé).",
+    "date_type": "« {key} » doit être une date au format AAAA-MM-JJ (par exemple 2026-01-31).",
+    "date_parsing": "« {key} » doit être une date au format AAAA-MM-JJ (par exemple 2026-01-31).",
+    "date_from_datetime_parsing": "« {key} » doit être une date au format AAAA-MM-JJ (par exemple 2026-01-31).",
+    "string_too_short": "« {key} » ne doit pas être vide.",
+    "string_too_long": "« {key} » est trop long ({max_length} caractères au plus).",
+    "too_short": "« {key} » doit contenir au moins {min_length} élément(s).",
+    "greater_than_equal": "« {key} » doit être supérieur ou égal à {ge}.",
+    "less_than_equal": "« {key} » doit être inférieur ou égal à {le}.",
+    "string_pattern_mismatch": "« {key} » : identifiant invalide ; utilisez des minuscules sans accents, des chiffres et des tirets (par exemple « mon-identifiant »).",
+}
+
+
+def _key_of(loc: tuple[Any, ...]) -> str:
+    return next((str(p) for p in reversed(loc) if isinstance(p, str)), "élément")
+
+
+def french_message(error: dict[str, Any], model: type[BaseModel]) -> str:
+    kind = error["type"]
+    loc = tuple(error["loc"])
+    key = _key_of(loc)
+    if kind.startswith("kit_"):
+        prefix = f"« {key} » : " if loc else ""
+        return prefix + error["msg"]
+    if kind == "missing":
+        return f"clé obligatoire « {key} » absente : ajoutez une ligne « {key}: … » (voir le modèle créé par « kit new-case »)."
+    if kind == "extra_forbidden":
+        fields = _fields_at(model, loc[:-1])
+        return f"clé inconnue « {key} ».{did_you_mean(key, fields)} Clés possibles : {', '.join(fields)}."
+    template = _TYPE_MESSAGES.get(kind, "« {key} » : valeur invalide.")
+    return template.format(key=key, **(error.get("ctx") or {}))
+
+
+def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """The field names of the (nested) model at ``loc``, for « did you mean »."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, str) and isinstance(current, type) and issubclass(current, BaseModel):
+            annotation = current.model_fields[part].annotation if part in current.model_fields else None
+            current = _inner_model(annotation)
+    return list(current.model_fields) if isinstance(current, type) and issubclass(current, BaseModel) else []
+
+
+def _inner_model(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def validate_node(
+    model: type[BaseModel],
+    node: Any,
+    file: YamlFile,
+    prefix: tuple[Any, ...],
+    problems: Problems,
+    context: ValidationContext | None,
+) -> Any:
+    """Validate one YAML node against ``model``; report each error with its line."""
+    try:
+        return model.model_validate(to_plain(node), context=context)
+    except ValidationError as errors:
+        for error in errors.errors():
+            loc = tuple(error["loc"])
+            problems.add(file.path, line_of(file.data, prefix + loc), french_message(error, model))
+        return None
+
+
+# --- the files ------------------------------------------------------------------------------
+
+
+def load_config(project: Project, problems: Problems) -> SiteConfig | None:
+    if not project.config_file.is_file():
+        problems.add(project.config_file, 0, "fichier de réglages introuvable : le dossier du projet doit contenir site_config.yml.")
+        return None
+    file = read_yaml(project.config_file, problems)
+    if file is None:
+        return None
+    return validate_node(SiteConfig, file.data, file, (), problems, None)
+
+
+def _load_list(
+    path: Path, model: type[BaseModel], problems: Problems, context: ValidationContext, required: bool = True
+) -> list[tuple[Any, YamlFile, int]]:
+    """Each item of a YAML list file, validated, with its file and index."""
+    if not path.is_file():
+        if required:
+            problems.add(path, 0, f"fichier introuvable : le catalogue doit contenir {path.name}.")
+        return []
+    file = read_yaml(path, problems)
+    if file is None:
+        return []
+    if not isinstance(file.data, list):
+        problems.add(path, 1, "le fichier doit contenir une liste : chaque élément commence par « - » en début de ligne.")
+        return []
+    items = []
+    for index, node in enumerate(file.data):
+        item = validate_node(model, node, file, (index,), problems, context)
+        if item is not None:
+            items.append((item, file, index))
+    return items
+
+
+def _report_duplicates(items: list[tuple[Any, YamlFile, int]], what: str, problems: Problems) -> None:
+    seen: dict[str, int] = {}
+    for item, file, index in items:
+        line = line_of(file.data, (index, "id"))
+        if item.id in seen:
+            problems.add(file.path, line, f"identifiant « {item.id} » en double ({what} déjà défini ligne {seen[item.id]}) : chaque identifiant doit être unique.")
+        else:
+            seen[item.id] = line
+
+
+def _report_unknown_documents(
+    refs: list[str], known: list[str], file: YamlFile, prefix: tuple[Any, ...], problems: Problems
+) -> None:
+    for position, ref in enumerate(refs):
+        if ref not in known:
+            problems.add(
+                file.path,
+                line_of(file.data, prefix + (position,)),
+                f"document « {ref} » inconnu : il n'existe pas dans kit/documents.yml.{did_you_mean(ref, known)}",
+            )
+
+
+def _load_cases(project: Project, problems: Problems, context: ValidationContext) -> list[tuple[Case, YamlFile]]:
+    folder = project.kit_dir / "cas"
+    if not folder.is_dir():
+        return []
+    cases: list[tuple[Case, YamlFile]] = []
+    slugs: dict[str, Path] = {}
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or path.is_dir():
+            continue
+        if path.suffix not in CASE_SUFFIXES:
+            problems.add(path, 0, "fichier ignoré dans kit/cas/ : une fiche porte l'extension .yml (par exemple « mon-initiative.yml »).")
+            continue
+        slug = path.stem
+        if not _is_slug(slug):
+            problems.add(path, 0, f"nom de fichier « {path.name} » invalide : utilisez des minuscules sans accents, des chiffres et des tirets (par exemple « {_suggest_slug(slug)}.yml »).")
+            continue
+        if slug.lower() in slugs:
+            problems.add(path, 0, f"fiche « {slug} » en double : {problems.relative(slugs[slug.lower()])} porte déjà ce nom ; renommez l'un des deux fichiers.")
+            continue
+        slugs[slug.lower()] = path
+        file = read_yaml(path, problems)
+        if file is None:
+            continue
+        if not isinstance(file.data, dict):
+            problems.add(path, 1, "une fiche est un bloc de clés (« titre: … », « territoire: … ») et non une liste ou un texte : partez du modèle créé par « kit new-case ».")
+            continue
+        sheet = validate_node(CaseSheet, file.data, file, (), problems, context)
+        if sheet is not None:
+            cases.append((Case(slug, sheet, path), file))
+    return cases
+
+
+def _is_slug(text: str) -> bool:
+    return re.fullmatch(SLUG_PATTERN, text) is not None
+
+
+def _suggest_slug(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "ma-fiche"
+
+
+def load_kit(project: Project) -> tuple[SiteConfig, Kit]:
+    """Read and validate everything; raise ``CatalogueError`` listing every problem."""
+    problems = Problems(project.root)
+    config = load_config(project, problems)
+    if config is None:
+        raise CatalogueError(problems)
+    context = ValidationContext(config.taxonomie, project.kit_dir)
+    kit_dir = project.kit_dir
+
+    documents = _load_list(kit_dir / "documents.yml", Document, problems, context)
+    _report_duplicates(documents, "document", problems)
+    known = [d.id for d, _, _ in documents]
+
+    paths = _load_list(kit_dir / "parcours.yml", ReadingPath, problems, context)
+    _report_duplicates(paths, "parcours", problems)
+    for path, file, index in paths:
+        _report_unknown_documents(path.documents, known, file, (index, "documents"), problems)
+
+    cases = _load_cases(project, problems, context)
+    for case, file in cases:
+        _report_unknown_documents(case.sheet.documents, known, file, ("documents",), problems)
+
+    figures = _load_list(kit_dir / "chiffres.yml", KeyFigure, problems, context, required=False)
+    glossary = _load_glossary(kit_dir / "glossaire.yml", problems)
+
+    if problems:
+        raise CatalogueError(problems)
+    kit = Kit(
+        documents=[d for d, _, _ in documents],
+        paths=[p for p, _, _ in paths],
+        cases=[c for c, _ in cases],
+        figures=[f for f, _, _ in figures],
+        glossary=glossary,
+    )
+    return config, kit
+
+
+def _load_glossary(path: Path, problems: Problems) -> Glossary:
+    if not path.is_file():
+        return Glossary()
+    file = read_yaml(path, problems)
+    if file is None:
+        return Glossary()
+    return validate_node(Glossary, file.data, file, (), problems, None) or Glossary()

@@ -1,0 +1,345 @@
+"""The typed models: the one place that defines a document, a path, a case sheet.
+
+Validation (``kit check``), the JSON Schemas handed to editors (``kit schemas``)
+and the page templates all read these classes. Field descriptions are French
+because editors see them in their editor's completion.
+
+Checks that depend on the taxonomy (which is data, in ``site_config.yml``) read it
+from the validation context: ``Model.model_validate(data, context=ValidationContext(...))``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+# A local file joined to a document: bigger files belong on another host, linked with `lien`.
+MAX_LOCAL_FILE_BYTES = 20_000_000
+SAFE_URL_SCHEMES = ("https", "http", "mailto")
+
+
+# --- the taxonomy: data, read from site_config.yml --------------------------------------
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Term(Strict):
+    id: Annotated[str, Field(pattern=SLUG_PATTERN, description="Identifiant (minuscules, chiffres, tirets).")]
+    libelle: Annotated[str, Field(min_length=1, description="Libellé affiché.")]
+    description: Annotated[str, Field(description="Phrase d'explication affichée à côté du libellé.")] = ""
+
+
+class Nature(Term):
+    familles: Annotated[list[Term], Field(description="Familles de documents de cette nature, dans l'ordre d'affichage.")] = []
+
+    def family(self, family_id: str | None) -> Term | None:
+        return next((f for f in self.familles if f.id == family_id), None)
+
+
+class Taxonomy(Strict):
+    natures: list[Nature]
+    formes: list[Term]
+    demarches: list[Term] = []
+
+    def nature(self, nature_id: str) -> Nature | None:
+        return next((n for n in self.natures if n.id == nature_id), None)
+
+    def label(self, kind: str, term_id: str) -> str:
+        terms: list[Term] = getattr(self, kind)
+        return next((t.libelle for t in terms if t.id == term_id), term_id)
+
+
+@dataclass(frozen=True)
+class ValidationContext:
+    taxonomy: Taxonomy
+    kit_dir: Path  # the folder holding documents.yml, parcours.yml, cas/, fichiers/
+
+
+def _context(info: ValidationInfo) -> ValidationContext | None:
+    return info.context if isinstance(info.context, ValidationContext) else None
+
+
+# --- reusable field types -----------------------------------------------------------------
+
+# Raw HTML that would run or embed something. Contributed text is also sanitised when
+# rendered (builder.markdown), but refusing it here tells the editor what is wrong.
+_DANGEROUS_MARKUP = [
+    (re.compile(r"<\s*(script|iframe|object|embed|style|form|input|button|link|meta|base|svg|math|frame|frameset|applet)\b", re.I),
+     "balise HTML « <{0}> » interdite"),
+    (re.compile(r"<[^>]*\son[a-z]+\s*=", re.I), "attribut HTML d'événement (« on… = ») interdit"),
+    (re.compile(r"<[^>]*\sstyle\s*=", re.I), "attribut HTML « style » interdit"),
+    (re.compile(r"(javascript|vbscript|data)\s*:", re.I), "adresse « {0}: » interdite"),
+]
+
+
+def check_markdown(text: str) -> str:
+    for pattern, message in _DANGEROUS_MARKUP:
+        found = pattern.search(text)
+        if found:
+            what = found.group(1).lower() if found.groups() else ""
+            raise PydanticCustomError(
+                "kit_unsafe_markup",
+                "{problem} dans le texte : le contenu d'une fiche ne peut contenir ni script, ni cadre, "
+                "ni style, ni adresse javascript:/data:. Retirez-le ; pour un lien, écrivez [texte](https://…).",
+                {"problem": message.format(what)},
+            )
+    return text
+
+
+def check_url(url: str) -> str:
+    parts = urlsplit(url.strip())
+    if parts.scheme.lower() not in SAFE_URL_SCHEMES or (parts.scheme != "mailto" and not parts.netloc):
+        raise PydanticCustomError(
+            "kit_url",
+            "adresse « {url} » refusée : seules les adresses commençant par https://, http:// ou mailto: sont acceptées.",
+            {"url": url},
+        )
+    return url.strip()
+
+
+Markdown = Annotated[str, Field(min_length=1), AfterValidator(check_markdown)]
+WebAddress = Annotated[str, AfterValidator(check_url)]
+Slug = Annotated[str, Field(pattern=SLUG_PATTERN)]
+
+
+def _check_term(info: ValidationInfo, kind: str, value: str) -> str:
+    context = _context(info)
+    if context is None:
+        return value
+    allowed = [t.id for t in getattr(context.taxonomy, kind)]
+    if value not in allowed:
+        from builder.problems import did_you_mean
+
+        raise PydanticCustomError(
+            "kit_taxonomy",
+            "« {value} » n'est pas une valeur connue. Valeurs possibles : {allowed}.{hint}",
+            {"value": value, "allowed": ", ".join(allowed), "hint": did_you_mean(value, allowed)},
+        )
+    return value
+
+
+# --- the catalogue ------------------------------------------------------------------------
+
+
+class Document(Strict):
+    """A document of the kit's catalogue (one item of kit/documents.yml)."""
+
+    id: Annotated[Slug, Field(description="Identifiant unique du document (minuscules, chiffres, tirets) ; il donne l'adresse de sa page.")]
+    titre: Annotated[str, Field(min_length=1, description="Titre du document.")]
+    nature: Annotated[str, Field(description="Nature du document (voir site_config.yml, taxonomie.natures).")]
+    famille: Annotated[str | None, Field(description="Famille, obligatoire quand la nature a des familles.")] = None
+    auteurs: Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1, description="Auteurs (organisations ou personnes).")]
+    annee: Annotated[int, Field(ge=1900, le=2100, description="Année de publication.")]
+    mois: Annotated[int | None, Field(ge=1, le=12, description="Mois de publication (1 à 12), s'il est connu.")] = None
+    annee_fin: Annotated[int | None, Field(ge=1900, le=2100, description="Dernière année, pour une série publiée sur plusieurs années.")] = None
+    resume: Annotated[Markdown, Field(description="Résumé en Markdown (2 à 6 phrases).")]
+    lien: Annotated[WebAddress | None, Field(description="Adresse web du document (https://…).")] = None
+    fichier: Annotated[str | None, Field(description="Nom d'un fichier placé dans kit/fichiers/.")] = None
+    remarque: Annotated[Markdown | None, Field(description="Remarque en Markdown (par exemple un écart entre deux sources).")] = None
+
+    @field_validator("nature")
+    @classmethod
+    def _nature_known(cls, value: str, info: ValidationInfo) -> str:
+        return _check_term(info, "natures", value)
+
+    @field_validator("fichier")
+    @classmethod
+    def _file_inside_kit(cls, value: str | None, info: ValidationInfo) -> str | None:
+        context = _context(info)
+        if value is None or context is None:
+            return value
+        check_local_file(value, context.kit_dir / "fichiers")
+        return value
+
+    @model_validator(mode="after")
+    def _family_matches_nature(self, info: ValidationInfo) -> Document:
+        context = _context(info)
+        nature = context.taxonomy.nature(self.nature) if context else None
+        if nature is None:
+            return self
+        families = [f.id for f in nature.familles]
+        if families and self.famille is None:
+            raise PydanticCustomError(
+                "kit_family_missing",
+                "la nature « {nature} » demande une famille : ajoutez « famille: » avec l'une de ces valeurs : {allowed}.",
+                {"nature": self.nature, "allowed": ", ".join(families)},
+            )
+        if self.famille is not None and self.famille not in families:
+            from builder.problems import did_you_mean
+
+            if not families:
+                raise PydanticCustomError(
+                    "kit_family_unexpected",
+                    "la nature « {nature} » n'a pas de familles : retirez la ligne « famille: ».",
+                    {"nature": self.nature},
+                )
+            raise PydanticCustomError(
+                "kit_family_unknown",
+                "famille « {value} » inconnue pour la nature « {nature} ». Valeurs possibles : {allowed}.{hint}",
+                {"value": self.famille, "nature": self.nature, "allowed": ", ".join(families),
+                 "hint": did_you_mean(self.famille, families)},
+            )
+        return self
+
+    @property
+    def years(self) -> str:
+        return f"{self.annee}-{self.annee_fin}" if self.annee_fin and self.annee_fin != self.annee else str(self.annee)
+
+
+def check_local_file(name: str, folder: Path) -> Path:
+    """A file named by an editor must stay inside ``folder`` and be reasonably small."""
+    candidate = Path(name)
+    if candidate.is_absolute() or ".." in candidate.parts or name.startswith(("/", "\\")) or "\\" in name:
+        raise PydanticCustomError(
+            "kit_file_outside",
+            "fichier « {name} » refusé : indiquez seulement un nom de fichier placé dans kit/fichiers/ (sans « .. » ni chemin absolu).",
+            {"name": name},
+        )
+    path = folder / candidate
+    if not path.is_file():
+        raise PydanticCustomError(
+            "kit_file_missing",
+            "fichier « {name} » introuvable dans kit/fichiers/ : ajoutez-le à ce dossier ou corrigez son nom.",
+            {"name": name},
+        )
+    if not path.resolve().is_relative_to(folder.resolve()):
+        raise PydanticCustomError(
+            "kit_file_outside",
+            "fichier « {name} » refusé : c'est un lien qui mène hors de kit/fichiers/.",
+            {"name": name},
+        )
+    size = path.stat().st_size
+    if size > MAX_LOCAL_FILE_BYTES:
+        raise PydanticCustomError(
+            "kit_file_size",
+            "fichier « {name} » trop gros ({size} Mo, maximum {limit} Mo) : déposez-le ailleurs et indiquez son adresse avec « lien ».",
+            {"name": name, "size": f"{size / 1_000_000:.1f}", "limit": MAX_LOCAL_FILE_BYTES // 1_000_000},
+        )
+    return path
+
+
+class ReadingPath(Strict):
+    """A reading path (« parcours de lecture »), one item of kit/parcours.yml."""
+
+    id: Annotated[Slug, Field(description="Identifiant du parcours ; il donne l'adresse de sa page.")]
+    titre: Annotated[str, Field(min_length=1, description="Titre complet du parcours.")]
+    titre_court: Annotated[str, Field(min_length=1, max_length=30, description="Libellé court, affiché dans l'onglet.")]
+    introduction: Annotated[Markdown, Field(description="Introduction en Markdown : à qui il s'adresse, ce que le lecteur saura faire à la fin.")]
+    documents: Annotated[list[Slug], Field(min_length=1, description="Identifiants des documents du parcours, dans l'ordre de lecture.")]
+
+
+class CaseSheet(Strict):
+    """A case sheet (« fiche d'expérience »): one file kit/cas/<slug>.yml."""
+
+    titre: Annotated[str, Field(min_length=1, description="Nom de l'initiative.")]
+    territoire: Annotated[str, Field(min_length=1, description="Territoire de l'initiative (commune, département, région…).")]
+    region: Annotated[str | None, Field(description="Région actuelle qui contient le territoire (pour la carte), par exemple « Grand Est ».")] = None
+    statut: Annotated[str, Field(min_length=1, description="Statut de la structure porteuse (association, fondation, collectivité…).")]
+    objet: Annotated[Markdown, Field(description="Objet de l'initiative, en une ou deux phrases (Markdown).")]
+    formes: Annotated[list[str], Field(min_length=1, description="Formes de co-construction : dialogue-territorial, partenariats, experimentations-collectives.")]
+    demarche: Annotated[str | None, Field(description="Démarche (voir site_config.yml, taxonomie.demarches).")] = None
+    themes: Annotated[list[Annotated[str, Field(min_length=1)]], Field(description="Thèmes (mots courts en minuscules).")] = []
+    genese: Annotated[Markdown, Field(description="Genèse : comment l'initiative est née (Markdown).")]
+    objectif: Annotated[Markdown, Field(description="Objectif de l'initiative (Markdown).")]
+    activites: Annotated[Markdown, Field(description="Activités en matière de partenariats (Markdown).")]
+    resultats: Annotated[Markdown, Field(description="Résultats obtenus (Markdown).")]
+    prochaines_etapes: Annotated[Markdown, Field(description="Prochaines étapes (Markdown).")]
+    site_web: Annotated[WebAddress | None, Field(description="Adresse du site web de l'initiative (https://…).")] = None
+    documents: Annotated[list[Slug], Field(description="Identifiants des documents du catalogue liés à cette fiche.")]
+    sources: Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1, description="Publications d'où viennent les faits de la fiche.")]
+    date_ajout: Annotated[dt.date | None, Field(description="Date d'ajout de la fiche (AAAA-MM-JJ), pour le fil d'actualité.")] = None
+
+    @field_validator("formes")
+    @classmethod
+    def _forms_known(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        for form in value:
+            _check_term(info, "formes", form)
+        return value
+
+    @field_validator("demarche")
+    @classmethod
+    def _approach_known(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return value if value is None else _check_term(info, "demarches", value)
+
+
+# Keys of the case-sheet file, in the order of the template, for messages and templates.
+CASE_SECTIONS = ("genese", "objectif", "activites", "resultats", "prochaines_etapes")
+
+
+class KeyFigure(Strict):
+    """A key figure of kit/chiffres.yml, drawn as a chart."""
+
+    id: Slug
+    valeur: float
+    unite: str = ""
+    libelle: Annotated[str, Field(min_length=1)]
+    source: Annotated[str, Field(min_length=1)]
+    annee: Annotated[int | str, Field(description="Année (ou période) de la donnée.")]
+    groupe: str | None = None
+
+
+class GlossaryTerm(Strict):
+    terme: Annotated[str, Field(min_length=1)]
+    definition: Markdown
+    source: str = ""
+
+
+class Abbreviation(Strict):
+    sigle: Annotated[str, Field(min_length=1)]
+    developpement: Annotated[str, Field(min_length=1)]
+
+
+class Glossary(Strict):
+    termes: list[GlossaryTerm] = []
+    abreviations: list[Abbreviation] = []
+
+
+@dataclass
+class Case:
+    """A validated case sheet with the slug taken from its file name."""
+
+    slug: str
+    sheet: CaseSheet
+    source_file: Path
+
+
+@dataclass
+class Kit:
+    """The whole validated catalogue, ready to render."""
+
+    documents: list[Document]
+    paths: list[ReadingPath]
+    cases: list[Case]
+    figures: list[KeyFigure]
+    glossary: Glossary
+
+    def document(self, doc_id: str) -> Document | None:
+        return self._documents_by_id().get(doc_id)
+
+    def _documents_by_id(self) -> dict[str, Document]:
+        return {d.id: d for d in self.documents}
+
+    def paths_of(self, doc_id: str) -> list[ReadingPath]:
+        return [p for p in self.paths if doc_id in p.documents]
+
+    def cases_of(self, doc_id: str) -> list[Case]:
+        return [c for c in self.cases if doc_id in c.sheet.documents]
+
+
+def schema_of(model: type[BaseModel], title: str, as_list: bool = False) -> dict[str, Any]:
+    """The JSON Schema editors' tools read, generated from the model itself."""
+    schema = model.model_json_schema()
+    if as_list:
+        defs = schema.pop("$defs", {})
+        schema = {"type": "array", "items": schema, **({"$defs": defs} if defs else {})}
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": title, **schema}

@@ -1,0 +1,249 @@
+"""Render stage: the validated kit → the Markdown pages MkDocs builds (Jinja2 templates).
+
+Generated pages go into a fresh ``docs`` folder beside a copy of ``content/``.
+Every page is small and independent of the catalogue's size: documents and case
+sheets are reached from the path, catalogue and index pages, never from the sidebar.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from builder.config import Project, SiteConfig
+from builder.markdown import MarkdownRenderer, abbreviation_definitions
+from builder.models import Case, Document, Kit, Nature, ReadingPath, Term
+
+MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+          "octobre", "novembre", "décembre"]
+CASE_SECTION_TITLES = [
+    ("genese", "Genèse"),
+    ("objectif", "Objectif"),
+    ("activites", "Activités en matière de partenariats"),
+    ("resultats", "Résultats"),
+    ("prochaines_etapes", "Prochaines étapes"),
+]
+CATALOGUE_PAGE = "catalogue/index.md"
+CASES_INDEX_PAGE = "index.md"  # inside the case-sheet folder
+GLOSSARY_PAGE = "le-kit/glossaire.md"
+ABBREVIATIONS_FILE = "abreviations.md"  # appended to every content page (outside docs/)
+HOME_MARKER = re.compile(r"<!--\s*kit:([a-z-]+)\s*-->")
+
+
+@dataclass
+class FamilyGroup:
+    term: Term | None
+    items: list[Any] = field(default_factory=list)
+
+
+@dataclass
+class NatureGroup:
+    nature: Nature
+    families: list[FamilyGroup]
+
+
+@dataclass
+class Item:
+    doc: Document
+    position: int  # 1-based position along a path (catalogue position on the catalogue page)
+
+
+@dataclass
+class PathStep:
+    path: ReadingPath
+    position: int
+    total: int
+    previous: Document | None
+    next: Document | None
+
+
+@dataclass
+class GeneratedSite:
+    docs_dir: Path
+    nav: list[Any]
+    not_in_nav: list[str]
+    page_count: int
+
+
+def group_by_nature(config: SiteConfig, items: list[Item]) -> list[NatureGroup]:
+    """Items grouped by nature then family, in the taxonomy's order; items keep their order."""
+    groups = []
+    for nature in config.taxonomie.natures:
+        of_nature = [i for i in items if i.doc.nature == nature.id]
+        if not of_nature:
+            continue
+        families = [FamilyGroup(None, [i for i in of_nature if i.doc.famille is None])]
+        families += [FamilyGroup(f, [i for i in of_nature if i.doc.famille == f.id]) for f in nature.familles]
+        groups.append(NatureGroup(nature, [f for f in families if f.items]))
+    return groups
+
+
+def path_steps(kit: Kit, doc: Document) -> list[PathStep]:
+    steps = []
+    for path in kit.paths_of(doc.id):
+        index = path.documents.index(doc.id)
+        previous = kit.document(path.documents[index - 1]) if index > 0 else None
+        following = kit.document(path.documents[index + 1]) if index + 1 < len(path.documents) else None
+        steps.append(PathStep(path, index + 1, len(path.documents), previous, following))
+    return steps
+
+
+def plain_summary(text: str, limit: int = 200) -> str:
+    """A one-line description for meta tags: Markdown markup dropped, cut at a word."""
+    flat = re.sub(r"[*_`#>\[\]]|\(https?://[^)]*\)", "", text)
+    flat = " ".join(flat.split())
+    if len(flat) <= limit:
+        return flat
+    return flat[:limit].rsplit(" ", 1)[0] + "…"
+
+
+class PageRenderer:
+    def __init__(self, project: Project, config: SiteConfig, kit: Kit):
+        self.project = project
+        self.config = config
+        self.kit = kit
+        self.out = config.sorties
+        self.env = Environment(
+            loader=PackageLoader("builder", "templates"),
+            autoescape=True,  # catalogue text is escaped; sanitised HTML comes in as Markup
+            undefined=StrictUndefined,
+            keep_trailing_newline=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.filters["yaml"] = lambda value: Markup(json.dumps(str(value), ensure_ascii=False))
+        self.env.filters["number"] = format_number
+        self.env.globals.update(
+            kit=kit,
+            out=self.out,
+            site=config.site,
+            rubriques=config.rubriques,
+            taxonomy=config.taxonomie,
+            md=MarkdownRenderer(kit.glossary.abreviations),
+            months=MONTHS,
+            catalogue_page=CATALOGUE_PAGE,
+            nature_label=lambda doc: config.taxonomie.label("natures", doc.nature),
+        )
+
+    def render(self, template: str, **values: Any) -> str:
+        return self.env.get_template(template).render(**values)
+
+    def write(self, docs: Path, relative: str, template: str, **values: Any) -> None:
+        target = docs / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(self.render(template, **values), encoding="utf-8")
+
+    # --- each kind of page ---
+
+    def document_page(self, doc: Document) -> dict[str, Any]:
+        nature = self.config.taxonomie.nature(doc.nature)
+        return dict(
+            doc=doc,
+            nature=nature,
+            family=nature.family(doc.famille) if nature else None,
+            paths=self.kit.paths_of(doc.id),
+            path_steps=path_steps(self.kit, doc),
+            cases=self.kit.cases_of(doc.id),
+            description=plain_summary(doc.resume),
+        )
+
+    def case_page(self, case: Case) -> dict[str, Any]:
+        return dict(
+            case=case,
+            sheet=case.sheet,
+            sections=CASE_SECTION_TITLES,
+            documents=[d for d in (self.kit.document(i) for i in case.sheet.documents) if d],
+            description=plain_summary(case.sheet.objet),
+        )
+
+    def path_page(self, path: ReadingPath) -> dict[str, Any]:
+        items = [Item(d, path.documents.index(d.id) + 1) for d in self.kit.documents if d.id in path.documents]
+        return dict(path=path, groups=group_by_nature(self.config, items))
+
+    def catalogue_page(self) -> dict[str, Any]:
+        items = [Item(d, n) for n, d in enumerate(self.kit.documents, 1)]
+        return dict(groups=group_by_nature(self.config, items))
+
+    def home_blocks(self, text: str) -> str:
+        def block(match: re.Match[str]) -> str:
+            name = match.group(1)
+            try:
+                return self.render(f"blocks/{name}.md.j2")
+            except Exception as error:  # an unknown marker is an editor's typo: say which
+                raise ValueError(f"marqueur inconnu « kit:{name} » dans content/index.md") from error
+
+        return HOME_MARKER.sub(block, text)
+
+
+def format_number(value: float) -> str:
+    """French number formatting: 1 200 000, 1,2."""
+    if float(value).is_integer():
+        return f"{int(value):,}".replace(",", "\u202f")
+    return f"{value:,}".replace(",", "\u202f").replace(".", ",")
+
+
+def generate(project: Project, config: SiteConfig, kit: Kit, work_dir: Path) -> GeneratedSite:
+    """Write every page into ``work_dir/docs`` (emptied first) and return the navigation."""
+    docs = work_dir / "docs"
+    if docs.exists():
+        shutil.rmtree(docs)
+    if project.content_dir.is_dir():
+        shutil.copytree(project.content_dir, docs)
+    docs.mkdir(parents=True, exist_ok=True)
+    files_dir = project.kit_dir / "fichiers"
+    if files_dir.is_dir() and any(files_dir.iterdir()):
+        shutil.copytree(files_dir, docs / "fichiers", dirs_exist_ok=True)
+
+    renderer = PageRenderer(project, config, kit)
+    out = config.sorties
+    home = docs / "index.md"
+    if home.is_file():
+        home.write_text(renderer.home_blocks(home.read_text(encoding="utf-8")), encoding="utf-8")
+
+    for doc in kit.documents:
+        renderer.write(docs, f"{out.dossier_documents}/{doc.id}.md", "document.md.j2", **renderer.document_page(doc))
+    for case in kit.cases:
+        renderer.write(docs, f"{out.dossier_fiches}/{case.slug}.md", "case.md.j2", **renderer.case_page(case))
+    for path in kit.paths:
+        renderer.write(docs, f"{out.dossier_parcours}/{path.id}.md", "path.md.j2", **renderer.path_page(path))
+    renderer.write(docs, CATALOGUE_PAGE, "catalogue.md.j2", **renderer.catalogue_page())
+    renderer.write(docs, f"{out.dossier_fiches}/{CASES_INDEX_PAGE}", "cases_index.md.j2")
+    if kit.glossary.termes or kit.glossary.abreviations:
+        renderer.write(docs, GLOSSARY_PAGE, "glossary.md.j2")
+
+    (work_dir / ABBREVIATIONS_FILE).write_text(abbreviation_definitions(kit.glossary.abreviations) + "\n", encoding="utf-8")
+    page_count = sum(1 for _ in docs.rglob("*.md"))
+    return GeneratedSite(docs, navigation(config, kit, docs), not_in_nav(config), page_count)
+
+
+def navigation(config: SiteConfig, kit: Kit, docs: Path) -> list[Any]:
+    """Top-level tabs: home, the reading paths, the catalogue, the case sheets, about the kit."""
+    out = config.sorties
+    nav: list[Any] = [{"Accueil": "index.md"}] if (docs / "index.md").is_file() else []
+    nav += [{p.titre_court: f"{out.dossier_parcours}/{p.id}.md"} for p in kit.paths]
+    nav.append({config.rubriques.catalogue: CATALOGUE_PAGE})
+    nav.append({config.rubriques.fiches: f"{out.dossier_fiches}/{CASES_INDEX_PAGE}"})
+    about = [p for p in config.rubriques.pages_a_propos if (docs / p).is_file()]
+    if not about:  # by default every page of content/ other than the home, sorted
+        generated = {out.dossier_documents, out.dossier_fiches, out.dossier_parcours, "catalogue"}
+        about = sorted(
+            relative.as_posix()
+            for relative in (p.relative_to(docs) for p in docs.rglob("*.md"))
+            if relative.parts[0] not in generated and relative != Path("index.md")
+        )
+    if about:
+        nav.append({config.rubriques.a_propos: about})
+    return nav
+
+
+def not_in_nav(config: SiteConfig) -> list[str]:
+    """Pages reached through links only: the sidebar must not grow with the catalogue."""
+    out = config.sorties
+    return [f"/{out.dossier_documents}/", f"/{out.dossier_fiches}/"]

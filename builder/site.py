@@ -1,0 +1,147 @@
+"""MkDocs stage: a standard ``mkdocs.yml`` for the generated pages, then ``mkdocs build``.
+
+What we hand to MkDocs stays standard (a plain mkdocs.yml, the Material theme with
+``custom_dir`` overrides, stock Markdown extensions) so that Zensical, which reads
+the same file, remains an option when Material reaches its end of life.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from builder.config import Project, SiteConfig
+from builder.pages import ABBREVIATIONS_FILE, GeneratedSite
+
+MKDOCS_FILE = "mkdocs.yml"
+
+
+def build_date() -> dt.date:
+    """The edition's date: SOURCE_DATE_EPOCH when set, so that two builds are identical."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc).date()
+    return dt.date.today()
+
+
+def french_date(day: dt.date) -> str:
+    from builder.pages import MONTHS
+
+    return f"{day.day}{'er' if day.day == 1 else ''} {MONTHS[day.month - 1]} {day.year}"
+
+
+def mkdocs_config(project: Project, config: SiteConfig, generated: GeneratedSite, work_dir: Path) -> dict[str, Any]:
+    site = config.site
+    theme_dir = project.theme_dir
+    extra_css = sorted(p.relative_to(theme_dir).as_posix() for p in (theme_dir / "assets" / "css").glob("*.css")) if theme_dir.is_dir() else []
+    extra_js = sorted(p.relative_to(theme_dir).as_posix() for p in (theme_dir / "assets" / "js").glob("*.js")) if theme_dir.is_dir() else []
+    return {
+        "site_name": site.titre,
+        "site_url": site.url,
+        "site_description": site.description,
+        "site_author": site.auteur,
+        "docs_dir": str(generated.docs_dir),
+        "use_directory_urls": False,  # pages as files: the same site opens from disk (file://)
+        "strict": True,
+        "theme": {
+            "name": "material",
+            "custom_dir": str(theme_dir) if theme_dir.is_dir() else None,
+            "language": site.langue,
+            "font": False,  # no Google Fonts: the system fonts, nothing from a third party
+            "features": [
+                "navigation.tabs",
+                "navigation.top",
+                "navigation.indexes",
+                "toc.follow",
+            ],
+            "palette": [
+                {
+                    "media": "(prefers-color-scheme: light)",
+                    "scheme": "default",
+                    "primary": "indigo",
+                    "accent": "indigo",
+                    "toggle": {"icon": "material/brightness-7", "name": "Passer au thème sombre"},
+                },
+                {
+                    "media": "(prefers-color-scheme: dark)",
+                    "scheme": "slate",
+                    "primary": "indigo",
+                    "accent": "indigo",
+                    "toggle": {"icon": "material/brightness-4", "name": "Passer au thème clair"},
+                },
+            ],
+        },
+        "plugins": [],
+        "markdown_extensions": [
+            "abbr",
+            "admonition",
+            "attr_list",
+            "def_list",
+            "footnotes",
+            "md_in_html",
+            "tables",
+            {"toc": {"permalink": True, "permalink_title": "Lien vers cette section"}},
+            {"pymdownx.snippets": {"auto_append": [ABBREVIATIONS_FILE], "base_path": [str(work_dir)], "check_paths": True}},
+        ],
+        "nav": generated.nav,
+        "not_in_nav": "\n".join(generated.not_in_nav),
+        "validation": {"nav": {"omitted_files": "ignore"}, "links": {"not_found": "warn", "anchors": "warn"}},
+        "extra": {
+            "generator": False,
+            "kit": {
+                "edition": french_date(build_date()),
+                "archive": f"{config.sorties.dossier_telechargements}/{config.sorties.archive}.zip",
+                "url": site.url,
+            },
+        },
+        "extra_css": extra_css,
+        "extra_javascript": extra_js,
+        "copyright": f"Contenus : {site.auteur}. Édition du {french_date(build_date())}.",
+    }
+
+
+def write_mkdocs_config(project: Project, config: SiteConfig, generated: GeneratedSite, work_dir: Path) -> Path:
+    path = work_dir / MKDOCS_FILE
+    data = mkdocs_config(project, config, generated, work_dir)
+    data["theme"] = {k: v for k, v in data["theme"].items() if v is not None}
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+class MkDocsFailed(Exception):
+    pass
+
+
+def run_mkdocs(config_file: Path, site_dir: Path) -> None:
+    """``mkdocs build`` in strict mode into ``site_dir``; any warning fails the build."""
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import Abort, ConfigurationError
+
+    messages: list[str] = []
+    handler = _Collect(messages)
+    logger = logging.getLogger("mkdocs")
+    logger.addHandler(handler)
+    try:
+        mkdocs_config = load_config(str(config_file), site_dir=str(site_dir))
+        build(mkdocs_config)
+    except (Abort, ConfigurationError) as error:
+        detail = "\n".join(messages) or str(error)
+        raise MkDocsFailed(f"la construction MkDocs a échoué :\n{detail}") from error
+    finally:
+        logger.removeHandler(handler)
+
+
+class _Collect(logging.Handler):
+    def __init__(self, messages: list[str]):
+        super().__init__(level=logging.WARNING)
+        self.messages = messages
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(f"  {record.levelname} {record.getMessage()}")
