@@ -1,0 +1,129 @@
+"""Shared fixtures: projects to build, built sites, a local HTTP server, headless Chromium.
+
+Browser tests use Debian's Chromium driven by Playwright; they skip with a clear
+message where it is missing (CI installs it, see .ci/run).
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import socketserver
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from builder.build import build
+from builder.config import Project
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+EPOCH = "1764028800"  # 2025-11-25, a fixed SOURCE_DATE_EPOCH for reproducible builds
+
+
+def copy_project(source: Path, target: Path) -> Project:
+    """A throwaway copy of a kit project (catalogue, content, settings; not its builds)."""
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns(".kit-build", "site", ".site.*", "__pycache__"))
+    return Project(target)
+
+
+def repo_project_copy(target: Path) -> Project:
+    """A copy of this repository's own kit (kit/, content/, theme/, site_config.yml)."""
+    target.mkdir(parents=True)
+    for name in ("kit", "content", "theme"):
+        if (REPO / name).exists():
+            shutil.copytree(REPO / name, target / name)
+    shutil.copy(REPO / "site_config.yml", target / "site_config.yml")
+    return Project(target)
+
+
+@pytest.fixture
+def fixed_epoch(monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    return EPOCH
+
+
+@pytest.fixture
+def mini_project(tmp_path: Path) -> Project:
+    return copy_project(FIXTURES / "mini", tmp_path / "mini")
+
+
+@pytest.fixture(scope="session")
+def mini_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small fixture kit, built once for the session."""
+    root = tmp_path_factory.mktemp("mini-built")
+    project = copy_project(FIXTURES / "mini", root / "mini")
+    os.environ.setdefault("SOURCE_DATE_EPOCH", EPOCH)
+    return build(project, root / "site").site_dir
+
+
+@pytest.fixture(scope="session")
+def real_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This repository's own kit, built once for the session."""
+    root = tmp_path_factory.mktemp("real-built")
+    project = repo_project_copy(root / "kit-project")
+    os.environ.setdefault("SOURCE_DATE_EPOCH", EPOCH)
+    return build(project, root / "site").site_dir
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def serve_directory(directory: Path) -> tuple[str, socketserver.TCPServer]:
+    handler = functools.partial(_QuietHandler, directory=str(directory))
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}/", server
+
+
+@pytest.fixture(scope="session")
+def mini_url(mini_site: Path) -> Iterator[str]:
+    url, server = serve_directory(mini_site)
+    yield url
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def real_url(real_site: Path) -> Iterator[str]:
+    url, server = serve_directory(real_site)
+    yield url
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """A headless Debian Chromium, or a skip saying why there is none."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium absent ({CHROMIUM}) : installez le paquet Debian « chromium » pour les tests navigateur.")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("Playwright pour Python absent : pip install playwright (sans « playwright install »).")
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()
