@@ -228,7 +228,8 @@ def load_kit(project: Project) -> tuple[SiteConfig, Kit]:
 
     documents = _load_list(kit_dir / "documents.yml", Document, problems, context)
     _report_duplicates(documents, "document", problems)
-    known = [d.id for d, _, _ in documents]
+    # Ids of invalid documents count as known: one mistake must not cascade into many.
+    known = _raw_ids(kit_dir / "documents.yml")
 
     paths = _load_list(kit_dir / "parcours.yml", ReadingPath, problems, context)
     _report_duplicates(paths, "parcours", problems)
@@ -252,6 +253,13 @@ def load_kit(project: Project) -> tuple[SiteConfig, Kit]:
         glossary=glossary,
     )
     return config, kit
+
+
+def _raw_ids(path: Path) -> list[str]:
+    file = read_yaml(path, Problems(path.parent)) if path.is_file() else None
+    if file is None or not isinstance(file.data, list):
+        return []
+    return [str(node["id"]) for node in file.data if isinstance(node, dict) and "id" in node]
 
 
 def _load_glossary(path: Path, problems: Problems) -> Glossary:

@@ -88,9 +88,31 @@ def read_yaml(path: Path, problems: Problems) -> YamlFile | None:
         return None
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        problems.add(path, mark.line + 1 if mark else 0, _french_syntax_message(error))
+        line = mark.line + 1 if mark else 0
+        unclosed = _unclosed_quote_line(text, line)
+        if unclosed:
+            problems.add(path, unclosed, "erreur de syntaxe YAML : le guillemet ouvert sur cette ligne n'est jamais refermé ; ajoutez le guillemet fermant en fin de valeur.")
+        else:
+            problems.add(path, line, _french_syntax_message(error))
         return None
     return YamlFile(path, data)
+
+
+_QUOTED_VALUE = re.compile(r"""^\s*(?:-\s+)?(?:[^\s:#][^:#]*:\s+)?(["'])(.*)$""")
+
+
+def _unclosed_quote_line(text: str, error_line: int) -> int:
+    """The first line, up to the error, whose quoted value is never closed (the parser
+    only notices many lines later, where the next key makes no sense)."""
+    for number, line in enumerate(text.splitlines()[:error_line], 1):
+        found = _QUOTED_VALUE.match(line)
+        if not found:
+            continue
+        quote, rest = found.groups()
+        body = rest.replace('\\\\', "").replace('\\"', "") if quote == '"' else rest.replace("''", "")
+        if quote not in body:
+            return number
+    return 0
 
 
 def line_of(node: Any, path: tuple[Any, ...]) -> int:
