@@ -87,9 +87,9 @@ def build(project: Project, site_dir: Path | None = None, progress: Progress = q
         watch("Site construit par MkDocs")
         for stage in POST_BUILD_STAGES:
             stage(staging, config, kit)
-        archive = None
-        if with_archive:
-            archive = package.build_archive(staging, config)
+        # Links marked, zip written, its size filled into the pages (see package.py).
+        archive = package.finish(staging, config, with_archive)
+        if archive:
             watch(f"Édition hors ligne : {archive.relative_to(staging).as_posix()} ({package.size_label(archive)})")
         swap_in(staging, site_dir)
     except BaseException:
@@ -97,6 +97,28 @@ def build(project: Project, site_dir: Path | None = None, progress: Progress = q
         raise
     final_archive = site_dir / archive.relative_to(staging) if archive else None
     return BuildResult(site_dir, config, kit, generated.page_count, final_archive, watch.total)
+
+
+def build_offline_edition(project: Project, target: Path | None = None, progress: Progress = quiet) -> Path:
+    """``kit zip``: the offline edition alone, written to ``target`` (by default
+    ``<archive>.zip`` in the project folder); ``site/`` is left as it is.
+
+    The zip holds the built pages, so the pipeline runs up to the zip (validate, render,
+    MkDocs, post-build stages) in a temporary folder, which is then deleted; it skips
+    the online-only work: the size in the online pages and the swap into ``site/``.
+    """
+    watch = Stopwatch(progress, 4)
+    config, kit, _, config_file = render(project, watch)
+    target = (target or project.root / f"{config.sorties.archive}.zip").resolve()
+    with tempfile.TemporaryDirectory(prefix="kit-zip-") as temporary:
+        staging = Path(temporary) / "site"
+        site.run_mkdocs(config_file, staging)
+        watch("Site construit par MkDocs")
+        for stage in POST_BUILD_STAGES:
+            stage(staging, config, kit)
+        archive = package.build_archive(staging, config, target)
+        watch(f"Édition hors ligne : {archive} ({package.size_label(archive)})")
+    return archive
 
 
 def swap_in(staging: Path, site_dir: Path) -> None:

@@ -34,12 +34,11 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_zip(args: argparse.Namespace) -> int:
-    from builder.build import build, terminal_progress
-
-    result = build(_project(args), Path(args.site_dir) if args.site_dir else None, progress=terminal_progress)
+    from builder.build import build_offline_edition, terminal_progress
     from builder.package import size_label
 
-    print(f"Édition hors ligne : {result.archive} ({size_label(result.archive)}).")
+    archive = build_offline_edition(_project(args), Path(args.sortie) if args.sortie else None, progress=terminal_progress)
+    print(f"Édition hors ligne : {archive} ({size_label(archive)}). Le dossier site/ n'a pas été modifié.")
     return 0
 
 
@@ -111,8 +110,13 @@ def parser() -> argparse.ArgumentParser:
     new_case.add_argument("slug", metavar="SLUG", help="nom du fichier, par exemple « mon-initiative »")
     new_case.set_defaults(func=cmd_new_case)
 
-    zip_ = commands.add_parser("zip", help="construit l'édition hors ligne (zip)")
-    zip_.add_argument("--site-dir", help="dossier de sortie (par défaut : site/)")
+    zip_ = commands.add_parser(
+        "zip",
+        help="construit seulement l'édition hors ligne (zip), sans toucher à site/",
+        description="Construit le site dans un dossier temporaire et n'en garde que l'édition hors ligne. "
+        "« kit build » la produit aussi, dans site/telechargements/.",
+    )
+    zip_.add_argument("--sortie", metavar="FICHIER", help="fichier zip à écrire (par défaut : NOM.zip dans le dossier du projet, NOM étant sorties.archive de site_config.yml)")
     zip_.set_defaults(func=cmd_zip)
 
     search = commands.add_parser("search", help="cherche dans le site construit, comme la recherche du site")

@@ -1,4 +1,12 @@
-"""Package stage: the offline edition, a reproducible zip of the built site.
+"""Package stage: the last pass over the built site, and the offline edition (a zip).
+
+Order, once MkDocs and the post-build stages are done (``finish``):
+1. every page's links to other sites are marked as needing internet (both editions);
+2. the zip is written from the offline variant of the pages, kept in memory: links
+   to files the zip leaves out (the zip itself) point to the online address, and the
+   download blocks become a sentence saying which edition the reader holds;
+3. the online pages get the zip's size where the templates left ``<!--kit:taille-->``.
+The zip's pages never show its size, so there is no loop: one pass, deterministic.
 
 Reproducible means byte-identical for the same input and SOURCE_DATE_EPOCH: sorted
 entries, a fixed timestamp, fixed permissions (CPython's ``zipfile.write`` would
@@ -7,19 +15,124 @@ record each file's mtime and mode).
 
 from __future__ import annotations
 
+import html as htmllib
+import os
+import re
+import tempfile
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
 
+from builder import links
 from builder.config import SiteConfig
 from builder.site import build_date, french_date
 
-EXCLUDED_SUFFIXES = (".map", ".gz")
 README_NAME = "LISEZMOI.txt"
+# What a reader of the offline copy has no use for: source maps, compressed
+# duplicates (sitemap.xml.gz), files for search engines, the server's 404 page.
+EXCLUDED_SUFFIXES = (".map", ".gz")
+EXCLUDED_AT_ROOT = {"sitemap.xml", "404.html", "robots.txt"}
+MATERIAL_LUNR = "assets/javascripts/lunr/"
+SIZE_MARK = "<!--kit:taille-->"
+ONLINE_BLOCK = re.compile(r"<!--kit:en-ligne-->.*?<!--/kit:en-ligne-->", re.DOTALL)
+HTML_SUFFIX = ".html"
 
 
 def size_label(path: Path) -> str:
     size = path.stat().st_size / 1_000_000
     return f"{size:.1f} Mo".replace(".", ",")
+
+
+def archive_relpath(config: SiteConfig) -> str:
+    return f"{config.sorties.dossier_telechargements}/{config.sorties.archive}.zip"
+
+
+# --- which files go into the zip ---
+
+
+def is_packed(relative: str, config: SiteConfig) -> bool:
+    name = relative.rsplit("/", 1)[-1]
+    if relative == archive_relpath(config) or name.endswith(EXCLUDED_SUFFIXES) or relative in EXCLUDED_AT_ROOT:
+        return False
+    if any(part.startswith(".") for part in relative.split("/")):
+        return False
+    return not (relative.startswith(MATERIAL_LUNR) and not _needed_lunr_file(name, config.site.langue))
+
+
+def _needed_lunr_file(name: str, language: str) -> bool:
+    """Material copies lunr's support for 30 languages; the site's search needs its own."""
+    if name in ("tinyseg.js", "wordcut.js"):  # segmenters for Japanese and Thai
+        return {"tinyseg.js": "ja", "wordcut.js": "th"}[name] == language
+    if not name.startswith("lunr."):
+        return True
+    return name.split(".")[1] in (language, "stemmer", "multi")
+
+
+def site_files(site_dir: Path) -> list[str]:
+    return sorted(p.relative_to(site_dir).as_posix() for p in site_dir.rglob("*") if p.is_file())
+
+
+# --- the offline variant of a page ---
+
+
+def offline_notice(config: SiteConfig) -> str:
+    """What replaces a download block in the zip's pages (the zip cannot contain itself)."""
+    url = htmllib.escape(config.site.url)
+    return (
+        f"Vous lisez l'édition hors ligne du kit, datée du {french_date(build_date())}. "
+        f'Version en ligne, peut-être plus récente : <a class="{links.EXTERNAL_CLASS}" href="{url}">{url}'
+        f"{links.EXTERNAL_NOTE}</a>."
+    )
+
+
+def offline_page(text: str, page: str, left_out: set[str], config: SiteConfig) -> str:
+    """A page as the zip holds it: links to files left out point to the online site."""
+    text = ONLINE_BLOCK.sub(lambda _: offline_notice(config), text).replace(SIZE_MARK, "")
+    online = config.site.url.rstrip("/") + "/"
+
+    def edit(anchor: links.Anchor, inner: str) -> tuple[dict[str, str | None], str] | None:
+        target = links.link_target(page, anchor.href)
+        if target not in left_out:
+            return None
+        attrs, note = links.as_external({**anchor.attrs, "href": online + target}, inner)
+        attrs.pop("download", None)  # a download attribute is ignored across origins anyway
+        return attrs, note
+
+    return links.rewrite_anchors(text, edit)
+
+
+def online_page(text: str, size: str) -> str:
+    return text.replace(SIZE_MARK, f" (zip, {size})" if size else "")
+
+
+# --- the zip ---
+
+
+def readme_text(config: SiteConfig) -> str:
+    site = config.site
+    lines = [
+        f"{site.titre} — édition hors ligne",
+        "=" * 60,
+        "",
+        site.description,
+        "",
+        "Pour l'ouvrir :",
+        "  1. Décompressez l'archive où vous voulez (sous Windows : clic droit sur le",
+        "     fichier zip, « Extraire tout… »). Ouvrir index.html sans décompresser",
+        "     l'archive ne fonctionne pas : les pages perdent leur mise en forme et leurs liens.",
+        f"  2. Dans le dossier obtenu ({config.sorties.archive}), ouvrez le fichier",
+        "     index.html avec votre navigateur (double-clic).",
+        "",
+        "Tout le kit fonctionne sans connexion internet : pages, parcours de lecture,",
+        "fiches d'expérience, recherche. Les liens marqués « nécessite une connexion",
+        "internet » mènent vers d'autres sites.",
+        "",
+        f"Édition du {french_date(build_date())}.",
+        f"Version en ligne, peut-être plus récente : {site.url}",
+        "",
+    ]
+    # CRLF and a byte-order mark: older Windows Notepad shows accents and lines right.
+    return "\ufeff" + "\r\n".join(lines)
 
 
 def _zip_time() -> tuple[int, int, int, int, int, int]:
@@ -35,38 +148,65 @@ def _entry(name: str) -> zipfile.ZipInfo:
     return info
 
 
-def readme_text(config: SiteConfig) -> str:
-    site = config.site
-    return (
-        f"{site.titre} — édition hors ligne\n"
-        f"{'=' * 60}\n\n"
-        f"{site.description}\n\n"
-        "Pour l'ouvrir :\n"
-        "  1. Décompressez l'archive où vous voulez (clic droit, « Extraire tout »).\n"
-        "  2. Ouvrez le dossier obtenu, puis le fichier index.html avec votre navigateur.\n"
-        "  Aucune connexion internet n'est nécessaire, recherche comprise.\n"
-        "  Les liens marqués « nécessite une connexion internet » mènent vers d'autres sites.\n\n"
-        f"Édition du {french_date(build_date())}.\n"
-        f"Version en ligne : {site.url}\n"
-    )
-
-
-def files_to_pack(site_dir: Path, config: SiteConfig) -> list[Path]:
-    downloads = site_dir / config.sorties.dossier_telechargements
-    return sorted(
-        p for p in site_dir.rglob("*")
-        if p.is_file() and not p.is_relative_to(downloads) and not p.name.endswith(EXCLUDED_SUFFIXES)
-    )
-
-
-def build_archive(site_dir: Path, config: SiteConfig) -> Path:
-    """Write ``<site>/telechargements/<archive>.zip`` with one top folder and a LISEZMOI.txt."""
-    top = config.sorties.archive
-    target = site_dir / config.sorties.dossier_telechargements / f"{top}.zip"
+def write_zip(target: Path, entries: Iterable[tuple[str, bytes]]) -> Path:
+    """Write the entries (already in order) to ``target`` through a temporary file,
+    so that an interrupted build never leaves half a zip at the stable address."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    files = files_to_pack(site_dir, config)
-    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-        archive.writestr(_entry(f"{top}/{README_NAME}"), readme_text(config))
-        for path in files:
-            archive.writestr(_entry(f"{top}/{path.relative_to(site_dir).as_posix()}"), path.read_bytes())
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    os.close(handle)
+    try:
+        with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+            for name, data in entries:
+                archive.writestr(_entry(name), data)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
     return target
+
+
+def zip_entries(site_dir: Path, config: SiteConfig, pages: dict[str, str]) -> Iterable[tuple[str, bytes]]:
+    """LISEZMOI.txt first, then the site's files in sorted order, under one top folder."""
+    top = config.sorties.archive
+    files = site_files(site_dir)  # listed now, before the zip's temporary file exists
+    packed = [f for f in files if is_packed(f, config)]
+    left_out = set(files) - set(packed)
+
+    def entries() -> Iterable[tuple[str, bytes]]:
+        yield f"{top}/{README_NAME}", readme_text(config).encode("utf-8")
+        for relative in packed:
+            if relative in pages:
+                data = offline_page(pages[relative], relative, left_out, config).encode("utf-8")
+            else:
+                data = (site_dir / relative).read_bytes()
+            yield f"{top}/{relative}", data
+
+    return entries()
+
+
+def read_pages(site_dir: Path) -> dict[str, str]:
+    """Every built page with its external links marked (the online edition's HTML)."""
+    pages = {}
+    for relative in site_files(site_dir):
+        if relative.endswith(HTML_SUFFIX):
+            pages[relative] = links.mark_external_links((site_dir / relative).read_bytes().decode("utf-8"))
+    return pages
+
+
+def build_archive(site_dir: Path, config: SiteConfig, target: Path | None = None) -> Path:
+    """Write the offline edition of the site in ``site_dir`` (by default at its stable address)."""
+    target = target or site_dir / archive_relpath(config)
+    return write_zip(target, zip_entries(site_dir, config, read_pages(site_dir)))
+
+
+def finish(site_dir: Path, config: SiteConfig, with_archive: bool = True) -> Path | None:
+    """The last pass over a built site: links marked, zip written, its size in the pages."""
+    pages = read_pages(site_dir)
+    archive = None
+    if with_archive:
+        archive = write_zip(site_dir / archive_relpath(config), zip_entries(site_dir, config, pages))
+    size = size_label(archive) if archive else ""
+    for relative, text in pages.items():
+        (site_dir / relative).write_bytes(online_page(text, size).encode("utf-8"))
+    return archive

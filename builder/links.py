@@ -1,0 +1,128 @@
+"""Surgical rewrites of the links of built pages.
+
+Each ``<a>`` is found with the standard library's HTML parser, and only the tags we
+change are written anew, spliced in at their offsets: the rest of the page stays
+byte for byte what MkDocs wrote (no re-serialisation by a DOM library, which would
+reformat every page and cost far more time at 2,000 pages).
+"""
+
+from __future__ import annotations
+
+import html as htmllib
+import posixpath
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from urllib.parse import unquote, urlsplit
+
+EXTERNAL_CLASS = "kit-externe"
+NOTE_CLASS = "kit-externe__note"
+EXTERNAL_NOTE = f'<span class="{NOTE_CLASS}"> (nécessite une connexion internet)</span>'
+EXTERNAL_PREFIX = re.compile(r"^(?:https?:)?//", re.IGNORECASE)
+
+
+@dataclass
+class Anchor:
+    start: int  # offset of "<a"
+    open_end: int  # offset just after the start tag
+    close: int | None  # offset of "</a>", None when the tag is never closed
+    attrs: dict[str, str | None]
+
+    @property
+    def href(self) -> str:
+        return self.attrs.get("href") or ""
+
+    @property
+    def classes(self) -> list[str]:
+        return (self.attrs.get("class") or "").split()
+
+
+class _AnchorFinder(HTMLParser):
+    def __init__(self, text: str):
+        super().__init__()
+        self.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        self.anchors: list[Anchor] = []
+        self._open: Anchor | None = None
+        self.feed(text)
+        self.close()
+
+    def _offset(self) -> int:
+        line, column = self.getpos()
+        return self.line_starts[line - 1] + column
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            start = self._offset()
+            self._open = Anchor(start, start + len(self.get_starttag_text() or ""), None, dict(attrs))
+            self.anchors.append(self._open)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a" and self._open is not None:
+            self._open.close = self._offset()
+            self._open = None
+
+
+def anchors(text: str) -> list[Anchor]:
+    return _AnchorFinder(text).anchors if "<a" in text else []
+
+
+Edit = Callable[[Anchor, str], tuple[dict[str, str | None], str] | None]
+
+
+def rewrite_anchors(text: str, edit: Edit) -> str:
+    """Apply ``edit(anchor, inner_html)`` to each link: it returns the new attributes
+    and the HTML to add before ``</a>``, or None to leave the link as it is."""
+    pieces: list[str] = []
+    last = 0
+    for anchor in anchors(text):
+        if anchor.close is None:
+            continue
+        change = edit(anchor, text[anchor.open_end:anchor.close])
+        if change is None:
+            continue
+        attrs, suffix = change
+        pieces += [text[last:anchor.start], start_tag(attrs), text[anchor.open_end:anchor.close], suffix]
+        last = anchor.close
+    if not pieces:
+        return text
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
+def start_tag(attrs: dict[str, str | None]) -> str:
+    parts = [name if value is None else f'{name}="{htmllib.escape(value)}"' for name, value in attrs.items()]
+    return "<a " + " ".join(parts) + ">"
+
+
+def is_external(href: str) -> bool:
+    return bool(EXTERNAL_PREFIX.match(href.strip()))
+
+
+def as_external(attrs: dict[str, str | None], inner: str) -> tuple[dict[str, str | None], str]:
+    """The link marked as leading out of the site: a class (CSS icon) and a note in words."""
+    classes = (attrs.get("class") or "").split()
+    new = dict(attrs)
+    if EXTERNAL_CLASS not in classes:
+        new["class"] = " ".join([*classes, EXTERNAL_CLASS])
+    return new, "" if NOTE_CLASS in inner else EXTERNAL_NOTE
+
+
+def mark_external_links(text: str) -> str:
+    """Every link to another site says that it needs internet (same words as the templates)."""
+
+    def edit(anchor: Anchor, inner: str) -> tuple[dict[str, str | None], str] | None:
+        if not is_external(anchor.href) or (EXTERNAL_CLASS in anchor.classes and NOTE_CLASS in inner):
+            return None
+        return as_external(anchor.attrs, inner)
+
+    return rewrite_anchors(text, edit)
+
+
+def link_target(page: str, href: str) -> str | None:
+    """The site path a relative link of ``page`` (a site path) points to, or None
+    for external links, anchors on the same page and other schemes."""
+    parts = urlsplit(href)
+    if parts.scheme or parts.netloc or not parts.path:
+        return None
+    return posixpath.normpath(posixpath.join(posixpath.dirname(page), unquote(parts.path)))
