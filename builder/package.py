@@ -171,7 +171,7 @@ def zip_entries(site_dir: Path, config: SiteConfig, pages: dict[str, str]) -> It
     top = config.sorties.archive
     files = site_files(site_dir)  # listed now, before the zip's temporary file exists
     packed = [f for f in files if is_packed(f, config)]
-    left_out = set(files) - set(packed)
+    left_out = set(files) - set(packed) | {archive_relpath(config)}  # the zip is not written yet
 
     def entries() -> Iterable[tuple[str, bytes]]:
         yield f"{top}/{README_NAME}", readme_text(config).encode("utf-8")
