@@ -22,7 +22,7 @@ from builder.models import (
     ValidationContext,
 )
 from builder.problems import Problems, did_you_mean
-from builder.yamlio import YamlFile, line_of, read_yaml, to_plain
+from builder.yamlio import YamlFile, line_of, read_yaml
 
 CASE_SUFFIXES = (".yml", ".yaml")
 
@@ -111,11 +111,11 @@ def validate_node(
 ) -> Any:
     """Validate one YAML node against ``model``; report each error with its line."""
     try:
-        return model.model_validate(to_plain(node), context=context)
+        return model.model_validate(node, context=context)
     except ValidationError as errors:
         for error in errors.errors():
             loc = tuple(error["loc"])
-            problems.add(file.path, line_of(file.data, prefix + loc), french_message(error, model))
+            problems.add(file.path, line_of(file, prefix + loc), french_message(error, model))
         return None
 
 
@@ -157,7 +157,7 @@ def _load_list(
 def _report_duplicates(items: list[tuple[Any, YamlFile, int]], what: str, problems: Problems) -> None:
     seen: dict[str, int] = {}
     for item, file, index in items:
-        line = line_of(file.data, (index, "id"))
+        line = line_of(file, (index, "id"))
         if item.id in seen:
             problems.add(file.path, line, f"identifiant « {item.id} » en double ({what} déjà défini ligne {seen[item.id]}) : chaque identifiant doit être unique.")
         else:
@@ -171,7 +171,7 @@ def _report_unknown_documents(
         if ref not in known:
             problems.add(
                 file.path,
-                line_of(file.data, prefix + (position,)),
+                line_of(file, prefix + (position,)),
                 f"document « {ref} » inconnu : il n'existe pas dans kit/documents.yml.{did_you_mean(ref, known)}",
             )
 

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from builder.config import Project, SiteConfig
-from builder.pages import ABBREVIATIONS_FILE, GeneratedSite
+from builder.pages import GeneratedSite
 
 MKDOCS_FILE = "mkdocs.yml"
 
@@ -86,7 +86,6 @@ def mkdocs_config(project: Project, config: SiteConfig, generated: GeneratedSite
             "md_in_html",
             "tables",
             {"toc": {"permalink": True, "permalink_title": "Lien vers cette section"}},
-            {"pymdownx.snippets": {"auto_append": [ABBREVIATIONS_FILE], "base_path": [str(work_dir)], "check_paths": True}},
         ],
         "nav": generated.nav,
         "not_in_nav": "\n".join(generated.not_in_nav),
