@@ -24,6 +24,8 @@ SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 # A local file joined to a document: bigger files belong on another host, linked with `lien`.
 MAX_LOCAL_FILE_BYTES = 20_000_000
 SAFE_URL_SCHEMES = ("https", "http", "mailto")
+# A file of kit/fichiers/ (sub-folders allowed): the name goes into a link as it is.
+FILE_NAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9._-]*(/[A-Za-z0-9_][A-Za-z0-9._-]*)*$"
 
 
 # --- the taxonomy: data, read from site_config.yml --------------------------------------
@@ -71,34 +73,26 @@ def _context(info: ValidationInfo) -> ValidationContext | None:
 
 # --- reusable field types -----------------------------------------------------------------
 
-# Raw HTML that would run or embed something. Contributed text is also sanitised when
-# rendered (builder.markdown), but refusing it here tells the editor what is wrong.
-_DANGEROUS_MARKUP = [
-    (re.compile(r"<\s*(script|iframe|object|embed|style|form|input|button|link|meta|base|svg|math|frame|frameset|applet)\b", re.I),
-     "balise HTML « <{0}> » interdite"),
-    (re.compile(r"<[^>]*\son[a-z]+\s*=", re.I), "attribut HTML d'événement (« on… = ») interdit"),
-    (re.compile(r"<[^>]*\sstyle\s*=", re.I), "attribut HTML « style » interdit"),
-    (re.compile(r"(javascript|vbscript|data)\s*:", re.I), "adresse « {0}: » interdite"),
-]
+# Markup that would run, embed or load something. Contributed text is also sanitised when
+# rendered (builder.markdown), but refusing it here tells the editor what is wrong. The
+# check inspects the rendered HTML, as the sanitiser does, so that entity-obfuscated
+# addresses, attr_list attributes and upper-case tags are caught, and a « <script> »
+# written inside `code` (shown as text) is not.
 
 
 def check_markdown(text: str) -> str:
-    for pattern, message in _DANGEROUS_MARKUP:
-        found = pattern.search(text)
-        if found:
-            what = found.group(1).lower() if found.groups() else ""
-            raise PydanticCustomError(
-                "kit_unsafe_markup",
-                "{problem} dans le texte : le contenu d'une fiche ne peut contenir ni script, ni cadre, "
-                "ni style, ni adresse javascript:/data:. Retirez-le ; pour un lien, écrivez [texte](https://…).",
-                {"problem": message.format(what)},
-            )
+    from builder.markdown import unsafe_markup  # lazy: builder.markdown imports this module
+
+    problem = unsafe_markup(text)
+    if problem:
+        raise PydanticCustomError("kit_unsafe_markup", "{problem}.", {"problem": problem})
     return text
 
 
 def check_url(url: str) -> str:
     parts = urlsplit(url.strip())
-    if parts.scheme.lower() not in SAFE_URL_SCHEMES or (parts.scheme != "mailto" and not parts.netloc):
+    if (parts.scheme.lower() not in SAFE_URL_SCHEMES or (parts.scheme != "mailto" and not parts.netloc)
+            or re.search(r'[\s<>"`]', url.strip())):
         raise PydanticCustomError(
             "kit_url",
             "adresse « {url} » refusée : seules les adresses commençant par https://, http:// ou mailto: sont acceptées.",
@@ -107,9 +101,43 @@ def check_url(url: str) -> str:
     return url.strip()
 
 
+# A tag in a plain-text field (« <b> », « </title> », « <!-- »); « a < b » is not one.
+_TAG_LIKE = re.compile(r"<[a-z!?/]", re.I)
+
+
+def check_plain_text(text: str) -> str:
+    """A title, a place, a source: shown as typed, on one line, never read as markup.
+
+    The templates escape these fields, but MkDocs' theme inserts page titles and the
+    navigation unescaped: refusing tags here keeps those places safe too."""
+    found = _TAG_LIKE.search(text)
+    if found:
+        tag = text[found.start():].split(">", 1)[0][:30] + (">" if ">" in text[found.start():] else "")
+        raise PydanticCustomError(
+            "kit_plain_markup",
+            "balise HTML « {tag} » interdite : ce champ est un texte simple, affiché tel quel ; retirez la balise.",
+            {"tag": tag},
+        )
+    collapsed = " ".join(text.split())  # a line break would break a heading or a list item
+    if not collapsed:
+        raise PydanticCustomError("kit_empty", "ne doit pas être vide.")
+    return collapsed
+
+
 Markdown = Annotated[str, Field(min_length=1), AfterValidator(check_markdown)]
-WebAddress = Annotated[str, AfterValidator(check_url)]
+PlainText = Annotated[str, Field(min_length=1), AfterValidator(check_plain_text)]
+WebAddress = Annotated[
+    str,
+    AfterValidator(check_url),
+    Field(json_schema_extra={"pattern": r"^\s*(https?://|mailto:)\S+", "format": "uri"}),
+]
 Slug = Annotated[str, Field(pattern=SLUG_PATTERN)]
+
+
+def taxonomy_ids(kind: str) -> dict[str, Any]:
+    """Marks a field whose values are ids of ``site_config.yml``'s taxonomy (``kind``):
+    ``kit schemas`` replaces the mark by the list of allowed ids."""
+    return {"x-kit-taxonomie": kind}
 
 
 def _check_term(info: ValidationInfo, kind: str, value: str) -> str:
@@ -135,16 +163,16 @@ class Document(Strict):
     """A document of the kit's catalogue (one item of kit/documents.yml)."""
 
     id: Annotated[Slug, Field(description="Identifiant unique du document (minuscules, chiffres, tirets) ; il donne l'adresse de sa page.")]
-    titre: Annotated[str, Field(min_length=1, description="Titre du document.")]
-    nature: Annotated[str, Field(description="Nature du document (voir site_config.yml, taxonomie.natures).")]
+    titre: Annotated[PlainText, Field(description="Titre du document.")]
+    nature: Annotated[str, Field(description="Nature du document (voir site_config.yml, taxonomie.natures).", json_schema_extra=taxonomy_ids("natures"))]
     famille: Annotated[str | None, Field(description="Famille, obligatoire quand la nature a des familles.")] = None
-    auteurs: Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1, description="Auteurs (organisations ou personnes).")]
+    auteurs: Annotated[list[PlainText], Field(min_length=1, description="Auteurs (organisations ou personnes).")]
     annee: Annotated[int, Field(ge=1900, le=2100, description="Année de publication.")]
     mois: Annotated[int | None, Field(ge=1, le=12, description="Mois de publication (1 à 12), s'il est connu.")] = None
     annee_fin: Annotated[int | None, Field(ge=1900, le=2100, description="Dernière année, pour une série publiée sur plusieurs années.")] = None
     resume: Annotated[Markdown, Field(description="Résumé en Markdown (2 à 6 phrases).")]
     lien: Annotated[WebAddress | None, Field(description="Adresse web du document (https://…).")] = None
-    fichier: Annotated[str | None, Field(description="Nom d'un fichier placé dans kit/fichiers/.")] = None
+    fichier: Annotated[str | None, Field(description="Nom d'un fichier placé dans kit/fichiers/ (lettres sans accents, chiffres, « . », « - », « _ »).", json_schema_extra={"pattern": FILE_NAME_PATTERN})] = None
     remarque: Annotated[Markdown | None, Field(description="Remarque en Markdown (par exemple un écart entre deux sources).")] = None
 
     @field_validator("nature")
@@ -205,6 +233,14 @@ def check_local_file(name: str, folder: Path) -> Path:
             "fichier « {name} » refusé : indiquez seulement un nom de fichier placé dans kit/fichiers/ (sans « .. » ni chemin absolu).",
             {"name": name},
         )
+    if not re.fullmatch(FILE_NAME_PATTERN, name):
+        # The name becomes part of a link: no space, bracket or accent to break or bend it.
+        raise PydanticCustomError(
+            "kit_file_name",
+            "nom de fichier « {name} » refusé : utilisez seulement des lettres sans accents, des chiffres, « . », « - » "
+            "et « _ » (renommez le fichier dans kit/fichiers/, par exemple « rapport-2024.pdf »).",
+            {"name": name},
+        )
     path = folder / candidate
     if not path.is_file():
         raise PydanticCustomError(
@@ -232,8 +268,8 @@ class ReadingPath(Strict):
     """A reading path (« parcours de lecture »), one item of kit/parcours.yml."""
 
     id: Annotated[Slug, Field(description="Identifiant du parcours ; il donne l'adresse de sa page.")]
-    titre: Annotated[str, Field(min_length=1, description="Titre complet du parcours.")]
-    titre_court: Annotated[str, Field(min_length=1, max_length=30, description="Libellé court, affiché dans l'onglet.")]
+    titre: Annotated[PlainText, Field(description="Titre complet du parcours.")]
+    titre_court: Annotated[PlainText, Field(max_length=30, description="Libellé court, affiché dans l'onglet.")]
     introduction: Annotated[Markdown, Field(description="Introduction en Markdown : à qui il s'adresse, ce que le lecteur saura faire à la fin.")]
     documents: Annotated[list[Slug], Field(min_length=1, description="Identifiants des documents du parcours, dans l'ordre de lecture.")]
 
@@ -241,14 +277,14 @@ class ReadingPath(Strict):
 class CaseSheet(Strict):
     """A case sheet (« fiche d'expérience »): one file kit/cas/<slug>.yml."""
 
-    titre: Annotated[str, Field(min_length=1, description="Nom de l'initiative.")]
-    territoire: Annotated[str, Field(min_length=1, description="Territoire de l'initiative (commune, département, région…).")]
-    region: Annotated[str | None, Field(description="Région actuelle qui contient le territoire (pour la carte), par exemple « Grand Est ».")] = None
-    statut: Annotated[str, Field(min_length=1, description="Statut de la structure porteuse (association, fondation, collectivité…).")]
+    titre: Annotated[PlainText, Field(description="Nom de l'initiative.")]
+    territoire: Annotated[PlainText, Field(description="Territoire de l'initiative (commune, département, région…).")]
+    region: Annotated[PlainText | None, Field(description="Région actuelle qui contient le territoire (pour la carte), par exemple « Grand Est ».")] = None
+    statut: Annotated[PlainText, Field(description="Statut de la structure porteuse (association, fondation, collectivité…).")]
     objet: Annotated[Markdown, Field(description="Objet de l'initiative, en une ou deux phrases (Markdown).")]
-    formes: Annotated[list[str], Field(min_length=1, description="Formes de co-construction : dialogue-territorial, partenariats, experimentations-collectives.")]
-    demarche: Annotated[str | None, Field(description="Démarche (voir site_config.yml, taxonomie.demarches).")] = None
-    themes: Annotated[list[Annotated[str, Field(min_length=1)]], Field(description="Thèmes (mots courts en minuscules).")] = []
+    formes: Annotated[list[Annotated[str, Field(json_schema_extra=taxonomy_ids("formes"))]], Field(min_length=1, description="Formes de co-construction : dialogue-territorial, partenariats, experimentations-collectives.")]
+    demarche: Annotated[str | None, Field(description="Démarche (voir site_config.yml, taxonomie.demarches).", json_schema_extra=taxonomy_ids("demarches"))] = None
+    themes: Annotated[list[PlainText], Field(description="Thèmes (mots courts en minuscules).")] = []
     genese: Annotated[Markdown, Field(description="Genèse : comment l'initiative est née (Markdown).")]
     objectif: Annotated[Markdown, Field(description="Objectif de l'initiative (Markdown).")]
     activites: Annotated[Markdown, Field(description="Activités en matière de partenariats (Markdown).")]
@@ -256,7 +292,7 @@ class CaseSheet(Strict):
     prochaines_etapes: Annotated[Markdown, Field(description="Prochaines étapes (Markdown).")]
     site_web: Annotated[WebAddress | None, Field(description="Adresse du site web de l'initiative (https://…).")] = None
     documents: Annotated[list[Slug], Field(description="Identifiants des documents du catalogue liés à cette fiche.")]
-    sources: Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1, description="Publications d'où viennent les faits de la fiche.")]
+    sources: Annotated[list[PlainText], Field(min_length=1, description="Publications d'où viennent les faits de la fiche.")]
     date_ajout: Annotated[dt.date | None, Field(description="Date d'ajout de la fiche (AAAA-MM-JJ), pour le fil d'actualité.")] = None
 
     @field_validator("formes")
@@ -282,21 +318,21 @@ class KeyFigure(Strict):
     id: Slug
     valeur: float
     unite: str = ""
-    libelle: Annotated[str, Field(min_length=1)]
-    source: Annotated[str, Field(min_length=1)]
+    libelle: PlainText
+    source: PlainText
     annee: Annotated[int | str, Field(description="Année (ou période) de la donnée.")]
     groupe: str | None = None
 
 
 class GlossaryTerm(Strict):
-    terme: Annotated[str, Field(min_length=1)]
+    terme: PlainText
     definition: Markdown
     source: str = ""
 
 
 class Abbreviation(Strict):
-    sigle: Annotated[str, Field(min_length=1)]
-    developpement: Annotated[str, Field(min_length=1)]
+    sigle: PlainText
+    developpement: PlainText
 
 
 class Glossary(Strict):

@@ -14,11 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
-from markupsafe import Markup
+from urllib.parse import quote
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, pass_eval_context
+from jinja2.filters import do_join, make_attrgetter
+from jinja2.nodes import EvalContext
+from markupsafe import Markup, escape
 
 from builder.config import Project, SiteConfig
-from builder.markdown import MarkdownRenderer, abbreviation_definitions
+from builder.markdown import MarkdownRenderer, abbreviation_definitions, plain_text
 from builder.models import Case, Document, Kit, Nature, ReadingPath, Term
 
 MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
@@ -104,6 +108,18 @@ def plain_summary(text: str, limit: int = 200) -> str:
     return flat[:limit].rsplit(" ", 1)[0] + "…"
 
 
+def _inert(value: Any) -> Any:
+    """Jinja's finalize: strings not already marked safe become inert text."""
+    return plain_text(value) if isinstance(value, str) and not isinstance(value, Markup) else value
+
+
+@pass_eval_context
+def _join_inert(context: EvalContext, value: Any, separator: str = "", attribute: str | int | None = None) -> str:
+    if attribute is not None:
+        value = map(make_attrgetter(context.environment, attribute), value)
+    return do_join(context, [_inert(item) for item in value], separator)
+
+
 class PageRenderer:
     def __init__(self, project: Project, config: SiteConfig, kit: Kit):
         self.project = project
@@ -113,12 +129,19 @@ class PageRenderer:
         self.env = Environment(
             loader=PackageLoader("builder", "templates"),
             autoescape=True,  # catalogue text is escaped; sanitised HTML comes in as Markup
+            # Every plain value is made inert for Markdown too (builder.markdown.plain_text):
+            # catalogue text is untrusted, and these pages are Markdown before they are HTML.
+            finalize=_inert,
             undefined=StrictUndefined,
             keep_trailing_newline=True,
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        self.env.filters["yaml"] = lambda value: Markup(json.dumps(str(value), ensure_ascii=False))
+        # Front matter: the theme inserts page.meta values into HTML unescaped, so they are
+        # HTML-escaped here (a « " » in a description no longer breaks its <meta> tag).
+        self.env.filters["yaml"] = lambda value: Markup(json.dumps(str(escape(" ".join(str(value).split()))), ensure_ascii=False))
+        self.env.filters["join"] = _join_inert  # Jinja's join marks its result safe
+        self.env.filters["url"] = lambda value: Markup(quote(str(value), safe="/"))
         self.env.filters["number"] = format_number
         self.env.globals.update(
             kit=kit,

@@ -1,0 +1,332 @@
+"""Contributed text is untrusted: kit check refuses what would run or embed, the sanitiser
+neutralises it anyway, and plain-text fields stay plain text in the built pages."""
+
+from __future__ import annotations
+
+import os
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from builder.config import Project
+from builder.loader import CatalogueError, load_kit
+from builder.markdown import MarkdownRenderer, plain_text, sanitise, unsafe_markup
+from builder.models import CaseSheet, check_markdown, check_url
+
+# --- what a hostile editor may write in a Markdown field -----------------------------------
+
+HOSTILE_MARKDOWN = {
+    "script": "Texte <script>alert(1)</script> suite.",
+    "script-majuscules": "<SCRIPT>alert(1)</SCRIPT>",
+    "script-coupe": "<script\n>alert(1)</script\n>",
+    "iframe": '<iframe src="https://exemple.fr/"></iframe>',
+    "object": '<object data="x.swf"></object>',
+    "embed": '<embed src="x.swf">',
+    "svg-onload": "<svg/onload=alert(1)>",
+    "math-xlink": '<math><mi xlink:href="javascript:alert(1)">x</mi></math>',
+    "img-onerror": "<img src=x onerror=alert(1)>",
+    "img-majuscules": "<IMG SRC=x ONERROR=alert(1)>",
+    "evenement-coupe": "<a href='https://exemple.fr'\nonclick='alert(1)'>x</a>",
+    "details-ontoggle": "<details open ontoggle=alert(1)>x</details>",
+    "attr-list-onclick": '[x](https://exemple.fr){ onclick="alert(1)" }',
+    "attr-list-style": "[x](https://exemple.fr){: style=position:fixed;inset:0 }",
+    "style-attribut": '<div style="position:fixed;top:0;left:0;width:100%;height:100%">x</div>',
+    "style-balise": "<style>body{display:none}</style>",
+    "lien-javascript": "[clic](javascript:alert(1))",
+    "lien-javascript-casse": "[clic](JaVaScRiPt:alert(1))",
+    "lien-entite-hexa": "[clic](jav&#x61;script:alert(1))",
+    "lien-entite-colon": "[clic](javascript&colon;alert(1))",
+    "lien-tabulation": "[clic](java\tscript:alert(1))",
+    "lien-reference": "[clic][r]\n\n[r]: javascript:alert(1)",
+    "lien-html-tabulation": '<a href="java\tscript:alert(1)">x</a>',
+    "lien-auto": "<javascript:alert(1)>",
+    "lien-html-entite": '<a href="&#106;avascript:alert(1)">x</a>',
+    "lien-html-saut": '<a href="java&#10;script:alert(1)">x</a>',
+    "lien-vbscript": "[clic](vbscript:msgbox(1))",
+    "lien-data": "[clic](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+    "image-data": "![x](data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+)",
+    "image-externe": "![pixel](https://traceur.exemple/p.gif)",
+    "formulaire": '<form action="https://exemple.fr"><input name="mdp"><button>OK</button></form>',
+    "meta-refresh": "<meta http-equiv=refresh content='0;url=https://exemple.fr'>",
+    "base": '<base href="https://exemple.fr/">',
+    "link": '<link rel="stylesheet" href="https://exemple.fr/x.css">',
+}
+
+# The French message (its beginning) each one gets from kit check.
+EXPECTED_PROBLEM = {
+    "script": "balise HTML « <script> » interdite",
+    "script-majuscules": "balise HTML « <script> » interdite",
+    "script-coupe": "balise HTML « <script> » interdite",
+    "iframe": "balise HTML « <iframe> » interdite",
+    "object": "balise HTML « <object> » interdite",
+    "embed": "balise HTML « <embed> » interdite",
+    "svg-onload": "balise HTML « <svg> » interdite",
+    "math-xlink": "balise HTML « <math> » interdite",
+    "img-onerror": "image interdite",
+    "img-majuscules": "image interdite",
+    "evenement-coupe": "attribut HTML « onclick » interdit",
+    "details-ontoggle": "attribut HTML « ontoggle » interdit",
+    "attr-list-onclick": "attribut HTML « onclick » interdit",
+    "attr-list-style": "attribut HTML « style » interdit",
+    "style-attribut": "attribut HTML « style » interdit",
+    "style-balise": "balise HTML « <style> » interdite",
+    "lien-javascript": "adresse « javascript: » interdite dans un lien",
+    "lien-javascript-casse": "adresse « javascript: » interdite dans un lien",
+    "lien-entite-hexa": "adresse « javascript: » interdite dans un lien",
+    "lien-entite-colon": "adresse « javascript: » interdite dans un lien",
+    "lien-tabulation": "adresse « javascript: » interdite dans un lien",
+    "lien-reference": "adresse « javascript: » interdite dans un lien",
+    "lien-html-tabulation": "adresse « javascript: » interdite dans un lien",
+    "lien-auto": "adresse « javascript: » interdite dans un lien",
+    "lien-html-entite": "adresse « javascript: » interdite dans un lien",
+    "lien-html-saut": "adresse « javascript: » interdite dans un lien",
+    "lien-vbscript": "adresse « vbscript: » interdite dans un lien",
+    "lien-data": "adresse « data: » interdite dans un lien",
+    "image-data": "image interdite",
+    "image-externe": "image interdite",
+    "formulaire": "balise HTML « <form> » interdite",
+    "meta-refresh": "balise HTML « <meta> » interdite",
+    "base": "balise HTML « <base> » interdite",
+    "link": "balise HTML « <link> » interdite",
+}
+
+SAFE_SCHEMES = {"http", "https", "mailto"}
+RUNNING_TAGS = {"script", "iframe", "object", "embed", "svg", "math", "img", "style", "form", "input",
+                "button", "meta", "base", "link", "details", "frame", "video", "audio"}
+
+
+class Elements(HTMLParser):
+    """Every start tag with its attributes (entities decoded, names lower-cased)."""
+
+    def __init__(self, html: str):
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+    handle_startendtag = handle_starttag
+
+
+def scheme(url: str) -> str | None:
+    """The scheme as a browser reads it (WHATWG URL: tabs and line breaks dropped anywhere,
+    leading spaces and control characters dropped)."""
+    cleaned = re.sub(r"[\t\n\r]", "", url).lstrip("".join(chr(c) for c in range(0x21)))
+    found = re.match(r"^([a-z][a-z0-9+.\-]*):", cleaned, re.I)
+    return found.group(1).lower() if found else None
+
+
+def assert_inert(html: str) -> None:
+    """Nothing in ``html`` can run, embed, load or restyle."""
+    for tag, attrs in Elements(html).tags:
+        assert tag not in RUNNING_TAGS, (tag, html)
+        for name, value in attrs.items():
+            assert not name.startswith("on"), (name, html)
+            assert name != "style", html
+            if name in ("href", "src", "action", "xlink:href", "data") and value:
+                assert scheme(value) in (None, *SAFE_SCHEMES), (value, html)
+
+
+def test_the_corpus_and_its_messages_match() -> None:
+    assert HOSTILE_MARKDOWN.keys() == EXPECTED_PROBLEM.keys()
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_MARKDOWN))
+def test_check_refuses_hostile_markdown_with_a_french_message(name: str) -> None:
+    problem = unsafe_markup(HOSTILE_MARKDOWN[name])
+    assert problem is not None and problem.startswith(EXPECTED_PROBLEM[name]), problem
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_MARKDOWN))
+def test_sanitiser_neutralises_hostile_markdown(name: str) -> None:
+    html = str(MarkdownRenderer()(HOSTILE_MARKDOWN[name]))
+    assert_inert(html)
+    assert "alert(1)</script>" not in html
+
+
+def test_the_unsanitised_markdown_would_have_been_dangerous() -> None:
+    # The corpus is not toothless: without the sanitiser, Python-Markdown lets it through.
+    import markdown
+
+    raw = markdown.markdown(HOSTILE_MARKDOWN["lien-javascript"] + "\n\n" + HOSTILE_MARKDOWN["img-onerror"])
+    assert 'href="javascript:alert(1)"' in raw and "onerror=alert(1)" in raw
+    with pytest.raises(AssertionError):
+        assert_inert(raw)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Les open data : une ressource partagée.",  # « data : » in prose is not an address
+        "La balise `<script>` est citée comme du code.",
+        "Voir [le site](https://www.exemple.fr/page?a=1&b=2) et [écrire](mailto:contact@exemple.fr).",
+        "Un lien automatique : <https://www.exemple.fr/>.",
+        "Une note[^1].\n\n[^1]: Le texte de la note.",
+        "| Année | Valeur |\n|---|---|\n| 2015 | 69 % |",
+        "Un cas « javascript: » écrit dans une phrase, sans lien.",
+    ],
+)
+def test_check_accepts_ordinary_markdown(text: str) -> None:
+    assert unsafe_markup(text) is None
+    assert check_markdown(text) == text
+
+
+def test_check_error_reaches_the_editor_in_french() -> None:
+    with pytest.raises(ValidationError) as caught:
+        CaseSheet.model_validate(sheet(genese="Texte [clic](jav&#x61;script:alert(1))."))
+    [error] = caught.value.errors()
+    assert error["loc"] == ("genese",)
+    assert error["msg"] == (
+        "adresse « javascript: » interdite dans un lien : seules les adresses https://, http:// et mailto: "
+        "sont acceptées ; pour un lien, écrivez [texte](https://…)."
+    )
+
+
+def test_sanitiser_keeps_footnotes_and_drops_other_ids_and_classes() -> None:
+    html = str(MarkdownRenderer()("Une note[^1].\n\n[^1]: Texte."))
+    assert 'id="fnref:1"' in html and 'id="fn:1"' in html and 'href="#fn:1"' in html
+    assert 'class="footnote"' in html
+    hostile = sanitise('<a id="__md_scope" class="md-button md-button--primary" href="https://exemple.fr">x</a>'
+                       '<div class="md-dialog kit-x">y</div>')
+    assert "__md_scope" not in hostile and "md-button" not in hostile and "md-dialog" not in hostile
+    assert 'href="https://exemple.fr"' in hostile and 'rel="noopener noreferrer"' in hostile
+
+
+# --- web addresses ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["javascript:alert(1)", " JavaScript:alert(1)", "data:text/html,<script>alert(1)</script>", "vbscript:x",
+     "ftp://exemple.fr/", "//exemple.fr/", "exemple.fr", "https://", "https://exemple.fr/\"onmouseover=alert(1)",
+     "https://exemple.fr/<script>", "file:///etc/passwd"],
+)
+def test_web_addresses_other_than_http_and_mailto_are_refused(url: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        CaseSheet.model_validate(sheet(site_web=url))
+    [error] = caught.value.errors()
+    assert error["loc"] == ("site_web",)
+    assert "seules les adresses commençant par https://, http:// ou mailto: sont acceptées" in error["msg"]
+
+
+@pytest.mark.parametrize("url", ["https://www.exemple.fr/", "http://www.exemple.fr/a_(b)?c=d&e=f", "mailto:contact@exemple.fr"])
+def test_web_addresses_accepted(url: str) -> None:
+    assert check_url(url) == url
+
+
+# --- plain-text fields ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("field", ["titre", "territoire", "statut", "region"])
+def test_tags_in_plain_text_fields_are_refused(field: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        CaseSheet.model_validate(sheet(**{field: "Nom</title><script>alert(1)</script>"}))
+    [error] = caught.value.errors()
+    assert error["loc"] == (field,)
+    assert error["msg"] == "balise HTML « </title> » interdite : ce champ est un texte simple, affiché tel quel ; retirez la balise."
+
+
+def test_tags_in_plain_text_lists_are_refused() -> None:
+    with pytest.raises(ValidationError) as caught:
+        CaseSheet.model_validate(sheet(sources=["Rapport <img src=x onerror=alert(1)>"], themes=["<b>emploi</b>"]))
+    assert sorted(e["loc"] for e in caught.value.errors()) == [("sources", 0), ("themes", 0)]
+
+
+def test_plain_text_keeps_comparisons_and_joins_lines() -> None:
+    case = CaseSheet.model_validate(sheet(titre="Moins de 5 ans < 10 %\n  et plus", statut="a<5"))
+    assert case.titre == "Moins de 5 ans < 10 % et plus"
+    assert case.statut == "a<5"
+
+
+def test_plain_text_becomes_inert_markdown() -> None:
+    text = str(plain_text('[x](javascript:alert(1)) {: onclick=alert(1) } --8<-- "mkdocs.yml" !!! <b>'))
+    assert "[" not in text and "(" not in text and "{" not in text and "<" not in text and "!" not in text
+    import markdown
+
+    html = markdown.markdown(text, extensions=["attr_list", "admonition"])
+    assert_inert(html)
+    assert "<a" not in html and "onclick=" not in html.replace("onclick&#61;", "")
+
+
+# --- the same, end to end: a sheet with hostile plain text builds into inert pages ----------------
+
+
+HOSTILE_PLAIN = {
+    "titre": "Agir {: onclick=alert(1) } [titre](javascript:alert(1))",
+    "territoire": "Paris [clic](javascript:alert(2)){: onmouseover=alert(3) }",
+    "statut": '--8<-- "mkdocs.yml"',
+    "themes": ["[t](javascript:alert(4))", "*[RSE]: x"],
+    "sources": ['!!! danger "Piège"', "[s](data:text/html,x)", 'Rapport « 2024 » "cité"'],
+}
+
+
+def write_hostile_plain_sheet(project: Project) -> Path:
+    from ruamel.yaml import YAML
+
+    target = project.kit_dir / "cas" / "piege.yml"
+    data = sheet(**HOSTILE_PLAIN, objet='Un objet avec des "guillemets" et un <https://exemple.fr/> lien.')
+    data["documents"] = []
+    with target.open("w", encoding="utf-8") as stream:
+        YAML().dump(data, stream)
+    return target
+
+
+def test_hostile_plain_text_builds_into_inert_pages(mini_project: Project, tmp_path: Path, fixed_epoch: str) -> None:
+    from builder.build import build
+
+    write_hostile_plain_sheet(mini_project)
+    site = build(mini_project, tmp_path / "site", with_archive=False).site_dir
+    page = (site / "fiches" / "piege.html").read_text(encoding="utf-8")
+    index = (site / "fiches" / "index.html").read_text(encoding="utf-8")
+    article = page.split("<article", 1)[1].split("</article>", 1)[0]
+    assert_inert("<article" + article)
+    for html in (page, index):  # the index has the team's own filter form: links only
+        # anywhere in the page (header, title, navigation): no handler, no script address
+        for tag, attrs in Elements(html).tags:
+            assert not any(name.startswith("on") for name in attrs), (tag, attrs)
+            assert not any(str(v).strip().lower().startswith(("javascript:", "data:")) for v in attrs.values() if v), (tag, attrs)
+    elements = Elements(page).tags
+    assert not any("admonition" in (attrs.get("class") or "") for _, attrs in elements)  # « !!! » stayed text
+    assert "site_name" not in page  # the snippet marker did not include mkdocs.yml
+    text = html_text(page)
+    for shown in (HOSTILE_PLAIN["titre"], HOSTILE_PLAIN["territoire"], HOSTILE_PLAIN["statut"], *HOSTILE_PLAIN["sources"]):
+        assert shown in text, shown  # shown as typed
+    title = page.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert html_text(title).startswith(HOSTILE_PLAIN["titre"])
+    # the description meta tag is not broken by the quotes of the objet
+    meta = next(attrs for tag, attrs in elements if tag == "meta" and attrs.get("name") == "description")
+    assert meta["content"].startswith('Un objet avec des "guillemets"')
+
+
+def html_text(html: str) -> str:
+    """The text a reader sees, on one line."""
+    import html as html_module
+
+    return " ".join(html_module.unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def sheet(**changes: object) -> dict:
+    base = {
+        "titre": "Une initiative",
+        "territoire": "Charenton-le-Pont",
+        "statut": "Association",
+        "objet": "Faire dialoguer les acteurs.",
+        "formes": ["dialogue-territorial"],
+        "genese": "Une étude.",
+        "objectif": "Rapprocher.",
+        "activites": "Des rencontres.",
+        "resultats": "Des projets.",
+        "prochaines_etapes": "Poursuivre.",
+        "documents": ["etude"],
+        "sources": ["Le RAMEAU, note, 2015"],
+    }
+    base.update(changes)
+    return base
