@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import html as htmllib
 import os
+import posixpath
 import re
 import tempfile
 import zipfile
@@ -88,6 +89,8 @@ def offline_notice(config: SiteConfig) -> str:
 def offline_page(text: str, page: str, left_out: set[str], config: SiteConfig) -> str:
     """A page as the zip holds it: links to files left out point to the online site."""
     text = ONLINE_BLOCK.sub(lambda _: offline_notice(config), text).replace(SIZE_MARK, "")
+    if not any(posixpath.basename(name) in text for name in left_out):
+        return text  # nothing to rewrite: spare the parsing (most pages)
     online = config.site.url.rstrip("/") + "/"
 
     def edit(anchor: links.Anchor, inner: str) -> tuple[dict[str, str | None], str] | None:
