@@ -1,0 +1,67 @@
+"""``kit search "requête"``: the site's search, in the terminal, on the built site's index."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+from builder.config import Project
+from builder.search.engine import IndexOutdated, SearchIndex
+from builder.search.index import INDEX_FILE
+
+
+def _newest_source(project: Project) -> float:
+    newest = 0.0
+    for path in project.watched():
+        files = [path] if path.is_file() else (p for p in path.rglob("*") if p.is_file())
+        newest = max([newest, *(p.stat().st_mtime for p in files)])
+    return newest
+
+
+def _index_file(project: Project) -> Path:
+    """The built site's index; the site is built first when there is none."""
+    site_dir = project.root / "site"
+    index_file = site_dir / INDEX_FILE
+    if index_file.is_file():
+        built = dt.datetime.fromtimestamp(index_file.stat().st_mtime).strftime("%d/%m/%Y à %H:%M")
+        print(f"Recherche dans l'index du site construit ({index_file}, construit le {built}).", file=sys.stderr)
+        if _newest_source(project) > index_file.stat().st_mtime:
+            print("Attention : le catalogue ou les pages ont changé depuis ; relancez « kit build » pour en tenir compte.",
+                  file=sys.stderr)
+        return index_file
+    print(f"Pas d'index de recherche dans {site_dir} : construction du site d'abord (comme « kit build »).", file=sys.stderr)
+    from builder.build import build, terminal_progress
+
+    build(project, site_dir, progress=terminal_progress)
+    print(f"Recherche dans l'index du site qui vient d'être construit ({index_file}).", file=sys.stderr)
+    return index_file
+
+
+def plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+def run_search(project: Project, query: str, limit: int = 10) -> int:
+    """Print the ranked results; 0 when something was found, 1 otherwise."""
+    index_file = _index_file(project)
+    try:
+        index = SearchIndex.from_site(index_file.parent.parent)
+    except IndexOutdated as error:
+        print(f"Erreur : {error}", file=sys.stderr)
+        return 1
+    results = index.search(query)
+    if not results:
+        print(f"Aucun résultat pour « {query} ».")
+        return 1
+    shown = results[: max(limit, 1)]
+    print(f"{plural(len(results), 'résultat', 'résultats')} pour « {query} »"
+          + (f" ({len(shown)} premiers) :" if len(shown) < len(results) else " :"))
+    width = len(str(len(shown)))
+    for number, result in enumerate(shown, 1):
+        about = [result.kind]
+        if result.paths:
+            about.append("Parcours : " + ", ".join(result.paths))
+        print(f"{number:>{width}}. {result.title}")
+        print(f"{' ' * width}  {' · '.join(about)} — {result.url}")
+    return 0

@@ -1,0 +1,51 @@
+/* Search box: opens on / s f, and loads the search (lunr.js, French stemmer, the
+ * interface, then the index) only when the reader reaches for it, so that pages cost
+ * nothing more whatever the size of the catalogue. <script> tags, not fetch: they
+ * also work from file://. The rest is in assets/search/search.js. */
+(function () {
+  "use strict";
+  var root = new URL("../../", document.currentScript.src).href; // this file is assets/js/…
+  var files = ["assets/vendor/lunr/lunr.min.js", "assets/vendor/snowball/french-stemmer.js",
+    "assets/search/search.js", "search/index.js"];
+  var form = document.forms.namedItem("kit-search");
+  var toggle = document.getElementById("__search");
+  if (!form || !toggle) return;
+  var input = form.querySelector(".md-search__input");
+  var started = false;
+
+  function load() {
+    if (started) return;
+    started = true;
+    files.forEach(function (file) {
+      var script = document.createElement("script");
+      script.src = root + file;
+      script.async = false; // run in this order
+      script.onerror = function () {
+        document.querySelector(".md-search-result__meta").textContent =
+          "Recherche indisponible : le fichier " + file + " manque (reconstruisez le site).";
+      };
+      document.head.appendChild(script);
+    });
+  }
+
+  window.kitSearchLoader = { root: root, load: load };
+  input.addEventListener("focus", function () { toggle.checked = true; load(); });
+  input.addEventListener("input", load);
+  toggle.addEventListener("change", function () { if (toggle.checked) input.focus(); });
+  document.addEventListener("keydown", function (event) {
+    var target = event.target;
+    if (event.key === "Escape" && toggle.checked) { // search.js handles it once loaded
+      toggle.checked = false;
+      input.blur();
+      return;
+    }
+    if (toggle.checked || event.ctrlKey || event.metaKey || event.altKey || target.isContentEditable ||
+        /^(input|select|textarea)$/i.test(target.tagName)) return;
+    if (event.key === "/" || event.key === "s" || event.key === "f") {
+      event.preventDefault();
+      toggle.checked = true;
+      input.focus();
+      input.select();
+    }
+  });
+})();
