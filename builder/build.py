@@ -19,12 +19,14 @@ from builder import package, pages, site
 from builder.config import Project, SiteConfig
 from builder.loader import load_kit
 from builder.models import Kit
+from builder.search.index import search_stage
 
 Progress = Callable[[str], None]
 
 # Stages that work on the built site before it is packaged and swapped in
 # (search index, feeds and exports): each takes (site_dir, config, kit).
 POST_BUILD_STAGES: list[Callable[[Path, SiteConfig, Kit], None]] = []
+POST_BUILD_STAGES.append(search_stage)  # search/index.js, loaded by the search box on demand
 
 
 def terminal_progress(message: str) -> None:
