@@ -53,6 +53,24 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_schemas(args: argparse.Namespace) -> int:
+    from builder import schemas
+    from builder.loader import load_config
+    from builder.problems import Problems
+
+    project = _project(args)
+    problems = Problems(project.root)
+    config = load_config(project, problems)
+    if config is None:
+        raise CatalogueError(problems)
+    written = schemas.write(project, config)
+    for path in written:
+        print(f"Écrit : {path.relative_to(project.root).as_posix()}")
+    if not written:
+        print("Schémas et formulaire déjà à jour.")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from builder.serve import serve
 
@@ -101,6 +119,14 @@ def parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="valide le catalogue sans construire le site")
     check.set_defaults(func=cmd_check)
+
+    schemas_ = commands.add_parser(
+        "schemas",
+        help="régénère les schémas JSON (schemas/) et le formulaire « Proposer une fiche d'expérience »",
+        description="Régénère schemas/*.schema.json et .github/ISSUE_TEMPLATE/proposer-une-fiche.yml à partir "
+        "des modèles et de la taxonomie de site_config.yml. À lancer après avoir changé l'un ou l'autre.",
+    )
+    schemas_.set_defaults(func=cmd_schemas)
 
     serve = commands.add_parser("serve", help="aperçu local sur 127.0.0.1, rechargé à chaque modification")
     serve.add_argument("--port", type=int, default=8000)
