@@ -108,7 +108,9 @@ def run_a_search(page, start_url: str) -> str:
     box = page.locator("input.md-search__input")
     if box.count() == 0:
         pytest.skip("le site construit n'a pas encore de recherche (issue 4) : le test la fera dès qu'elle existe")
-    page.locator("label.md-header__button[for='__search']").first.click()
+    magnifier = page.locator("label.md-header__button[for='__search']").first
+    if magnifier.is_visible():  # narrow screens only: wider ones show the box itself
+        magnifier.click()
     box.fill(SEARCH_QUERY)
     result = page.locator(".md-search-result__item a, a.md-search-result__link").first
     result.wait_for(state="visible", timeout=15_000)
