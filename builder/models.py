@@ -307,6 +307,25 @@ class CaseSheet(Strict):
     def _approach_known(cls, value: str | None, info: ValidationInfo) -> str | None:
         return value if value is None else _check_term(info, "demarches", value)
 
+    @field_validator("region")
+    @classmethod
+    def _region_known(cls, value: str | None) -> str | None:
+        # The map places a sheet on its region: the name must be one the map knows.
+        if value is None:
+            return value
+        from builder.francemap import find_region, region_names
+        from builder.problems import did_you_mean
+
+        region = find_region(value)
+        if region is None:
+            names = region_names()
+            raise PydanticCustomError(
+                "kit_region",
+                "région « {value} » inconnue : indiquez l'une des régions actuelles : {allowed}.{hint}",
+                {"value": value, "allowed": ", ".join(names), "hint": did_you_mean(value, names)},
+            )
+        return region.name
+
 
 # Keys of the case-sheet file, in the order of the template, for messages and templates.
 CASE_SECTIONS = ("genese", "objectif", "activites", "resultats", "prochaines_etapes")

@@ -1,0 +1,252 @@
+"""The map of the case sheets: an SVG map of France drawn at build time.
+
+Region outlines come from Natural Earth (public domain), vendored in
+``builder/data/regions/`` with their licence and the command that derived them.
+Metropolitan France is drawn in the Lambert-93 projection (the official French
+conformal conic projection); each overseas region gets its own small inset below.
+Each case sheet is a numbered marker on its region, linked to its page; the same
+numbers are used by the list that serves as the map's text alternative.
+Nothing is loaded by the browser: the map is plain SVG inside the page.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from markupsafe import Markup, escape
+
+from builder.models import Case
+
+DATA_FILE = Path(__file__).resolve().parent / "data" / "regions" / "regions-france.geojson"
+OVERSEAS = ("Guadeloupe", "Martinique", "Guyane", "La Réunion", "Mayotte")  # the insets, left to right
+
+WIDTH = 600
+METRO_HEIGHT = 560
+INSET_SIZE = 104
+INSET_GAP = 8
+MARGIN = 10
+HEIGHT = METRO_HEIGHT + INSET_SIZE + 2 * INSET_GAP
+MARKER_RADIUS = 10
+SPREAD = 15  # distance between markers sharing a region
+
+Point = tuple[float, float]
+Ring = list[Point]
+
+
+@dataclass(frozen=True)
+class Region:
+    name: str
+    polygons: tuple[tuple[Ring, ...], ...]  # each polygon: outer ring then holes, in lon/lat
+
+    @property
+    def overseas(self) -> bool:
+        return self.name in OVERSEAS
+
+
+@dataclass(frozen=True)
+class Marker:
+    number: int
+    case: Case
+    x: float
+    y: float
+
+
+def region_key(name: str) -> str:
+    """Names compared without case, accents, hyphens or apostrophes (« Provence-Alpes-Côte-d'Azur »)."""
+    flat = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().casefold()
+    return "".join(ch for ch in flat if ch.isalnum())
+
+
+@functools.cache
+def load_regions() -> tuple[Region, ...]:
+    data = json.loads(DATA_FILE.read_text(encoding="utf-8"))
+    regions = []
+    for feature in data["features"]:
+        geometry = feature["geometry"]
+        polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+        regions.append(Region(
+            feature["properties"]["region"],
+            tuple(tuple([(float(x), float(y)) for x, y in ring] for ring in polygon) for polygon in polygons),
+        ))
+    return tuple(sorted(regions, key=lambda r: region_key(r.name)))
+
+
+def region_names() -> list[str]:
+    return [r.name for r in load_regions()]
+
+
+def find_region(name: str | None) -> Region | None:
+    if not name:
+        return None
+    key = region_key(name)
+    return next((r for r in load_regions() if region_key(r.name) == key), None)
+
+
+# --- projections ----------------------------------------------------------------------------
+
+
+def lambert93(lon: float, lat: float) -> Point:
+    """Lambert conformal conic with the Lambert-93 parallels (44° N, 49° N), on a sphere."""
+    phi1, phi2, phi0, lam0 = map(math.radians, (44.0, 49.0, 46.5, 3.0))
+    n = math.log(math.cos(phi1) / math.cos(phi2)) / math.log(
+        math.tan(math.pi / 4 + phi2 / 2) / math.tan(math.pi / 4 + phi1 / 2))
+    f = math.cos(phi1) * math.tan(math.pi / 4 + phi1 / 2) ** n / n
+    rho = f / math.tan(math.pi / 4 + math.radians(lat) / 2) ** n
+    rho0 = f / math.tan(math.pi / 4 + phi0 / 2) ** n
+    theta = n * (math.radians(lon) - lam0)
+    return rho * math.sin(theta), rho0 - rho * math.cos(theta)
+
+
+def equirectangular(lat0: float) -> Callable[[float, float], Point]:
+    scale = math.cos(math.radians(lat0))
+    return lambda lon, lat: (lon * scale, lat)
+
+
+class Frame:
+    """Fits projected points into a box of the SVG (y axis pointing down)."""
+
+    def __init__(self, points: Sequence[Point], box: tuple[float, float, float, float]):
+        xs, ys = [p[0] for p in points], [p[1] for p in points]
+        self.min_x, self.max_y = min(xs), max(ys)
+        left, top, width, height = box
+        span_x, span_y = (max(xs) - self.min_x) or 1.0, (self.max_y - min(ys)) or 1.0
+        self.scale = min(width / span_x, height / span_y)
+        self.left = left + (width - span_x * self.scale) / 2
+        self.top = top + (height - span_y * self.scale) / 2
+
+    def __call__(self, point: Point) -> Point:
+        return (self.left + (point[0] - self.min_x) * self.scale, self.top + (self.max_y - point[1]) * self.scale)
+
+
+@dataclass(frozen=True)
+class Shape:
+    region: Region
+    rings: tuple[tuple[Point, ...], ...]  # in SVG coordinates
+    anchor: Point
+
+
+def _ring_area_centroid(ring: Sequence[Point]) -> tuple[float, Point]:
+    area = cx = cy = 0.0
+    for (x0, y0), (x1, y1) in zip(ring, [*ring[1:], ring[0]]):
+        cross = x0 * y1 - x1 * y0
+        area += cross
+        cx += (x0 + x1) * cross
+        cy += (y0 + y1) * cross
+    if abs(area) < 1e-9:
+        return 0.0, ring[0]
+    return abs(area) / 2, (cx / (3 * area), cy / (3 * area))
+
+
+def _anchor(polygons: Sequence[Sequence[Sequence[Point]]]) -> Point:
+    """The centroid of the region's largest piece (islands would pull it into the sea)."""
+    return max((_ring_area_centroid(polygon[0]) for polygon in polygons), key=lambda found: found[0])[1]
+
+
+@functools.cache
+def layout() -> tuple[Shape, ...]:
+    """Every region in SVG coordinates: metropolitan France on top, the overseas insets below."""
+    regions = load_regions()
+    shapes = []
+    metro = [r for r in regions if not r.overseas]
+    projected = {r.name: [[[lambert93(*p) for p in ring] for ring in polygon] for polygon in r.polygons] for r in metro}
+    frame = Frame([p for polygons in projected.values() for polygon in polygons for ring in polygon for p in ring],
+                  (MARGIN, MARGIN, WIDTH - 2 * MARGIN, METRO_HEIGHT - 2 * MARGIN))
+    for region in metro:
+        shapes.append(_shape(region, projected[region.name], frame))
+    inset_width = (WIDTH - 2 * MARGIN - (len(OVERSEAS) - 1) * INSET_GAP) / len(OVERSEAS)
+    for index, name in enumerate(OVERSEAS):
+        region = next((r for r in regions if r.name == name), None)
+        if region is None:
+            continue
+        lats = [lat for polygon in region.polygons for ring in polygon for _, lat in ring]
+        project = equirectangular(sum(lats) / len(lats))
+        polygons = [[[project(*p) for p in ring] for ring in polygon] for polygon in region.polygons]
+        box = (MARGIN + index * (inset_width + INSET_GAP) + 8, METRO_HEIGHT + INSET_GAP + 8, inset_width - 16, INSET_SIZE - 16)
+        frame = Frame([p for polygon in polygons for ring in polygon for p in ring], box)
+        shapes.append(_shape(region, polygons, frame))
+    return tuple(shapes)
+
+
+def _shape(region: Region, polygons: list[list[list[Point]]], frame: Frame) -> Shape:
+    placed = [[[frame(p) for p in ring] for ring in polygon] for polygon in polygons]
+    rings = tuple(tuple(ring) for polygon in placed for ring in polygon)
+    return Shape(region, rings, _anchor(placed))
+
+
+def inset_boxes() -> list[tuple[str, float, float, float]]:
+    inset_width = (WIDTH - 2 * MARGIN - (len(OVERSEAS) - 1) * INSET_GAP) / len(OVERSEAS)
+    return [(name, MARGIN + i * (inset_width + INSET_GAP), METRO_HEIGHT + INSET_GAP, inset_width)
+            for i, name in enumerate(OVERSEAS)]
+
+
+# --- markers and drawing ---------------------------------------------------------------------
+
+
+def markers(cases: Sequence[Case]) -> list[Marker]:
+    """A numbered marker per sheet that names a known region, spread around the region's anchor."""
+    anchors = {s.region.name: s.anchor for s in layout()}
+    by_region: dict[str, list[tuple[int, Case]]] = {}
+    for number, case in enumerate(cases, 1):
+        region = find_region(case.sheet.region)
+        if region is not None:
+            by_region.setdefault(region.name, []).append((number, case))
+    placed = []
+    for name, items in by_region.items():
+        ax, ay = anchors[name]
+        count = len(items)
+        for index, (number, case) in enumerate(items):
+            if count == 1:
+                x, y = ax, ay
+            else:  # on a small circle around the anchor, first one at the top
+                radius = SPREAD if count <= 6 else SPREAD * count / 6
+                angle = -math.pi / 2 + 2 * math.pi * index / count
+                x, y = ax + radius * math.cos(angle), ay + radius * math.sin(angle)
+            placed.append(Marker(number, case, x, y))
+    return sorted(placed, key=lambda m: m.number)
+
+
+def _fmt(value: float) -> str:
+    text = f"{value:.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _path(rings: Sequence[Sequence[Point]]) -> str:
+    return "".join("M" + "L".join(f"{_fmt(x)} {_fmt(y)}" for x, y in ring) + "Z" for ring in rings)
+
+
+def map_svg(cases: Sequence[Case], href: Callable[[Case], str], title_id: str = "kit-carte-titre") -> Markup:
+    """The map as inline SVG: region outlines, inset frames, and one link per placed sheet."""
+    placed = markers(cases)
+    active = {find_region(m.case.sheet.region).name for m in placed}  # type: ignore[union-attr]
+    parts = [
+        f'<svg class="kit-carte__svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" '
+        f'role="group" aria-labelledby="{title_id}" xmlns="http://www.w3.org/2000/svg">',
+        '<g class="kit-carte__fond" aria-hidden="true">',
+    ]
+    for name, left, top, width in inset_boxes():
+        parts.append(f'<rect class="kit-carte__encart" x="{_fmt(left)}" y="{_fmt(top)}" width="{_fmt(width)}" '
+                     f'height="{INSET_SIZE}" rx="3"/>')
+        parts.append(f'<text class="kit-carte__encart-nom" x="{_fmt(left + 4)}" y="{_fmt(top + INSET_SIZE - 4)}">'
+                     f'{escape(name)}</text>')
+    for shape in layout():
+        css = "kit-carte__region kit-carte__region--fiches" if shape.region.name in active else "kit-carte__region"
+        parts.append(f'<path class="{css}" d="{_path(shape.rings)}"><title>{escape(shape.region.name)}</title></path>')
+    parts.append("</g>")
+    parts.append('<g class="kit-carte__reperes">')
+    for marker in placed:
+        sheet = marker.case.sheet
+        label = f"{marker.number}. {sheet.titre} — {sheet.territoire} ({sheet.region})"
+        parts.append(
+            f'<a class="kit-carte__repere" href="{escape(href(marker.case))}" data-kit-item="{escape(marker.case.slug)}" '
+            f'aria-label="{escape(label)}"><title>{escape(label)}</title>'
+            f'<circle cx="{_fmt(marker.x)}" cy="{_fmt(marker.y)}" r="{MARKER_RADIUS}"/>'
+            f'<text x="{_fmt(marker.x)}" y="{_fmt(marker.y)}" dy="0.35em" text-anchor="middle">{marker.number}</text></a>'
+        )
+    parts.append("</g></svg>")
+    return Markup("".join(parts))
