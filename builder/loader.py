@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from pathlib import Path
@@ -113,10 +114,26 @@ def validate_node(
     try:
         return model.model_validate(node, context=context)
     except ValidationError as errors:
-        for error in errors.errors():
+        found = errors.errors()
+        for error in found:
             loc = tuple(error["loc"])
-            problems.add(file.path, line_of(file, prefix + loc), french_message(error, model))
+            message = french_message(error, model)
+            if error["type"] == "missing":
+                message = _misspelt_key(loc, found, file, prefix) or message
+            problems.add(file.path, line_of(file, prefix + loc), message)
         return None
+
+
+def _misspelt_key(loc: tuple[Any, ...], errors: list[Any], file: YamlFile, prefix: tuple[Any, ...]) -> str | None:
+    """A required key is missing and an unknown key beside it looks like it: say they are one
+    (rather than « add a line », which would leave the misspelt one behind)."""
+    unknown = [str(e["loc"][-1]) for e in errors if e["type"] == "extra_forbidden" and tuple(e["loc"][:-1]) == loc[:-1]]
+    close = difflib.get_close_matches(str(loc[-1]), unknown, n=1, cutoff=0.6)
+    if not close:
+        return None
+    line = line_of(file, prefix + loc[:-1] + (close[0],))
+    return (f"clé obligatoire « {loc[-1]} » absente : la ligne {line} porte « {close[0]} », sans doute la même clé "
+            f"mal orthographiée ; renommez-la « {loc[-1]} ».")
 
 
 # --- the files ------------------------------------------------------------------------------

@@ -148,12 +148,20 @@ def _check_term(info: ValidationInfo, kind: str, value: str) -> str:
     if value not in allowed:
         from builder.problems import did_you_mean
 
+        hint = did_you_mean(value, allowed)
+        if " - " in value:  # « - a » then « ␣␣␣- b »: YAML reads one item, « a - b »
+            hint = (" La ligne suivante commence sans doute par « - » avec un retrait différent : alignez les « - » "
+                    "de la liste les uns sous les autres.")
         raise PydanticCustomError(
             "kit_taxonomy",
             "« {value} » n'est pas une valeur connue. Valeurs possibles : {allowed}.{hint}",
-            {"value": value, "allowed": ", ".join(allowed), "hint": did_you_mean(value, allowed)},
+            {"value": value, "allowed": ", ".join(allowed), "hint": hint},
         )
     return value
+
+
+def _form_known(value: str, info: ValidationInfo) -> str:
+    return _check_term(info, "formes", value)
 
 
 # --- the catalogue ------------------------------------------------------------------------
@@ -259,7 +267,7 @@ def check_local_file(name: str, folder: Path) -> Path:
         raise PydanticCustomError(
             "kit_file_size",
             "fichier « {name} » trop gros ({size} Mo, maximum {limit} Mo) : déposez-le ailleurs et indiquez son adresse avec « lien ».",
-            {"name": name, "size": f"{size / 1_000_000:.1f}", "limit": MAX_LOCAL_FILE_BYTES // 1_000_000},
+            {"name": name, "size": f"{size / 1_000_000:.1f}".replace(".", ","), "limit": MAX_LOCAL_FILE_BYTES // 1_000_000},
         )
     return path
 
@@ -282,7 +290,7 @@ class CaseSheet(Strict):
     region: Annotated[PlainText | None, Field(description="Région actuelle qui contient le territoire (pour la carte), par exemple « Grand Est ».")] = None
     statut: Annotated[PlainText, Field(description="Statut de la structure porteuse (association, fondation, collectivité…).")]
     objet: Annotated[Markdown, Field(description="Objet de l'initiative, en une ou deux phrases (Markdown).")]
-    formes: Annotated[list[Annotated[str, Field(json_schema_extra=taxonomy_ids("formes"))]], Field(min_length=1, description="Formes de co-construction : dialogue-territorial, partenariats, experimentations-collectives.")]
+    formes: Annotated[list[Annotated[str, Field(json_schema_extra=taxonomy_ids("formes")), AfterValidator(_form_known)]], Field(min_length=1, description="Formes de co-construction : dialogue-territorial, partenariats, experimentations-collectives.")]
     demarche: Annotated[str | None, Field(description="Démarche (voir site_config.yml, taxonomie.demarches).", json_schema_extra=taxonomy_ids("demarches"))] = None
     themes: Annotated[list[PlainText], Field(description="Thèmes (mots courts en minuscules).")] = []
     genese: Annotated[Markdown, Field(description="Genèse : comment l'initiative est née (Markdown).")]
@@ -294,13 +302,6 @@ class CaseSheet(Strict):
     documents: Annotated[list[Slug], Field(description="Identifiants des documents du catalogue liés à cette fiche.")]
     sources: Annotated[list[PlainText], Field(min_length=1, description="Publications d'où viennent les faits de la fiche.")]
     date_ajout: Annotated[dt.date | None, Field(description="Date d'ajout de la fiche (AAAA-MM-JJ), pour le fil d'actualité.")] = None
-
-    @field_validator("formes")
-    @classmethod
-    def _forms_known(cls, value: list[str], info: ValidationInfo) -> list[str]:
-        for form in value:
-            _check_term(info, "formes", form)
-        return value
 
     @field_validator("demarche")
     @classmethod

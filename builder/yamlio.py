@@ -62,7 +62,7 @@ def read_yaml(path: Path, problems: Problems) -> YamlFile | None:
     """Parse one file; on failure, report why (in French, with the line) and return None."""
     size = path.stat().st_size
     if size > MAX_YAML_BYTES:
-        problems.add(path, 0, f"fichier trop gros ({size / 1_000_000:.1f} Mo, maximum {MAX_YAML_BYTES // 1_000_000} Mo) : un fichier du catalogue ne contient que du texte ; retirez ce qui a été collé par erreur.")
+        problems.add(path, 0, f"fichier trop gros ({f'{size / 1_000_000:.1f}'.replace('.', ',')} Mo, maximum {MAX_YAML_BYTES // 1_000_000} Mo) : un fichier du catalogue ne contient que du texte ; retirez ce qui a été collé par erreur.")
         return None
     raw = path.read_bytes()
     try:

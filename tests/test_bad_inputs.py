@@ -1,0 +1,310 @@
+"""The mistakes an editor can make, one file each (tests/bad_inputs/): ``kit check`` gives
+the exact French message with its file and line and exits with 1; ``kit build`` fails the
+same way and leaves the previously built site/ byte for byte as it was.
+
+The corpus files are copies of the fixture kit's files with one mistake each: cas/*.yml
+go into kit/cas/, kit/documents-*.yml replace kit/documents.yml. Inputs that are big or
+need a link are made at test time (a 10 MB sheet, a 21 MB file, a symbolic link)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from builder.build import build
+from builder.cli import main
+from conftest import EPOCH, FIXTURES, copy_project
+
+CORPUS = Path(__file__).resolve().parent / "bad_inputs"
+REPO = Path(__file__).resolve().parent.parent
+CHECK_END = "Corrigez ces erreurs puis relancez « kit check »."
+BUILD_END = "Le site n'a pas été modifié."
+
+
+@dataclass(frozen=True)
+class BadInput:
+    name: str
+    problems: tuple[str, ...]  # the exact lines of the report, « file:line : message »
+
+    @property
+    def source(self) -> Path:
+        return CORPUS / ("cas" if (CORPUS / "cas" / f"{self.name}.yml").exists() else "kit") / f"{self.name}.yml"
+
+    @property
+    def target(self) -> str:
+        return f"kit/cas/{self.name}.yml" if self.source.parent.name == "cas" else "kit/documents.yml"
+
+
+SYNTAX = "erreur de syntaxe YAML : "
+INDENT = SYNTAX + "indentation incohérente : alignez cette ligne sur les clés voisines (2 espaces par niveau)."
+FILE_OUTSIDE = "refusé : indiquez seulement un nom de fichier placé dans kit/fichiers/ (sans « .. » ni chemin absolu)."
+URL_REFUSED = "refusée : seules les adresses commençant par https://, http:// ou mailto: sont acceptées."
+KEYS = ("titre, territoire, region, statut, objet, formes, demarche, themes, genese, objectif, activites, resultats, "
+        "prochaines_etapes, site_web, documents, sources, date_ajout")
+FORMS = "Valeurs possibles : dialogue-territorial, partenariats, experimentations-collectives."
+
+CASES = [
+    BadInput("yaml-guillemet-ouvert", (
+        "kit/cas/yaml-guillemet-ouvert.yml:4 : " + SYNTAX + "le guillemet ouvert sur cette ligne n'est jamais refermé ; "
+        "ajoutez le guillemet fermant en fin de valeur.",)),
+    BadInput("deux-points", (
+        "kit/cas/deux-points.yml:4 : " + SYNTAX + "deux-points inattendu : vérifiez l'indentation de cette ligne, ou mettez "
+        "la valeur entre guillemets si elle contient « : ».",)),
+    BadInput("indentation-cle", ("kit/cas/indentation-cle.yml:2 : " + INDENT,)),
+    BadInput("indentation-liste", ("kit/cas/indentation-liste.yml:16 : " + INDENT,)),
+    BadInput("indentation-formes", (
+        "kit/cas/indentation-formes.yml:8 : « formes » : « dialogue-territorial - partenariats » n'est pas une valeur "
+        f"connue. {FORMS} La ligne suivante commence sans doute par « - » avec un retrait différent : alignez les « - » "
+        "de la liste les uns sous les autres.",)),
+    BadInput("tabulation", (
+        "kit/cas/tabulation.yml:13 : caractère de tabulation dans l'indentation : YAML n'accepte que des espaces ; "
+        "remplacez chaque tabulation par deux espaces.",)),
+    BadInput("cle-manquante", (
+        "kit/cas/cle-manquante.yml:1 : clé obligatoire « objectif » absente : ajoutez une ligne « objectif: … » "
+        "(voir le modèle créé par « kit new-case »).",)),
+    BadInput("cle-mal-orthographiee", (
+        "kit/cas/cle-mal-orthographiee.yml:1 : clé obligatoire « territoire » absente : la ligne 2 porte « teritoire », "
+        "sans doute la même clé mal orthographiée ; renommez-la « territoire ».",
+        f"kit/cas/cle-mal-orthographiee.yml:2 : clé inconnue « teritoire ». Vouliez-vous dire « territoire » ? Clés possibles : {KEYS}.",
+    )),
+    BadInput("cle-en-double", (
+        "kit/cas/cle-en-double.yml:25 : la clé « titre » apparaît deux fois dans le même bloc : supprimez ou renommez "
+        "l'une des deux.",)),
+    BadInput("forme-inconnue", (
+        f"kit/cas/forme-inconnue.yml:7 : « formes » : « dialogue-teritorial » n'est pas une valeur connue. {FORMS} "
+        "Vouliez-vous dire « dialogue-territorial » ?",)),
+    BadInput("document-inconnu", (
+        "kit/cas/document-inconnu.yml:21 : document « etudes » inconnu : il n'existe pas dans kit/documents.yml. "
+        "Vouliez-vous dire « etude » ?",)),
+    BadInput("script-genese", (
+        "kit/cas/script-genese.yml:10 : « genese » : balise HTML « <script> » interdite : le texte ne peut contenir ni "
+        "script, ni cadre, ni objet intégré, ni formulaire ; retirez-la.",)),
+    BadInput("lien-javascript", (
+        "kit/cas/lien-javascript.yml:19 : « prochaines_etapes » : adresse « javascript: » interdite dans un lien : "
+        "seules les adresses https://, http:// et mailto: sont acceptées ; pour un lien, écrivez [texte](https://…).",)),
+    BadInput("site-web-data", (
+        "kit/cas/site-web-data.yml:21 : « site_web » : adresse « data:text/html,<script>alert(1)</script> » " + URL_REFUSED,)),
+    BadInput("liste-au-lieu-de-fiche", (
+        "kit/cas/liste-au-lieu-de-fiche.yml:1 : une fiche est un bloc de clés (« titre: … », « territoire: … ») et non "
+        "une liste ou un texte : partez du modèle créé par « kit new-case ».",)),
+    BadInput("non-utf8", (
+        "kit/cas/non-utf8.yml:1 : le fichier n'est pas encodé en UTF-8 : enregistrez-le en UTF-8 (dans votre éditeur : "
+        "« Enregistrer sous », encodage UTF-8).",)),
+    BadInput("vide", (
+        "kit/cas/vide.yml : le fichier est vide : remplissez-le à partir du modèle (commande « kit new-case »), ou "
+        "supprimez-le.",)),
+    BadInput("documents-fichier-parent", ("kit/documents.yml:41 : « fichier » : fichier « ../../site_config.yml » " + FILE_OUTSIDE,)),
+    BadInput("documents-fichier-absolu", ("kit/documents.yml:41 : « fichier » : fichier « /etc/passwd » " + FILE_OUTSIDE,)),
+    BadInput("documents-id-en-double", (
+        "kit/documents.yml:50 : identifiant « film » en double (document déjà défini ligne 9) : chaque identifiant doit "
+        "être unique.",)),
+    BadInput("documents-lien-javascript", ("kit/documents.yml:41 : « lien » : adresse « javascript:alert(1) » " + URL_REFUSED,)),
+]
+
+
+def test_every_corpus_file_has_its_case() -> None:
+    files = sorted(p.stem for p in CORPUS.rglob("*.yml"))
+    assert files == sorted(c.name for c in CASES)
+
+
+# --- a project built once; each case breaks it, checks, tries to build, then repairs it -----------
+
+
+def tree_hash(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+        if path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
+    root = tmp_path_factory.mktemp("mauvaises-saisies") / "projet"
+    project = copy_project(FIXTURES / "mini", root)
+    previous = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = EPOCH
+    try:
+        build(project, root / "site")
+    finally:
+        if previous is None:
+            os.environ.pop("SOURCE_DATE_EPOCH")
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = previous
+    yield root, tree_hash(root / "site")
+
+
+def broken(root: Path, relative: str, write: Callable[[Path], None]) -> Iterator[None]:
+    target = root / relative
+    saved = target.read_bytes() if target.exists() else None
+    write(target)
+    try:
+        yield
+    finally:
+        if saved is None:
+            target.unlink()
+        else:
+            target.write_bytes(saved)
+
+
+def run_kit(root: Path, command: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str]]:
+    code = main(["--projet", str(root), command])
+    return code, capsys.readouterr().err.splitlines()
+
+
+def assert_reported(lines: list[str], problems: tuple[str, ...], end: str) -> None:
+    count = len(problems)
+    assert lines[:count] == list(problems)
+    assert lines[count:count + 1] == [f"{count} erreur trouvée." if count == 1 else f"{count} erreurs trouvées."]
+    assert lines[-1] == end
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_bad_input_is_reported_and_the_site_kept(case: BadInput, built: tuple[Path, str],
+                                                 capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    root, site_hash = built
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    for _ in broken(root, case.target, lambda target: shutil.copyfile(case.source, target)):
+        code, lines = run_kit(root, "check", capsys)
+        assert code == 1
+        assert_reported(lines, case.problems, CHECK_END)
+        code, lines = run_kit(root, "build", capsys)
+        assert code == 1
+        assert_reported(lines, case.problems, BUILD_END)
+        assert tree_hash(root / "site") == site_hash
+    # repaired: the kit is valid again (no case leaks into the next)
+    assert run_kit(root, "check", capsys)[0] == 0
+
+
+# --- inputs made at test time ----------------------------------------------------------------
+
+
+def test_a_10_mb_sheet(built: tuple[Path, str], capsys: pytest.CaptureFixture[str]) -> None:
+    root, site_hash = built
+
+    def write(target: Path) -> None:
+        with target.open("w", encoding="utf-8") as stream:
+            stream.write('titre: "')
+            stream.write("x" * 10_000_000)
+            stream.write('"\n')
+
+    problem = ("kit/cas/enorme.yml : fichier trop gros (10,0 Mo, maximum 1 Mo) : un fichier du catalogue ne contient "
+               "que du texte ; retirez ce qui a été collé par erreur.")
+    for _ in broken(root, "kit/cas/enorme.yml", write):
+        code, lines = run_kit(root, "check", capsys)
+        assert code == 1
+        assert_reported(lines, (problem,), CHECK_END)
+        code, lines = run_kit(root, "build", capsys)
+        assert code == 1
+        assert_reported(lines, (problem,), BUILD_END)
+        assert tree_hash(root / "site") == site_hash
+
+
+def test_a_duplicate_slug(built: tuple[Path, str], capsys: pytest.CaptureFixture[str]) -> None:
+    root, site_hash = built
+    sheet = root / "kit" / "cas" / "charenton.yml"
+    problem = ("kit/cas/charenton.yml : fiche « charenton » en double : kit/cas/charenton.yaml porte déjà ce nom ; "
+               "renommez l'un des deux fichiers.")
+    for _ in broken(root, "kit/cas/charenton.yaml", lambda target: shutil.copyfile(sheet, target)):
+        code, lines = run_kit(root, "check", capsys)
+        assert code == 1
+        assert_reported(lines, (problem,), CHECK_END)
+        assert run_kit(root, "build", capsys)[0] == 1
+        assert tree_hash(root / "site") == site_hash
+
+
+def with_local_file(name: str) -> Callable[[Path], None]:
+    """documents.yml whose PHARE document names ``name`` as its local file."""
+    text = (FIXTURES / "mini" / "kit" / "documents.yml").read_text(encoding="utf-8")
+    old = "  lien: http://www.lerameau.fr/le-programme-phare/"
+    assert old in text
+    return lambda target: target.write_text(text.replace(old, f"  fichier: {name}"), encoding="utf-8")
+
+
+def test_a_symlink_leading_out_of_kit_fichiers(built: tuple[Path, str], capsys: pytest.CaptureFixture[str]) -> None:
+    root, site_hash = built
+    files = root / "kit" / "fichiers"
+    files.mkdir(exist_ok=True)
+    link = files / "secret.pdf"
+    link.symlink_to(root / "site_config.yml")
+    try:
+        for _ in broken(root, "kit/documents.yml", with_local_file("secret.pdf")):
+            code, lines = run_kit(root, "check", capsys)
+            assert code == 1
+            assert_reported(lines, ("kit/documents.yml:41 : « fichier » : fichier « secret.pdf » refusé : c'est un lien qui "
+                                    "mène hors de kit/fichiers/.",), CHECK_END)
+            assert run_kit(root, "build", capsys)[0] == 1
+            assert tree_hash(root / "site") == site_hash
+    finally:
+        link.unlink()
+
+
+def test_a_local_file_too_big(built: tuple[Path, str], capsys: pytest.CaptureFixture[str]) -> None:
+    root, site_hash = built
+    files = root / "kit" / "fichiers"
+    files.mkdir(exist_ok=True)
+    big = files / "rapport.pdf"
+    with big.open("wb") as stream:  # sparse: 21 MB on paper, nothing on disk
+        stream.truncate(21_000_000)
+    try:
+        for _ in broken(root, "kit/documents.yml", with_local_file("rapport.pdf")):
+            code, lines = run_kit(root, "check", capsys)
+            assert code == 1
+            assert_reported(lines, ("kit/documents.yml:41 : « fichier » : fichier « rapport.pdf » trop gros (21,0 Mo, "
+                                    "maximum 20 Mo) : déposez-le ailleurs et indiquez son adresse avec « lien ».",), CHECK_END)
+            assert run_kit(root, "build", capsys)[0] == 1
+            assert tree_hash(root / "site") == site_hash
+    finally:
+        big.unlink()
+
+
+def test_a_local_file_name_that_would_bend_its_link(built: tuple[Path, str], capsys: pytest.CaptureFixture[str]) -> None:
+    root, _ = built
+    files = root / "kit" / "fichiers"
+    files.mkdir(exist_ok=True)
+    odd = files / "rapport (version finale).pdf"
+    odd.write_bytes(b"%PDF-1.4")
+    try:
+        for _ in broken(root, "kit/documents.yml", with_local_file('"rapport (version finale).pdf"')):
+            code, lines = run_kit(root, "check", capsys)
+            assert code == 1
+            assert_reported(lines, ("kit/documents.yml:41 : « fichier » : nom de fichier « rapport (version finale).pdf » "
+                                    "refusé : utilisez seulement des lettres sans accents, des chiffres, « . », « - » et « _ » "
+                                    "(renommez le fichier dans kit/fichiers/, par exemple « rapport-2024.pdf »).",), CHECK_END)
+    finally:
+        odd.unlink()
+
+
+def test_a_good_local_file_is_published_and_linked(mini_project, tmp_path: Path) -> None:
+    files = mini_project.kit_dir / "fichiers"
+    files.mkdir()
+    (files / "rapport_phare-2016.pdf").write_bytes(b"%PDF-1.4 test")
+    with_local_file("rapport_phare-2016.pdf")(mini_project.kit_dir / "documents.yml")
+    site = build(mini_project, tmp_path / "site", with_archive=False).site_dir
+    assert (site / "fichiers" / "rapport_phare-2016.pdf").read_bytes() == b"%PDF-1.4 test"
+    page = (site / "documents" / "phare.html").read_text(encoding="utf-8")
+    assert 'href="../fichiers/rapport_phare-2016.pdf"' in page
+
+
+def test_the_exit_code_of_the_command_itself(built: tuple[Path, str]) -> None:
+    root, _ = built
+    for _ in broken(root, "kit/cas/vide.yml", lambda target: target.write_text("", encoding="utf-8")):
+        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        env.pop("GITHUB_ACTIONS", None)
+        result = subprocess.run([sys.executable, "-m", "builder", "--projet", str(root), "check"],
+                                capture_output=True, text=True, env=env, timeout=120)
+        assert result.returncode == 1
+        assert result.stdout == ""
+        [empty] = [c for c in CASES if c.name == "vide"]
+        assert result.stderr.splitlines()[0] == empty.problems[0] == (
+            "kit/cas/vide.yml : le fichier est vide : remplissez-le à partir du modèle (commande « kit new-case »), ou "
+            "supprimez-le.")
