@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from builder import package, pages, site
+from builder import exports, package, pages, site
 from builder.config import Project, SiteConfig
 from builder.loader import load_kit
 from builder.models import Kit
@@ -26,6 +26,7 @@ Progress = Callable[[str], None]
 # Stages that work on the built site before it is packaged and swapped in
 # (search index, feeds and exports): each takes (site_dir, config, kit).
 POST_BUILD_STAGES: list[Callable[[Path, SiteConfig, Kit], None]] = []
+POST_BUILD_STAGES.append(exports.write_exports)  # Atom feed of case sheets, catalogue.json/.csv
 POST_BUILD_STAGES.append(search_stage)  # search/index.js, loaded by the search box on demand
 
 

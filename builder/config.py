@@ -39,6 +39,8 @@ class Sections(Strict):
     a_propos: str = "Le kit"
     # Pages of content/ listed under the « about » tab, in this order (paths relative to content/).
     pages_a_propos: list[str] = []
+    # Titles of the key-figure charts, by `groupe` of kit/chiffres.yml (else the group's id).
+    groupes_chiffres: dict[str, str] = {}
 
 
 class SiteConfig(Strict):

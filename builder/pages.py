@@ -24,6 +24,7 @@ from markupsafe import Markup, escape
 from builder.config import Project, SiteConfig
 from builder.markdown import MarkdownRenderer, abbreviation_definitions, plain_text
 from builder.models import Case, Document, Kit, Nature, ReadingPath, Term
+from builder import charts, facets, francemap, metadata
 
 MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
           "octobre", "novembre", "décembre"]
@@ -39,6 +40,10 @@ CASES_INDEX_PAGE = "index.md"  # inside the case-sheet folder
 GLOSSARY_PAGE = "le-kit/glossaire.md"
 ABBREVIATIONS_FILE = "abreviations.md"  # appended to every content page (outside docs/)
 HOME_MARKER = re.compile(r"<!--\s*kit:([a-z-]+)\s*-->")
+# Written by the post-build stage builder.exports: the feed of case sheets (in their
+# folder) and the catalogue's exports (beside the catalogue page).
+FEED_FILE = "flux.xml"
+EXPORT_FILES = ("catalogue.json", "catalogue.csv")
 
 
 @dataclass
@@ -153,6 +158,14 @@ class PageRenderer:
             months=MONTHS,
             catalogue_page=CATALOGUE_PAGE,
             nature_label=lambda doc: config.taxonomie.label("natures", doc.nature),
+            # filters, map, charts, web addresses (builder.facets, .francemap, .charts, .metadata)
+            absolute_url=lambda relative: Markup(escape(metadata.absolute_url(config, relative))),
+            key_figure_charts=lambda: [
+                (chart, charts.svg(chart, f"kit-graphique-{chart.key}") if chart.drawn else None)
+                for chart in charts.charts(kit.figures, config.rubriques.groupes_chiffres)
+            ],
+            feed_page=f"{self.out.dossier_fiches}/{FEED_FILE}",
+            feed_file=FEED_FILE,
         )
 
     def render(self, template: str, **values: Any) -> str:
@@ -175,6 +188,7 @@ class PageRenderer:
             path_steps=path_steps(self.kit, doc),
             cases=self.kit.cases_of(doc.id),
             description=plain_summary(doc.resume),
+            schema=metadata.front_matter_json(metadata.document_schema(self.config, self.kit, doc)),
         )
 
     def case_page(self, case: Case) -> dict[str, Any]:
@@ -184,15 +198,32 @@ class PageRenderer:
             sections=CASE_SECTION_TITLES,
             documents=[d for d in (self.kit.document(i) for i in case.sheet.documents) if d],
             description=plain_summary(case.sheet.objet),
+            schema=metadata.front_matter_json(metadata.case_schema(self.config, self.kit, case)),
         )
 
     def path_page(self, path: ReadingPath) -> dict[str, Any]:
         items = [Item(d, path.documents.index(d.id) + 1) for d in self.kit.documents if d.id in path.documents]
-        return dict(path=path, groups=group_by_nature(self.config, items))
+        return dict(path=path, groups=group_by_nature(self.config, items),
+                    schema=metadata.front_matter_json(metadata.path_schema(self.config, self.kit, path)))
 
     def catalogue_page(self) -> dict[str, Any]:
         items = [Item(d, n) for n, d in enumerate(self.kit.documents, 1)]
-        return dict(groups=group_by_nature(self.config, items))
+        return dict(groups=group_by_nature(self.config, items), filters=facets.catalogue_filters(self.config, self.kit),
+                    exports=EXPORT_FILES)
+
+    def cases_index_page(self) -> dict[str, Any]:
+        cases = self.kit.cases
+        by_region: dict[str, list[tuple[int, Case]]] = {}
+        for number, case in enumerate(cases, 1):
+            region = francemap.find_region(case.sheet.region)
+            by_region.setdefault(region.name if region else "", []).append((number, case))
+        regions = sorted(((name, items) for name, items in by_region.items() if name), key=lambda r: facets.sort_key(r[0]))
+        return dict(
+            filters=facets.case_filters(self.config, self.kit),
+            map=francemap.map_svg(cases, lambda case: f"{case.slug}.html") if cases else None,
+            regions=regions,
+            without_region=by_region.get("", []),
+        )
 
     def home_blocks(self, text: str) -> str:
         def block(match: re.Match[str]) -> str:
@@ -237,7 +268,7 @@ def generate(project: Project, config: SiteConfig, kit: Kit, work_dir: Path) -> 
     for path in kit.paths:
         renderer.write(docs, f"{out.dossier_parcours}/{path.id}.md", "path.md.j2", **renderer.path_page(path))
     renderer.write(docs, CATALOGUE_PAGE, "catalogue.md.j2", **renderer.catalogue_page())
-    renderer.write(docs, f"{out.dossier_fiches}/{CASES_INDEX_PAGE}", "cases_index.md.j2")
+    renderer.write(docs, f"{out.dossier_fiches}/{CASES_INDEX_PAGE}", "cases_index.md.j2", **renderer.cases_index_page())
     if kit.glossary.termes or kit.glossary.abreviations:
         renderer.write(docs, GLOSSARY_PAGE, "glossary.md.j2")
 

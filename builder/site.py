@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from builder.config import Project, SiteConfig
-from builder.pages import GeneratedSite
+from builder.pages import FEED_FILE, GeneratedSite
 
 MKDOCS_FILE = "mkdocs.yml"
 
@@ -95,6 +95,7 @@ def mkdocs_config(project: Project, config: SiteConfig, generated: GeneratedSite
             "kit": {
                 "edition": french_date(build_date()),
                 "archive": f"{config.sorties.dossier_telechargements}/{config.sorties.archive}.zip",
+                "flux": f"{config.sorties.dossier_fiches}/{FEED_FILE}",  # builder.exports
                 "url": site.url,
             },
         },

@@ -1,0 +1,188 @@
+"""Post-build stage: the Atom feed of case sheets and the catalogue's exports (JSON, CSV).
+
+They are written into the built site before it is packaged, so the offline zip has
+them too. Everything is sorted and dated from the data (or SOURCE_DATE_EPOCH): two
+builds of the same kit give the same bytes.
+
+- ``<fiches>/flux.xml``: Atom 1.0, newest sheet first by ``date_ajout``, ties by
+  title; sheets without a date come last. The feed's ``updated`` is the newest
+  ``date_ajout``, or the edition's date when no sheet has one.
+- ``catalogue/catalogue.json``: the documents, reading paths and case sheets with
+  the field names of the catalogue files, plus each page's address and, for a
+  document, its place in each reading path.
+- ``catalogue/catalogue.csv``: one row per document then per case sheet (column
+  ``type``), the union of their fields; a list is written as its items joined by
+  `` | ``. UTF-8 with a byte-order mark, so that spreadsheet software reads accents.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+from builder.config import SiteConfig
+from builder.facets import sort_key
+from builder.metadata import absolute_url, case_url, document_url, path_url, plain_text, site_root
+from builder.models import Case, CaseSheet, Document, Kit, ReadingPath
+from builder.pages import CATALOGUE_PAGE, EXPORT_FILES, FEED_FILE
+from builder.site import build_date
+
+ATOM = "http://www.w3.org/2005/Atom"
+LIST_SEPARATOR = " | "
+EXPORT_FORMAT_VERSION = 1
+
+
+# --- the feed -------------------------------------------------------------------------------
+
+
+def feed_order(cases: list[Case]) -> list[Case]:
+    """Newest first by date added; same day: by title; sheets without a date at the end."""
+    dated = sorted((c for c in cases if c.sheet.date_ajout), key=lambda c: sort_key(c.sheet.titre))
+    dated.sort(key=lambda c: c.sheet.date_ajout, reverse=True)  # stable: titles stay ordered within a day
+    undated = sorted((c for c in cases if not c.sheet.date_ajout), key=lambda c: sort_key(c.sheet.titre))
+    return dated + undated
+
+
+def _timestamp(day: dt.date) -> str:
+    return f"{day.isoformat()}T00:00:00Z"
+
+
+def feed_updated(cases: list[Case]) -> dt.date:
+    dates = [c.sheet.date_ajout for c in cases if c.sheet.date_ajout]
+    return max(dates) if dates else build_date()
+
+
+def feed_xml(config: SiteConfig, kit: Kit) -> bytes:
+    ET.register_namespace("", ATOM)
+    site = config.site
+    feed_path = f"{config.sorties.dossier_fiches}/{FEED_FILE}"
+    index_path = f"{config.sorties.dossier_fiches}/index.html"
+    updated = feed_updated(kit.cases)
+
+    def sub(parent: ET.Element, tag: str, text: str | None = None, **attributes: str) -> ET.Element:
+        element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attributes)
+        if text is not None:
+            element.text = text
+        return element
+
+    feed = ET.Element(f"{{{ATOM}}}feed", {"xml:lang": site.langue})
+    sub(feed, "id", absolute_url(config, feed_path) or f"urn:kit:{config.sorties.archive}:fiches")
+    sub(feed, "title", f"{site.titre} — {config.rubriques.fiches}")
+    sub(feed, "subtitle", "Les fiches d'expérience du kit, de la plus récente à la plus ancienne.")
+    sub(feed, "updated", _timestamp(updated))
+    author = sub(feed, "author")
+    sub(author, "name", site.auteur or site.titre)
+    if site.editeur_url:
+        sub(author, "uri", site.editeur_url)
+    if site_root(config):
+        sub(feed, "link", rel="self", type="application/atom+xml", href=absolute_url(config, feed_path))
+        sub(feed, "link", rel="alternate", type="text/html", href=absolute_url(config, index_path))
+    sub(feed, "generator", "kit-co-construction")
+    for case in feed_order(kit.cases):
+        sheet = case.sheet
+        entry = sub(feed, "entry")
+        url = case_url(config, case)
+        sub(entry, "id", url or f"urn:kit:{config.sorties.archive}:fiche:{case.slug}")
+        sub(entry, "title", sheet.titre)
+        day = sheet.date_ajout or updated
+        sub(entry, "updated", _timestamp(day))
+        if sheet.date_ajout:
+            sub(entry, "published", _timestamp(sheet.date_ajout))
+        if url:
+            sub(entry, "link", rel="alternate", type="text/html", href=url)
+        territory = sheet.territoire + (f" ({sheet.region})" if sheet.region and sheet.region != sheet.territoire else "")
+        sub(entry, "summary", f"{territory} — {plain_text(sheet.objet)}")
+        for form in sheet.formes:
+            sub(entry, "category", term=form, label=config.taxonomie.label("formes", form))
+    ET.indent(feed)
+    return ET.tostring(feed, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+# --- the catalogue ---------------------------------------------------------------------------
+
+
+def document_record(config: SiteConfig, kit: Kit, doc: Document) -> dict[str, Any]:
+    record = doc.model_dump(mode="json")
+    record["url"] = document_url(config, doc)
+    record["parcours"] = [{"id": p.id, "position": p.documents.index(doc.id) + 1, "total": len(p.documents)}
+                          for p in kit.paths_of(doc.id)]
+    return record
+
+
+def case_record(config: SiteConfig, case: Case) -> dict[str, Any]:
+    record = {"slug": case.slug, **case.sheet.model_dump(mode="json")}
+    record["url"] = case_url(config, case)
+    return record
+
+
+def path_record(config: SiteConfig, path: ReadingPath) -> dict[str, Any]:
+    return {**path.model_dump(mode="json"), "url": path_url(config, path)}
+
+
+def catalogue_data(config: SiteConfig, kit: Kit) -> dict[str, Any]:
+    taxonomy = config.taxonomie
+    return {
+        "format": EXPORT_FORMAT_VERSION,
+        "site": {"titre": config.site.titre, "url": site_root(config), "auteur": config.site.auteur,
+                 "edition": build_date().isoformat()},
+        "taxonomie": taxonomy.model_dump(mode="json"),
+        "parcours": [path_record(config, p) for p in kit.paths],
+        "documents": [document_record(config, kit, d) for d in kit.documents],
+        "fiches": [case_record(config, c) for c in kit.cases],
+    }
+
+
+def catalogue_json(config: SiteConfig, kit: Kit) -> bytes:
+    return (json.dumps(catalogue_data(config, kit), ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+
+
+def csv_columns() -> list[str]:
+    columns = ["type", "id", "url"]
+    for name in [*Document.model_fields, "parcours", "slug", *CaseSheet.model_fields]:
+        if name not in columns and name != "slug":
+            columns.append(name)
+    return columns
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return LIST_SEPARATOR.join(_cell(v) for v in value)
+    return str(value)
+
+
+def catalogue_csv(config: SiteConfig, kit: Kit) -> bytes:
+    columns = csv_columns()
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\r\n")
+    writer.writeheader()
+    for doc in kit.documents:
+        record = document_record(config, kit, doc)
+        record["parcours"] = [f"{p['id']}:{p['position']}" for p in record["parcours"]]
+        writer.writerow({"type": "document", **{k: _cell(record.get(k)) for k in columns if k != "type"}})
+    for case in kit.cases:
+        record = case_record(config, case)
+        record["id"] = record.pop("slug")
+        writer.writerow({"type": "fiche", **{k: _cell(record.get(k)) for k in columns if k != "type"}})
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+# --- the stage -------------------------------------------------------------------------------
+
+
+def write_exports(site_dir: Path, config: SiteConfig, kit: Kit) -> None:
+    """POST_BUILD_STAGES entry: feed and exports into the built site."""
+    feed = site_dir / config.sorties.dossier_fiches / FEED_FILE
+    feed.parent.mkdir(parents=True, exist_ok=True)
+    feed.write_bytes(feed_xml(config, kit))
+    catalogue_dir = site_dir / Path(CATALOGUE_PAGE).parent
+    catalogue_dir.mkdir(parents=True, exist_ok=True)
+    json_name, csv_name = EXPORT_FILES
+    (catalogue_dir / json_name).write_bytes(catalogue_json(config, kit))
+    (catalogue_dir / csv_name).write_bytes(catalogue_csv(config, kit))

@@ -1,0 +1,151 @@
+"""Page metadata for other sites and tools: web addresses and schema.org JSON-LD.
+
+The JSON-LD of a generated page is computed here from the typed models and written
+into the page's front matter (``kit.schema``); ``theme/partials/kit-head.html`` prints
+it in a ``<script type="application/ld+json">`` with the OpenGraph tags. Documents are
+``CreativeWork`` (their authors are organisations), case sheets are ``Article``
+about the initiative (an ``Organization`` located in a ``Place``), reading paths are
+``ItemList`` of their documents in reading order.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from typing import Any
+from urllib.parse import urljoin
+
+import markdown
+from markupsafe import Markup
+
+from builder.config import SiteConfig
+from builder.models import Case, Document, Kit, ReadingPath
+
+SCHEMA_CONTEXT = "https://schema.org"
+
+
+def plain_text(text: str) -> str:
+    """Markdown → one line of plain text (for descriptions read by machines)."""
+    rendered = re.sub(r"</(p|li|h\d|div|dd|dt|td|th|blockquote)>|<br\s*/?>", " ", markdown.markdown(text))
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", rendered)).split())
+
+
+def site_root(config: SiteConfig) -> str:
+    url = config.site.url.strip()
+    return url if not url or url.endswith("/") else url + "/"
+
+
+def absolute_url(config: SiteConfig, relative: str) -> str:
+    """The web address of a page of the site (``documents/x.html``); empty when the site has no address."""
+    root = site_root(config)
+    return urljoin(root, relative) if root else ""
+
+
+def document_url(config: SiteConfig, doc: Document) -> str:
+    return absolute_url(config, f"{config.sorties.dossier_documents}/{doc.id}.html")
+
+
+def case_url(config: SiteConfig, case: Case) -> str:
+    return absolute_url(config, f"{config.sorties.dossier_fiches}/{case.slug}.html")
+
+
+def path_url(config: SiteConfig, path: ReadingPath) -> str:
+    return absolute_url(config, f"{config.sorties.dossier_parcours}/{path.id}.html")
+
+
+def _publisher(config: SiteConfig) -> dict[str, Any]:
+    publisher: dict[str, Any] = {"@type": "Organization", "name": config.site.auteur}
+    if config.site.editeur_url:
+        publisher["url"] = config.site.editeur_url
+    return publisher
+
+
+def _website(config: SiteConfig) -> dict[str, Any]:
+    site: dict[str, Any] = {"@type": "WebSite", "name": config.site.titre}
+    if site_root(config):
+        site["url"] = site_root(config)
+    return site
+
+
+def _without_empty(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if v not in (None, "", [], {})}
+
+
+def document_schema(config: SiteConfig, kit: Kit, doc: Document) -> dict[str, Any]:
+    nature = config.taxonomie.nature(doc.nature)
+    family = nature.family(doc.famille) if nature else None
+    published = f"{doc.annee}-{doc.mois:02d}" if doc.mois else str(doc.annee)
+    return _without_empty({
+        "@context": SCHEMA_CONTEXT,
+        "@type": "CreativeWork",
+        "@id": document_url(config, doc) or None,
+        "url": document_url(config, doc),
+        "name": doc.titre,
+        "description": plain_text(doc.resume),
+        "author": [{"@type": "Organization", "name": a} for a in doc.auteurs],
+        "datePublished": published,
+        "temporalCoverage": f"{doc.annee}/{doc.annee_fin}" if doc.annee_fin and doc.annee_fin != doc.annee else None,
+        "genre": " — ".join(t.libelle for t in (nature, family) if t),
+        "inLanguage": config.site.langue,
+        "sameAs": doc.lien,
+        "isPartOf": _website(config),
+    })
+
+
+def case_schema(config: SiteConfig, kit: Kit, case: Case) -> dict[str, Any]:
+    sheet = case.sheet
+    place: dict[str, Any] = {"@type": "Place", "name": sheet.territoire}
+    if sheet.region:
+        place["address"] = {"@type": "PostalAddress", "addressRegion": sheet.region, "addressCountry": "FR"}
+    about = _without_empty({
+        "@type": "Organization",
+        "name": sheet.titre,
+        "description": plain_text(sheet.objet),
+        "location": place,
+        "url": sheet.site_web,
+    })
+    documents = [d for d in (kit.document(i) for i in sheet.documents) if d]
+    return _without_empty({
+        "@context": SCHEMA_CONTEXT,
+        "@type": "Article",
+        "@id": case_url(config, case) or None,
+        "url": case_url(config, case),
+        "headline": sheet.titre,
+        "name": sheet.titre,
+        "description": plain_text(sheet.objet),
+        "about": about,
+        "contentLocation": place,
+        "keywords": ", ".join(sheet.themes),
+        "datePublished": sheet.date_ajout.isoformat() if sheet.date_ajout else None,
+        "author": _publisher(config),
+        "publisher": _publisher(config),
+        "inLanguage": config.site.langue,
+        "citation": list(sheet.sources),
+        "mentions": [_without_empty({"@type": "CreativeWork", "name": d.titre, "url": document_url(config, d)})
+                     for d in documents],
+        "isPartOf": _website(config),
+    })
+
+
+def path_schema(config: SiteConfig, kit: Kit, path: ReadingPath) -> dict[str, Any]:
+    documents = [d for d in (kit.document(i) for i in path.documents) if d]
+    return _without_empty({
+        "@context": SCHEMA_CONTEXT,
+        "@type": "ItemList",
+        "@id": path_url(config, path) or None,
+        "url": path_url(config, path),
+        "name": path.titre,
+        "description": plain_text(path.introduction),
+        "numberOfItems": len(documents),
+        "itemListOrder": "https://schema.org/ItemListOrderAscending",
+        "itemListElement": [
+            _without_empty({"@type": "ListItem", "position": n, "name": d.titre, "url": document_url(config, d)})
+            for n, d in enumerate(documents, 1)
+        ],
+    })
+
+
+def front_matter_json(data: dict[str, Any]) -> Markup:
+    """JSON for a front-matter value: JSON is valid YAML, and the keys are sorted (deterministic)."""
+    return Markup(json.dumps(data, ensure_ascii=False, sort_keys=True))
