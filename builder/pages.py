@@ -125,6 +125,14 @@ def _join_inert(context: EvalContext, value: Any, separator: str = "", attribute
     return do_join(context, [_inert(item) for item in value], separator)
 
 
+def _web_address(value: Any) -> Markup:
+    """An outside address for an href: http(s) or mailto only. The models already refuse
+    anything else; this still holds for a sheet that reached the renderer unchecked."""
+    from builder.markdown import URL_SCHEMES, url_scheme
+
+    return Markup(escape(str(value))) if url_scheme(str(value)) in URL_SCHEMES else Markup("#")
+
+
 class PageRenderer:
     def __init__(self, project: Project, config: SiteConfig, kit: Kit):
         self.project = project
@@ -147,6 +155,7 @@ class PageRenderer:
         self.env.filters["yaml"] = lambda value: Markup(json.dumps(str(escape(" ".join(str(value).split()))), ensure_ascii=False))
         self.env.filters["join"] = _join_inert  # Jinja's join marks its result safe
         self.env.filters["url"] = lambda value: Markup(quote(str(value), safe="/"))
+        self.env.filters["web_address"] = _web_address
         self.env.filters["number"] = format_number
         self.env.globals.update(
             kit=kit,
