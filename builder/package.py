@@ -34,6 +34,10 @@ README_NAME = "LISEZMOI.txt"
 EXCLUDED_SUFFIXES = (".map", ".gz")
 EXCLUDED_AT_ROOT = {"sitemap.xml", "404.html", "robots.txt"}
 MATERIAL_LUNR = "assets/javascripts/lunr/"
+# Material's own search (its worker and lunr): copied into every site, used only when
+# its search plugin puts this component in the pages (the kit ships its own search).
+MATERIAL_SEARCH_FILES = (MATERIAL_LUNR, "assets/javascripts/workers/")
+MATERIAL_SEARCH_MARK = 'data-md-component="search"'
 SIZE_MARK = "<!--kit:taille-->"
 ONLINE_BLOCK = re.compile(r"<!--kit:en-ligne-->.*?<!--/kit:en-ligne-->", re.DOTALL)
 HTML_SUFFIX = ".html"
@@ -51,13 +55,19 @@ def archive_relpath(config: SiteConfig) -> str:
 # --- which files go into the zip ---
 
 
-def is_packed(relative: str, config: SiteConfig) -> bool:
+def is_packed(relative: str, config: SiteConfig, material_search: bool = True) -> bool:
     name = relative.rsplit("/", 1)[-1]
     if relative == archive_relpath(config) or name.endswith(EXCLUDED_SUFFIXES) or relative in EXCLUDED_AT_ROOT:
         return False
     if any(part.startswith(".") for part in relative.split("/")):
         return False
+    if relative.startswith(MATERIAL_SEARCH_FILES) and not material_search:
+        return False
     return not (relative.startswith(MATERIAL_LUNR) and not _needed_lunr_file(name, config.site.langue))
+
+
+def uses_material_search(pages: dict[str, str]) -> bool:
+    return any(MATERIAL_SEARCH_MARK in text for text in pages.values())
 
 
 def _needed_lunr_file(name: str, language: str) -> bool:
@@ -173,7 +183,8 @@ def zip_entries(site_dir: Path, config: SiteConfig, pages: dict[str, str]) -> It
     """LISEZMOI.txt first, then the site's files in sorted order, under one top folder."""
     top = config.sorties.archive
     files = site_files(site_dir)  # listed now, before the zip's temporary file exists
-    packed = [f for f in files if is_packed(f, config)]
+    material_search = uses_material_search(pages)
+    packed = [f for f in files if is_packed(f, config, material_search)]
     left_out = set(files) - set(packed) | {archive_relpath(config)}  # the zip is not written yet
 
     def entries() -> Iterable[tuple[str, bytes]]:

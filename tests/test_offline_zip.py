@@ -159,12 +159,29 @@ def test_zip_leaves_out_itself_and_what_readers_do_not_need(real_site: Path, ric
         assert not [n for n in names if n.endswith((".map", ".gz"))], "cartes de sources ou fichiers compressés"
         assert not {"sitemap.xml", "404.html"} & set(names)
         assert not [n for n in names if any(part.startswith(".") for part in n.split("/"))]
-        # Material ships lunr for 30 languages: the French site keeps French only.
-        assert not [n for n in names if re.search(r"lunr\.(de|ja|ru|zh)\.", n) or n.endswith(("tinyseg.js", "wordcut.js"))]
+        # Material's own search (worker, lunr in 30 languages) is not the site's: left out.
+        assert 'data-md-component="search"' not in (site / "index.html").read_text(encoding="utf-8")
+        assert not [n for n in names if n.startswith(("assets/javascripts/lunr/", "assets/javascripts/workers/"))]
         # Everything else of the built site is there.
         on_disk = {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()}
-        missing = {n for n in on_disk - set(names) if not re.search(r"(\.map|\.gz|\.zip|^sitemap\.xml|^404\.html|/lunr/.*)$", n)}
+        missing = {n for n in on_disk - set(names)
+                   if not re.search(r"(\.map|\.gz|\.zip|^sitemap\.xml|^404\.html|^assets/javascripts/(lunr|workers)/.*)$", n)}
         assert missing == set()
+
+
+def test_with_material_search_the_zip_keeps_its_worker_and_the_site_language_only() -> None:
+    import yaml
+
+    from builder.config import SiteConfig
+    from builder.package import is_packed
+
+    config = SiteConfig.model_validate(yaml.safe_load((Path(__file__).parent.parent / "site_config.yml").read_text(encoding="utf-8")))
+    lunr = "assets/javascripts/lunr/"
+    kept = [f for f in (f"{lunr}min/lunr.fr.min.js", f"{lunr}min/lunr.de.min.js", f"{lunr}min/lunr.stemmer.support.min.js",
+                        f"{lunr}min/lunr.multi.min.js", f"{lunr}tinyseg.js", "assets/javascripts/workers/search.a1.min.js")
+            if is_packed(f, config, material_search=True)]
+    assert kept == [f"{lunr}min/lunr.fr.min.js", f"{lunr}min/lunr.stemmer.support.min.js", f"{lunr}min/lunr.multi.min.js",
+                    "assets/javascripts/workers/search.a1.min.js"]
 
 
 def test_zip_entries_have_fixed_dates_and_permissions(real_site: Path) -> None:
