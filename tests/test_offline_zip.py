@@ -333,3 +333,23 @@ def test_link_target_resolves_relative_links_from_the_page() -> None:
     assert links.link_target("index.html", "documents/d%C3%A9.html") == "documents/dé.html"
     assert links.link_target("index.html", "#haut") is None
     assert links.link_target("index.html", "https://a.org/k.zip") is None
+
+
+def test_a_build_without_zip_leaves_no_size_mark_and_no_zip(tmp_path: Path, fixed_epoch: str) -> None:
+    # `kit serve` builds without the zip: the footer keeps its link, without a size.
+    project = copy_project(FIXTURES / "mini", tmp_path / "projet")
+    result = build(project, tmp_path / "site", with_archive=False)
+    assert result.archive is None and not (result.site_dir / ARCHIVE).exists()
+    home = (result.site_dir / "index.html").read_text(encoding="utf-8")
+    assert "<!--kit:taille-->" not in home and "(zip," not in home
+    assert "Télécharger l'édition hors ligne</a>" in home
+
+
+def test_kit_zip_on_a_broken_catalogue_says_so_and_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = copy_project(FIXTURES / "mini", tmp_path / "projet")
+    documents = project.root / "kit" / "documents.yml"
+    documents.write_text(documents.read_text(encoding="utf-8").replace("nature: illustrations", "nature: inconnue", 1), encoding="utf-8")
+    target = tmp_path / "kit.zip"
+    assert main(["--projet", str(project.root), "zip", "--sortie", str(target)]) == 1
+    assert "documents.yml" in capsys.readouterr().err
+    assert not target.exists() and not list(tmp_path.glob("*.zip*"))
