@@ -1,0 +1,123 @@
+"""``kit serve``: time from saving a case sheet to the reloaded page showing the change.
+
+The repository's kit (plus N synthetic case sheets, default none) is copied to a
+temporary folder and previewed with ``kit serve`` (a subprocess, as an editor runs it).
+Debian's Chromium opens a case sheet; each round rewrites that sheet's title on disk and
+waits until the open page, reloaded by MkDocs' live-reload script, shows the new title.
+For each round the script prints:
+- « reconstruit » : save → the preview's log says « Aperçu à jour. » (change detected by
+  the polling watcher, whole pipeline rebuilt into the preview folder);
+- « page rechargée » : save → the new title is in the page Chromium shows.
+Usage: python3 benchmarks/serve_reload.py [N] [--tours R]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from synthetic import REPO, add_synthetic_sheets, copy_repo_project
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Log:
+    """The preview's output, each line with the time it arrived."""
+
+    def __init__(self, stream) -> None:
+        self.lines: list[tuple[float, str]] = []
+        threading.Thread(target=self._read, args=(stream,), daemon=True).start()
+
+    def _read(self, stream) -> None:
+        for line in stream:
+            self.lines.append((time.perf_counter(), line.rstrip("\n")))
+
+    def wait(self, text: str, after: float, timeout: float = 300) -> float:
+        deadline = time.perf_counter() + timeout
+        while time.perf_counter() < deadline:
+            for stamp, line in list(self.lines):
+                if stamp >= after and text in line:
+                    return stamp
+            time.sleep(0.01)
+        raise TimeoutError(f"« {text} » jamais écrit :\n" + "\n".join(l for _, l in self.lines[-20:]))
+
+
+def measure(extra_sheets: int, rounds: int) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = copy_repo_project(Path(tmp) / "kit")
+        if extra_sheets:
+            add_synthetic_sheets(root, extra_sheets)
+        sheet = sorted((root / "kit" / "cas").glob("*.yml"))[0]
+        original = sheet.read_text(encoding="utf-8")
+        title_line = next(l for l in original.splitlines() if l.startswith("titre:"))
+        port = free_port()
+        env = {**os.environ, "PYTHONPATH": str(REPO), "NO_MKDOCS_2_WARNING": "1", "PYTHONUNBUFFERED": "1"}
+        process = subprocess.Popen([sys.executable, "-m", "builder", "--projet", str(root), "serve", "--port", str(port)],
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+        log = Log(process.stdout)
+        try:
+            started = time.perf_counter()
+            log.wait("Aperçu : http://", 0)
+            pages = len(list((root / "kit" / "cas").glob("*.yml")))
+            print(f"Kit du dépôt + {extra_sheets} fiches ({pages} fiches) : premier aperçu prêt en "
+                  f"{time.perf_counter() - started:.1f} s")
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                page = browser.new_page()
+                page.goto(f"http://127.0.0.1:{port}/fiches/{sheet.stem}.html")
+                rebuilt, reloaded = [], []
+                for number in range(1, rounds + 1):
+                    marker = f"Mesure {number}"
+                    time.sleep(1.5)  # idle between rounds
+                    saved = time.perf_counter()
+                    sheet.write_text(original.replace(title_line, f'titre: "{marker}"', 1), encoding="utf-8")
+                    page.wait_for_function(
+                        "m => { const h = document.querySelector('article h1'); return h && h.textContent.includes(m); }",
+                        arg=marker, timeout=300_000, polling=20)
+                    shown = time.perf_counter()
+                    built = log.wait("Aperçu à jour.", saved)
+                    rebuilt.append(built - saved)
+                    reloaded.append(shown - saved)
+                    print(f"  tour {number} : reconstruit {built - saved:.2f} s, page rechargée {shown - saved:.2f} s")
+                browser.close()
+            print(f"  médiane : reconstruit {statistics.median(rebuilt):.2f} s, "
+                  f"page rechargée {statistics.median(reloaded):.2f} s "
+                  f"(min {min(reloaded):.2f} s, max {max(reloaded):.2f} s)")
+        finally:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("fiches", nargs="*", type=int, default=[0], help="fiches synthétiques en plus (0 = le kit seul)")
+    parser.add_argument("--tours", type=int, default=5)
+    args = parser.parse_args()
+    for count in args.fiches:
+        measure(count, args.tours)
+
+
+if __name__ == "__main__":
+    main()
