@@ -134,6 +134,22 @@ def test_offline_reader_follows_a_path_to_a_document_and_a_case_sheet(offline_pa
 
 
 @pytest.mark.parametrize("kit", ["réel", "mini"])
+def test_every_page_of_the_offline_copy_opens_with_nothing_from_outside(offline_page, unpacked_sites, kit: str) -> None:
+    # Map, charts, filters, glossary…: whatever a page shows must come from the folder.
+    page, guard = offline_page
+    folder = unpacked_sites[kit]
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(f"{page.url} : {error}"))
+    pages = sorted(folder.rglob("*.html"))
+    assert len(pages) > 10
+    for html in pages:
+        page.goto(html.as_uri())
+        assert_page_works(page)
+    assert errors == [], "erreurs JavaScript"
+    assert guard.outside() == [], "requêtes hors de file:// tentées"
+
+
+@pytest.mark.parametrize("kit", ["réel", "mini"])
 def test_offline_reader_searches_and_opens_a_result(offline_page, unpacked_sites, kit: str) -> None:
     page, guard = offline_page
     folder = unpacked_sites[kit]
