@@ -197,8 +197,13 @@ def test_online_reader_meets_no_third_party_request(online_page, real_url: str, 
     context, guard = online_page
     page = context.new_page()
     follow_a_reading_path(page, real_url, real_site)
-    page.goto(real_url + "le-kit/genese.html")
-    assert_page_works(page)
+    # Every page of the navigation (catalogue and its filters, map of case sheets, figures…).
+    page.goto(real_url)
+    targets = page.evaluate("[...new Set([...document.querySelectorAll('.md-nav__link[href], .md-tabs__link[href]')].map(a => a.href))]")
+    assert len(targets) > 8
+    for target in sorted(targets):
+        page.goto(target)
+        assert_page_works(page)
     assert guard.outside() == [], "requêtes vers un autre hôte que le site"
     # The footer offers the zip with its size, and the zip is there.
     link = page.locator(".kit-pied a[download]")
