@@ -86,6 +86,8 @@ def mkdocs_config(project: Project, config: SiteConfig, generated: GeneratedSite
             "md_in_html",
             "tables",
             {"toc": {"permalink": True, "permalink_title": "Lien vers cette section"}},
+            # permalinks named after their section; the edition's date in content/ (builder/accessibility.py)
+            {"builder.accessibility": {"edition": french_date(build_date())}},
         ],
         "nav": generated.nav,
         "not_in_nav": "\n".join(generated.not_in_nav),
