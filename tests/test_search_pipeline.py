@@ -180,3 +180,25 @@ def test_each_structured_field_of_the_catalogue_finds_its_page(real_site: Path) 
         family = nature.family(doc.famille)
         for value in [*doc.auteurs, str(doc.annee), nature.libelle, *([family.libelle] if family else [])]:
             assert found(value, url), (value, url)
+
+
+def test_the_index_is_lunr_pys_own_once_expanded(real_site: Path) -> None:
+    """The quicker builder and the compact format change nothing: expanded, the index is
+    exactly what lunr.py's Builder makes from the same terms."""
+    from lunr.builder import Builder
+
+    from builder.search.index import FIELDS, compact_index, entry_terms, expand_index
+
+    config, kit = load_kit(Project(REPO))
+    entries = page_entries(real_site, config, kit)
+    stock = Builder()
+    stock.ref("id")
+    for name, boost in FIELDS:
+        stock.field(name, boost=boost)
+    for number, entry in enumerate(entries):
+        stock.add({"id": str(number), **entry_terms(entry)}, {"boost": entry.boost} if entry.boost != 1 else None)
+    expected = stock.build().serialize()
+    ours = build_index(entries)["index"]
+    assert json.dumps(expand_index(ours)) == json.dumps(expected)
+    assert compact_index(expected) == ours
+    assert len(json.dumps(ours)) < len(json.dumps(expected)) / 1.8

@@ -14,7 +14,7 @@ from lunr.index import Index
 from lunr.query import Query, QueryPresence
 
 from builder.search import french
-from builder.search.index import INDEX_FILE, read_script
+from builder.search.index import INDEX_FILE, expand_index, read_script
 
 
 class IndexOutdated(Exception):
@@ -39,7 +39,7 @@ class SearchIndex:
                 f"(« {data.get('pipeline')} », attendu « {french.PIPELINE} ») : relancez « kit build »."
             )
         self.docs = data["docs"]
-        self.index = Index.load(data["index"])
+        self.index = Index.load(expand_index(data["index"]))
 
     @classmethod
     def from_site(cls, site_dir: Path) -> SearchIndex:

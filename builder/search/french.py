@@ -85,30 +85,37 @@ class Word:
     parts: tuple[str, ...]  # stems of its parts that are not stop words
     joined: str | None  # stem of a hyphenated word written in one piece (None without hyphen)
     tail: str  # the folded last part as typed, for prefix matching ("" if it is a stop word)
-
-    @property
-    def terms(self) -> list[str]:
-        return [*self.parts, *([self.joined] if self.joined else [])]
+    terms: tuple[str, ...]  # what the index holds for it: the parts, then the joined word
 
 
 def words(text: str) -> list[Word]:
-    result = []
-    for match in WORD.finditer(fold(text)):
-        pieces = APOSTROPHE.split(match.group(0))
-        while len(pieces) > 1 and pieces[0] in ELISIONS:
-            pieces.pop(0)
-        parts = HYPHEN.split("".join(pieces))
-        stems = tuple(stem(p) for p in parts if p not in _STOP)
-        joined = "".join(parts) if len(parts) > 1 else None
-        joined_stem = stem(joined) if joined and joined not in _STOP else None
-        if stems or joined_stem:
-            result.append(Word(stems, joined_stem, "" if parts[-1] in _STOP else parts[-1]))
-    return result
+    found = (_word(written) for written in WORD.findall(fold(text)))
+    return [word for word in found if word is not None]
+
+
+@lru_cache(maxsize=200_000)
+def _word(written: str) -> Word | None:
+    """One folded word as written (« l'innovation », « co-construction »); None for a stop word."""
+    pieces = APOSTROPHE.split(written)
+    while len(pieces) > 1 and pieces[0] in ELISIONS:
+        pieces.pop(0)
+    parts = HYPHEN.split("".join(pieces))
+    stems = tuple(stem(p) for p in parts if p not in _STOP)
+    joined = "".join(parts) if len(parts) > 1 else None
+    joined_stem = stem(joined) if joined and joined not in _STOP else None
+    if not stems and not joined_stem:
+        return None
+    return Word(stems, joined_stem, "" if parts[-1] in _STOP else parts[-1], stems + ((joined_stem,) if joined_stem else ()))
 
 
 def terms(text: str) -> list[str]:
     """The index terms of a text, in order."""
-    return [term for word in words(text) for term in word.terms]
+    result: list[str] = []
+    for written in WORD.findall(fold(text)):
+        word = _word(written)
+        if word is not None:
+            result.extend(word.terms)
+    return result
 
 
 @dataclass(frozen=True)

@@ -266,6 +266,66 @@
     render(ui.input.value);
   }
 
+  // The index travels compact (builder/search/index.py, compact_index). Python expands
+  // it whole into lunr's format for lunr.Index.load (expand_index); here a term's
+  // postings and a page's vectors are expanded the first time a query needs them, so
+  // the box is ready once the JSON is parsed and the token set built, at any catalogue
+  // size. lunr.Index.query only reads invertedIndex[term] and fieldVectors[fieldRef].
+  var NO_METADATA = Object.freeze({}); // lunr reads postings' metadata, never writes it
+
+  function lazyIndex(compact) {
+    var fields = compact.fields, rows = new Map(), terms = [];
+    compact.terms.forEach(function (row) { rows.set(row[0], row); terms.push(row[0]); });
+    var postings = new Map(), vectors = new Map();
+    function posting(term) {
+      var row = rows.get(term), result = {};
+      if (row === undefined) return undefined;
+      for (var f = 0; f < fields.length; f++) {
+        var deltas = row[2 + f], documents = {}, ref = 0;
+        for (var i = 0; i < deltas.length; i++) {
+          ref += deltas[i];
+          documents[ref] = NO_METADATA;
+        }
+        result[fields[f]] = documents;
+      }
+      result._index = row[1];
+      return result;
+    }
+    function vector(fieldRef) {
+      var slash = fieldRef.indexOf("/");
+      var row = compact.vectors[Number(fieldRef.slice(slash + 1))];
+      var packed = row && row[fields.indexOf(fieldRef.slice(0, slash))];
+      if (!packed) return undefined;
+      var elements = new Array(packed.length), index = 0;
+      for (var i = 0; i < packed.length; i += 2) {
+        index += packed[i];
+        elements[i] = index;
+        elements[i + 1] = packed[i + 1] / 1000;
+      }
+      return new lunr.Vector(elements);
+    }
+    function cached(cache, make) {
+      return new Proxy({}, {
+        get: function (_, key) {
+          if (typeof key !== "string") return undefined;
+          var value = cache.get(key);
+          if (value === undefined) {
+            value = make(key);
+            if (value !== undefined) cache.set(key, value);
+          }
+          return value;
+        }
+      });
+    }
+    return new lunr.Index({
+      invertedIndex: cached(postings, posting),
+      fieldVectors: cached(vectors, vector),
+      tokenSet: lunr.TokenSet.fromArray(terms), // terms come sorted, as lunr.Index.load wants them
+      fields: fields,
+      pipeline: new lunr.Pipeline()
+    });
+  }
+
   window.kitSearch = {
     pipeline: { fold: fold, stem: stem, words: words, terms: terms, queryClauses: queryClauses },
     search: search,
@@ -274,7 +334,7 @@
       config = data.config;
       stop = new Set(config.stopWords);
       docs = data.docs;
-      index = lunr.Index.load(data.index);
+      index = lazyIndex(data.index);
       setUp((window.kitSearchLoader && window.kitSearchLoader.root) || "");
     }
   };
