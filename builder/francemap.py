@@ -203,8 +203,8 @@ def markers(cases: Sequence[Case]) -> list[Marker]:
         for index, (number, case) in enumerate(items):
             if count == 1:
                 x, y = ax, ay
-            else:  # on a small circle around the anchor, first one at the top
-                radius = SPREAD if count <= 6 else SPREAD * count / 6
+            else:  # on a circle around the anchor, first one at the top, wide enough not to overlap
+                radius = max(SPREAD, (MARKER_RADIUS + 1.5) / math.sin(math.pi / count))
                 angle = -math.pi / 2 + 2 * math.pi * index / count
                 x, y = ax + radius * math.cos(angle), ay + radius * math.sin(angle)
             placed.append(Marker(number, case, x, y))
