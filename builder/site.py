@@ -76,6 +76,8 @@ def mkdocs_config(project: Project, config: SiteConfig, generated: GeneratedSite
                 },
             ],
         },
+        # No Material « search » plugin: the site has its own search, French and offline
+        # (builder/search/, theme/partials/kit-search.html, README « Recherche »).
         "plugins": [],
         "markdown_extensions": [
             "abbr",
