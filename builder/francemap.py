@@ -217,7 +217,14 @@ def _fmt(value: float) -> str:
 
 
 def _path(rings: Sequence[Sequence[Point]]) -> str:
-    return "".join("M" + "L".join(f"{_fmt(x)} {_fmt(y)}" for x, y in ring) + "Z" for ring in rings)
+    """Outlines to whole pixels (a 600-pixel map needs no more), repeated points dropped."""
+    parts = []
+    for ring in rings:
+        points = [(round(x), round(y)) for x, y in ring]
+        points = [p for i, p in enumerate(points) if i == 0 or p != points[i - 1]]
+        if len(points) >= 3:
+            parts.append("M" + "L".join(f"{x} {y}" for x, y in points) + "Z")
+    return "".join(parts)
 
 
 def map_svg(cases: Sequence[Case], href: Callable[[Case], str], title_id: str = "kit-carte-titre") -> Markup:
