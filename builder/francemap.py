@@ -230,7 +230,9 @@ def _path(rings: Sequence[Sequence[Point]]) -> str:
 def map_svg(cases: Sequence[Case], href: Callable[[Case], str], title_id: str = "kit-carte-titre") -> Markup:
     """The map as inline SVG: region outlines, inset frames, and one link per placed sheet."""
     placed = markers(cases)
-    active = {find_region(m.case.sheet.region).name for m in placed}  # type: ignore[union-attr]
+    active: dict[str, list[str]] = {}  # region → its sheets (the filters light up a region while one is shown)
+    for marker in placed:
+        active.setdefault(find_region(marker.case.sheet.region).name, []).append(marker.case.slug)  # type: ignore[union-attr]
     parts = [
         f'<svg class="kit-carte__svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" '
         f'role="group" aria-labelledby="{title_id}" xmlns="http://www.w3.org/2000/svg">',
@@ -242,8 +244,11 @@ def map_svg(cases: Sequence[Case], href: Callable[[Case], str], title_id: str = 
         parts.append(f'<text class="kit-carte__encart-nom" x="{_fmt(left + 4)}" y="{_fmt(top + INSET_SIZE - 4)}">'
                      f'{escape(name)}</text>')
     for shape in layout():
-        css = "kit-carte__region kit-carte__region--fiches" if shape.region.name in active else "kit-carte__region"
-        parts.append(f'<path class="{css}" d="{_path(shape.rings)}"><title>{escape(shape.region.name)}</title></path>')
+        if shape.region.name in active:
+            attributes = f'class="kit-carte__region kit-carte__region--fiches" data-kit-fiches="{" ".join(active[shape.region.name])}"'
+        else:
+            attributes = 'class="kit-carte__region"'
+        parts.append(f'<path {attributes} d="{_path(shape.rings)}"><title>{escape(shape.region.name)}</title></path>')
     parts.append("</g>")
     parts.append('<g class="kit-carte__reperes">')
     for marker in placed:

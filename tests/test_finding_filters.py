@@ -177,6 +177,8 @@ def test_case_filters_over_http(page, real_url: str, real_kit, wanted: dict[str,
     # the map's markers and its text list follow the filters
     assert sorted(shown_sheets(page, ".kit-carte__svg")) == sorted(s for s in expected if kit_case(kit, s).sheet.region)
     assert sorted(shown_sheets(page, ".kit-carte__texte")) == sorted(expected)
+    lit = page.eval_on_selector_all("path.kit-carte__region--fiches", "els => els.map(e => e.querySelector('title').textContent)")
+    assert sorted(lit) == sorted({kit_case(kit, s).sheet.region for s in expected if kit_case(kit, s).sheet.region})
     assert query_of(page.url) == {k: [v] for k, v in wanted.items()}
 
 

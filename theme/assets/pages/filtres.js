@@ -91,6 +91,11 @@
         setHidden(entry.closest("li"), !visible);
       });
     });
+    // On the map, a region stays highlighted while one of its sheets is shown.
+    document.querySelectorAll("[data-kit-fiches]").forEach(function (region) {
+      var lit = region.getAttribute("data-kit-fiches").split(" ").some(function (id) { return shown[id]; });
+      region.classList.toggle("kit-carte__region--fiches", lit);
+    });
     say(count, Object.keys(filters).length > 0);
     if (save) remember(filters);
   }
