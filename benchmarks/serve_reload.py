@@ -101,7 +101,8 @@ def measure(extra_sheets: int, rounds: int) -> None:
                 browser.close()
             print(f"  médiane : reconstruit {statistics.median(rebuilt):.2f} s, "
                   f"page rechargée {statistics.median(reloaded):.2f} s "
-                  f"(min {min(reloaded):.2f} s, max {max(reloaded):.2f} s)")
+                  f"(min {min(reloaded):.2f} s, max {max(reloaded):.2f} s) ; "
+                  f"charge de la machine (load average 1 min) : {os.getloadavg()[0]:.1f}")
         finally:
             process.send_signal(signal.SIGINT)
             try:
