@@ -1,7 +1,7 @@
 """``kit schemas``: the files editors' tools read, generated from the models that validate.
 
 - ``schemas/documents.schema.json``, ``schemas/parcours.schema.json``,
-  ``schemas/fiche.schema.json``: JSON Schemas (draft 2020-12) for editors with YAML
+  ``schemas/fiche.schema.json``: JSON Schemas (draft 7) for editors with YAML
   completion (VS Code's YAML extension, any yaml-language-server client; the case-sheet
   template names its schema on its first line). Field descriptions are the models' own;
   taxonomy ids come from ``site_config.yml`` at generation time, as enums.
@@ -72,6 +72,7 @@ LABELS: dict[type[BaseModel], dict[str, str]] = {
     },
 }
 
+DRAFT_7 = "http://json-schema.org/draft-07/schema#"
 ITEM_TITLES = {Document: "Document", ReadingPath: "Parcours de lecture"}
 SCHEMAS = {
     "documents.schema.json": (Document, "Catalogue des documents du kit (kit/documents.yml)", True,
@@ -94,6 +95,9 @@ def schemas(config: SiteConfig) -> dict[str, dict[str, Any]]:
         if as_list:
             item["title"] = ITEM_TITLES[model]
         schema["title"] = title  # not the class name
+        # Draft 7: the dialect VS Code's YAML extension (yaml-language-server) supports; it
+        # warns on 2020-12. The keywords used here (no $defs) mean the same in both.
+        schema["$schema"] = DRAFT_7
         schema["description"] = description
         for key, prop in item["properties"].items():
             prop["title"] = LABELS[model][key]

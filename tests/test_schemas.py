@@ -46,10 +46,12 @@ def load_as_editor_tool(path: Path) -> Any:
     return plain(yaml.safe_load(path.read_text(encoding="utf-8")))
 
 
-def validator(name: str) -> jsonschema.Draft202012Validator:
+def validator(name: str) -> jsonschema.Draft7Validator:
     schema = json.loads((REPO / "schemas" / name).read_text(encoding="utf-8"))
-    jsonschema.Draft202012Validator.check_schema(schema)
-    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+    assert schema["$schema"] == "http://json-schema.org/draft-07/schema#"  # what editors' YAML support reads
+    assert "$defs" not in json.dumps(schema)  # a draft 2019+ keyword
+    jsonschema.Draft7Validator.check_schema(schema)
+    return jsonschema.Draft7Validator(schema, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER)
 
 
 def test_committed_files_are_the_generated_ones() -> None:
