@@ -149,8 +149,10 @@ def test_pages_print_cleanly_on_a4(page, real_url: str, address: str, tmp_path: 
     # the content takes the width of the sheet
     width = page.evaluate("document.querySelector('.md-content').getBoundingClientRect().width")
     assert width > 0.9 * page.evaluate("document.body.getBoundingClientRect().width")
-    pdf = page.pdf(format="A4")
-    assert pdf.startswith(b"%PDF") and 1 <= len(re.findall(rb"/Type\s*/Page\b", pdf)) <= 6
+    pdf = page.pdf(prefer_css_page_size=True)  # the stylesheet sets A4 (Chromium would default to Letter)
+    assert pdf.startswith(b"%PDF")
+    boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf)
+    assert boxes and all(abs(float(w) - 595.3) < 1.5 and abs(float(h) - 841.9) < 1.5 for w, h in boxes)  # A4 in points
     (tmp_path / "page.pdf").write_bytes(pdf)
 
 
