@@ -120,7 +120,7 @@ def test_the_index_script_round_trips_and_is_deterministic() -> None:
     entries = [_entry("a.html", "Alsace « Labo »", "Le Labo\u2028régional.")]
     script = render_script(build_index(entries))
     assert script == render_script(build_index(entries))
-    assert "\u2028" not in script
+    assert script.isascii()  # read alike whatever encoding the browser assumes
     assert read_script(script) == json.loads(json.dumps(build_index(entries)))
 
 

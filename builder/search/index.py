@@ -306,22 +306,23 @@ def expand_index(compact: dict) -> dict:
 
 
 def render_script(data: dict) -> str:
-    # The JSON inside a string handed to JSON.parse: V8 reads a 10 MB object literal in
-    # seconds, the same data as a string plus JSON.parse in a tenth of a second.
-    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    # The JSON inside a string handed to JSON.parse: V8 read the same data three times
+    # faster than as an object literal (10 MB: 1.3 s against 4.4 s, machine loaded).
+    # ASCII only (accents as \\u escapes): one-byte strings for V8, and no dependence on
+    # the encoding a browser assumes for a script read from the disk.
+    payload = json.dumps(data, ensure_ascii=True, separators=(",", ":"))
     literal = payload.replace("\\", "\\\\").replace("'", "\\'")
-    literal = literal.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-    return f"/* Index de recherche du site, produit par « kit build » : ne pas modifier. */\n{LOADER_CALL}'{literal}'));\n"
+    return f"/* Search index of the site, written by kit build: do not edit. */\n{LOADER_CALL}'{literal}'));\n"
 
 
-_ESCAPE = re.compile(r"\\(u2028|u2029|.)", re.S)
+_ESCAPE = re.compile(r"\\(.)", re.S)
 
 
 def read_script(text: str) -> dict:
     """The data of a ``search/index.js`` (for ``kit search`` and the tests)."""
     start = text.index(LOADER_CALL) + len(LOADER_CALL) + 1
     end = text.rindex("'));")
-    literal = _ESCAPE.sub(lambda m: {"u2028": "\u2028", "u2029": "\u2029"}.get(m.group(1), m.group(1)), text[start:end])
+    literal = _ESCAPE.sub(lambda m: m.group(1), text[start:end])
     return json.loads(literal)
 
 
