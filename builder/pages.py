@@ -38,7 +38,6 @@ CASE_SECTION_TITLES = [
 CATALOGUE_PAGE = "catalogue/index.md"
 CASES_INDEX_PAGE = "index.md"  # inside the case-sheet folder
 GLOSSARY_PAGE = "le-kit/glossaire.md"
-ABBREVIATIONS_FILE = "abreviations.md"  # appended to every content page (outside docs/)
 HOME_MARKER = re.compile(r"<!--\s*kit:([a-z-]+)\s*-->")
 # Written by the post-build stage builder.exports: the feed of case sheets (in their
 # folder) and the catalogue's exports (beside the catalogue page).
@@ -259,6 +258,10 @@ def generate(project: Project, config: SiteConfig, kit: Kit, work_dir: Path) -> 
         shutil.rmtree(docs)
     if project.content_dir.is_dir():
         shutil.copytree(project.content_dir, docs)
+        # content/ pages get the acronyms' hover titles from MkDocs' abbr extension
+        definitions = abbreviation_definitions(kit.glossary.abreviations)
+        for page in docs.rglob("*.md"):
+            page.write_text(page.read_text(encoding="utf-8") + "\n\n" + definitions + "\n", encoding="utf-8")
     docs.mkdir(parents=True, exist_ok=True)
     files_dir = project.kit_dir / "fichiers"
     if files_dir.is_dir() and any(files_dir.iterdir()):
@@ -281,7 +284,6 @@ def generate(project: Project, config: SiteConfig, kit: Kit, work_dir: Path) -> 
     if kit.glossary.termes or kit.glossary.abreviations:
         renderer.write(docs, GLOSSARY_PAGE, "glossary.md.j2")
 
-    (work_dir / ABBREVIATIONS_FILE).write_text(abbreviation_definitions(kit.glossary.abreviations) + "\n", encoding="utf-8")
     page_count = sum(1 for _ in docs.rglob("*.md"))
     return GeneratedSite(docs, navigation(config, kit, docs), not_in_nav(config), page_count)
 
