@@ -353,3 +353,12 @@ def test_kit_zip_on_a_broken_catalogue_says_so_and_writes_nothing(tmp_path: Path
     assert main(["--projet", str(project.root), "zip", "--sortie", str(target)]) == 1
     assert "documents.yml" in capsys.readouterr().err
     assert not target.exists() and not list(tmp_path.glob("*.zip*"))
+
+
+def test_the_first_look_for_links_to_left_out_files_matches_whole_names_only() -> None:
+    from builder.package import links_to_any
+
+    pattern = links_to_any({"404.html", "telechargements/kit.zip"})
+    assert pattern.search('<a href="../404.html">') and pattern.search("<a href=kit.zip#x>")
+    assert not pattern.search('<a href="synthetique-00404.html">')  # would parse 2,000 pages for nothing
+    assert not pattern.search('"search": "kit.zip"')  # only links count
