@@ -215,3 +215,21 @@ def test_results_say_what_each_page_is_and_its_reading_paths(page, real_url: str
     assert first.locator(".kit-search-result__kind").inner_text() == \
         "Cadre de référence · Parcours : Comprendre, Animer, Accompagner"
     assert page.locator(".md-search-result__meta").inner_text().endswith("documents trouvés")
+
+
+def test_long_result_lists_are_drawn_as_the_reader_goes(page, real_url: str, real_site: Path) -> None:
+    expected = len(SearchIndex.from_site(real_site).search("partenariat "))
+    assert expected > 40
+    page.goto(real_url + "index.html")
+    page.keyboard.press("/")
+    page.keyboard.type("partenariat ")
+    page.wait_for_function("() => document.querySelector('.md-search-result').getAttribute('data-kit-query') === 'partenariat '")
+    items = page.locator(".md-search-result__item")
+    assert items.count() == 20
+    assert page.locator(".md-search-result__meta").inner_text() == f"{expected} documents trouvés"
+    page.eval_on_selector(".md-search__scrollwrap", "e => { e.scrollTop = e.scrollHeight; }")
+    page.wait_for_function("() => document.querySelectorAll('.md-search-result__item').length === 40")
+    for _ in range(41):  # to the 40th result, then one more: the next ones are drawn
+        page.keyboard.press("ArrowDown")
+    assert items.count() == min(expected, 60)
+    assert page.evaluate("() => document.activeElement.href") == items.nth(40).locator("a").evaluate("a => a.href")

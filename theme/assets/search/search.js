@@ -17,7 +17,7 @@
   var WORD = new RegExp("[a-z0-9]+(?:[" + APOSTROPHES + HYPHENS + "][a-z0-9]+)*", "g");
   var APOSTROPHE = new RegExp("[" + APOSTROPHES + "]");
   var HYPHEN = new RegExp("[" + HYPHENS + "]");
-  var SHOWN = 50; // results rendered; the count says how many there are
+  var BATCH = 20; // results drawn at a time; the count says how many there are
 
   var config = null; // from the index: stopWords, elisions, prefixMin, exactBoost, joinedBoost
   var stop = null;
@@ -149,24 +149,26 @@
   }
 
   // Title and excerpt with the query's words marked, built as DOM nodes (no HTML parsing).
-  function marked(text, query) {
+  function highlighter(query) {
     var exact = new Set(), prefixes = [];
     queryClauses(query).forEach(function (c) { if (c.prefix) prefixes.push(c.term); else exact.add(c.term); });
-    var fragment = document.createDocumentFragment();
-    var pattern = /[\p{L}\p{N}'\u2019\-]+/gu, last = 0, match;
-    while ((match = pattern.exec(text))) {
-      var hit = terms(match[0]).some(function (t) {
-        return exact.has(t) || prefixes.some(function (p) { return t.lastIndexOf(p, 0) === 0; });
-      });
-      if (!hit) continue;
-      fragment.appendChild(document.createTextNode(text.slice(last, match.index)));
-      var mark = document.createElement("mark");
-      mark.textContent = match[0];
-      fragment.appendChild(mark);
-      last = match.index + match[0].length;
+    function hit(term) {
+      return exact.has(term) || prefixes.some(function (p) { return term.lastIndexOf(p, 0) === 0; });
     }
-    fragment.appendChild(document.createTextNode(text.slice(last)));
-    return fragment;
+    return function (text) {
+      var fragment = document.createDocumentFragment();
+      var pattern = /[\p{L}\p{N}'\u2019\-]+/gu, last = 0, match;
+      while ((match = pattern.exec(text))) {
+        if (!terms(match[0]).some(hit)) continue;
+        fragment.appendChild(document.createTextNode(text.slice(last, match.index)));
+        var mark = document.createElement("mark");
+        mark.textContent = match[0];
+        fragment.appendChild(mark);
+        last = match.index + match[0].length;
+      }
+      fragment.appendChild(document.createTextNode(text.slice(last)));
+      return fragment;
+    };
   }
 
   function element(tag, className, children) {
@@ -178,30 +180,43 @@
     return node;
   }
 
-  function render(query) {
-    var text = ui.text;
-    ui.list.textContent = "";
-    if (!query.trim()) {
-      ui.meta.textContent = text.placeholder;
-      ui.result.removeAttribute("data-kit-query");
-      return;
-    }
-    var results = search(query);
-    ui.meta.textContent = results.length === 0 ? text.none
-      : results.length === 1 ? text.one : text.other.replace("#", results.length);
-    results.slice(0, SHOWN).forEach(function (result) {
+  var shown = { results: [], count: 0, mark: null };
+
+  // Results are drawn BATCH at a time: the next ones when the list is scrolled to its end
+  // or the arrow keys reach the last one drawn.
+  function more() {
+    var batch = shown.results.slice(shown.count, shown.count + BATCH);
+    batch.forEach(function (result) {
       var about = result.kind + (result.paths.length ? " \u00b7 Parcours : " + result.paths.join(", ") : "");
       var article = element("article", "md-search-result__article md-search-result__article--document md-typeset", [
         element("div", "md-search-result__icon md-icon"),
-        element("h1", null, [marked(result.title, query)]),
+        element("h1", null, [shown.mark(result.title)]),
         element("p", "kit-search-result__kind", [about]),
-        element("p", null, [marked(result.excerpt, query)])
+        element("p", null, [shown.mark(result.excerpt)])
       ]);
       var link = element("a", "md-search-result__link", [article]);
       link.href = ui.root + result.url;
       link.tabIndex = -1;
       ui.list.appendChild(element("li", "md-search-result__item", [link]));
     });
+    shown.count += batch.length;
+    return batch.length > 0;
+  }
+
+  function render(query) {
+    var text = ui.text;
+    ui.list.textContent = "";
+    shown = { results: [], count: 0, mark: null };
+    if (!query.trim()) {
+      ui.meta.textContent = text.placeholder;
+      ui.result.removeAttribute("data-kit-query");
+      return;
+    }
+    shown.results = search(query);
+    shown.mark = highlighter(query);
+    var count = shown.results.length;
+    ui.meta.textContent = count === 0 ? text.none : count === 1 ? text.one : text.other.replace("#", count);
+    more();
     // For tests and benchmarks: the query these results answer.
     ui.result.setAttribute("data-kit-query", query);
   }
@@ -231,6 +246,7 @@
       case "ArrowDown":
         var all = [ui.input].concat(links());
         var at = Math.max(0, all.indexOf(active));
+        if (event.key === "ArrowDown" && at === all.length - 1 && more()) all = [ui.input].concat(links());
         all[(at + all.length + (event.key === "ArrowUp" ? -1 : 1)) % all.length].focus();
         event.preventDefault();
         break;
@@ -257,6 +273,10 @@
       if (pending) cancelAnimationFrame(pending);
       // One search per frame, for the latest text, however fast the typing.
       pending = requestAnimationFrame(function () { pending = 0; render(ui.input.value); });
+    });
+    var scroller = document.querySelector(".md-search__scrollwrap");
+    scroller.addEventListener("scroll", function () {
+      if (scroller.scrollTop + scroller.clientHeight > scroller.scrollHeight - 200) more();
     });
     form.addEventListener("submit", function (event) { event.preventDefault(); });
     form.addEventListener("reset", function () {
