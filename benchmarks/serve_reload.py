@@ -7,7 +7,9 @@ waits until the open page, reloaded by MkDocs' live-reload script, shows the new
 For each round the script prints:
 - « reconstruit » : save → the preview's log says « Aperçu à jour. » (change detected by
   the polling watcher, whole pipeline rebuilt into the preview folder);
-- « page rechargée » : save → the new title is in the page Chromium shows.
+- « page rechargée » : save → the new title is in the page Chromium shows;
+- « CPU » : processor time the preview process spent meanwhile (from /proc), a figure that
+  depends less on what else the machine is doing than the two durations.
 Usage: python3 benchmarks/serve_reload.py [N] [--tours R]
 """
 
@@ -30,6 +32,12 @@ from synthetic import REPO, add_synthetic_sheets, copy_repo_project
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -84,10 +92,11 @@ def measure(extra_sheets: int, rounds: int) -> None:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 page = browser.new_page()
                 page.goto(f"http://127.0.0.1:{port}/fiches/{sheet.stem}.html")
-                rebuilt, reloaded = [], []
+                rebuilt, reloaded, cpu = [], [], []
                 for number in range(1, rounds + 1):
                     marker = f"Mesure {number}"
                     time.sleep(1.5)  # idle between rounds
+                    cpu_before = cpu_seconds(process.pid)
                     saved = time.perf_counter()
                     sheet.write_text(original.replace(title_line, f'titre: "{marker}"', 1), encoding="utf-8")
                     page.wait_for_function(
@@ -97,11 +106,13 @@ def measure(extra_sheets: int, rounds: int) -> None:
                     built = log.wait("Aperçu à jour.", saved)
                     rebuilt.append(built - saved)
                     reloaded.append(shown - saved)
-                    print(f"  tour {number} : reconstruit {built - saved:.2f} s, page rechargée {shown - saved:.2f} s")
+                    cpu.append(cpu_seconds(process.pid) - cpu_before)
+                    print(f"  tour {number} : reconstruit {built - saved:.2f} s, page rechargée {shown - saved:.2f} s, "
+                          f"CPU {cpu[-1]:.2f} s")
                 browser.close()
             print(f"  médiane : reconstruit {statistics.median(rebuilt):.2f} s, "
                   f"page rechargée {statistics.median(reloaded):.2f} s "
-                  f"(min {min(reloaded):.2f} s, max {max(reloaded):.2f} s) ; "
+                  f"(min {min(reloaded):.2f} s, max {max(reloaded):.2f} s), CPU {statistics.median(cpu):.2f} s ; "
                   f"charge de la machine (load average 1 min) : {os.getloadavg()[0]:.1f}")
         finally:
             process.send_signal(signal.SIGINT)
