@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
 import unicodedata
@@ -78,8 +79,29 @@ def french_message(error: dict[str, Any], model: type[BaseModel]) -> str:
     if kind == "extra_forbidden":
         fields = _fields_at(model, loc[:-1])
         return f"clé inconnue « {key} ».{did_you_mean(key, fields)} Clés possibles : {', '.join(fields)}."
+    value = error.get("input")
+    if value is None and kind.endswith("_type"):  # « titre: » with nothing after it
+        field = model.model_fields.get(key) if len(loc) == 1 else None
+        return _empty_value(key, loc, kind, optional=field is not None and not field.is_required())
+    if kind == "string_type" and isinstance(value, (int, float, bool, dt.date)):
+        # YAML read « 2024 », « oui » or « 2026-01-31 » as a number, a boolean or a date
+        return f"« {key} » doit être un texte : mettez la valeur entre guillemets, par exemple {key}: \"{value}\"."
+    if kind in ("date_parsing", "date_from_datetime_parsing", "date_type") and isinstance(value, str):
+        return (f"« {key} » : « {value} » n'est pas une date existante au format AAAA-MM-JJ "
+                "(par exemple 2026-01-31 : l'année, le mois de 01 à 12, le jour).")
     template = _TYPE_MESSAGES.get(kind, "« {key} » : valeur invalide.")
     return template.format(key=key, **(error.get("ctx") or {}))
+
+
+def _empty_value(key: str, loc: tuple[Any, ...], kind: str, optional: bool) -> str:
+    if loc and isinstance(loc[-1], int):
+        return f"un élément de « {key} » est vide : écrivez sa valeur après le « - », ou retirez cette ligne."
+    if kind == "list_type":
+        return (f"« {key} » est vide : écrivez ses éléments en dessous, un par ligne commençant par « - », "
+                f"ou « {key}: [] » pour une liste vide.")
+    if optional:
+        return f"« {key} » est vide : écrivez sa valeur après « {key}: », ou retirez la ligne (cette rubrique est facultative)."
+    return f"« {key} » est vide : écrivez sa valeur après « {key}: » (cette rubrique est obligatoire)."
 
 
 def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:

@@ -95,8 +95,8 @@ def check_url(url: str) -> str:
             or re.search(r'[\s<>"`]', url.strip())):
         raise PydanticCustomError(
             "kit_url",
-            "adresse « {url} » refusée : seules les adresses commençant par https://, http:// ou mailto: sont acceptées.",
-            {"url": url},
+            "adresse « {url} » refusée : seules les adresses commençant par https://, http:// ou mailto: sont acceptées.{hint}",
+            {"url": url, "hint": f" Écrivez l'adresse complète : « https://{url.strip()} »." if not parts.scheme and "." in url and " " not in url.strip() else ""},
         )
     return url.strip()
 

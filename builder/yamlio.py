@@ -19,7 +19,19 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from builder.problems import Problems
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The safe loader, except that an impossible date (« 2026-13-01 ») stays text: the
+    model then reports it with its line instead of the parser crashing."""
+
+
+def _timestamp(loader: Any, node: Node) -> Any:
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 
 # A catalogue file is a few kilobytes; a huge one is a mistake (a pasted PDF, a binary).
 MAX_YAML_BYTES = 1_000_000

@@ -49,6 +49,7 @@ FILE_OUTSIDE = "refusé : indiquez seulement un nom de fichier placé dans kit/f
 URL_REFUSED = "refusée : seules les adresses commençant par https://, http:// ou mailto: sont acceptées."
 KEYS = ("titre, territoire, region, statut, objet, formes, demarche, themes, genese, objectif, activites, resultats, "
         "prochaines_etapes, site_web, documents, sources, date_ajout")
+DATE = "n'est pas une date existante au format AAAA-MM-JJ (par exemple 2026-01-31 : l'année, le mois de 01 à 12, le jour)."
 FORMS = "Valeurs possibles : dialogue-territorial, partenariats, experimentations-collectives."
 
 CASES = [
@@ -92,6 +93,23 @@ CASES = [
         "seules les adresses https://, http:// et mailto: sont acceptées ; pour un lien, écrivez [texte](https://…).",)),
     BadInput("site-web-data", (
         "kit/cas/site-web-data.yml:21 : « site_web » : adresse « data:text/html,<script>alert(1)</script> » " + URL_REFUSED,)),
+    BadInput("date-impossible", (
+        "kit/cas/date-impossible.yml:24 : « date_ajout » : « 2026-13-01 » " + DATE,)),
+    BadInput("date-francaise", (
+        "kit/cas/date-francaise.yml:24 : « date_ajout » : « 25/11/2026 » " + DATE,)),
+    BadInput("titre-vide", (
+        "kit/cas/titre-vide.yml:1 : « titre » est vide : écrivez sa valeur après « titre: » (cette rubrique est obligatoire).",)),
+    BadInput("titre-nombre", (
+        'kit/cas/titre-nombre.yml:1 : « titre » doit être un texte : mettez la valeur entre guillemets, par exemple titre: "2024".',)),
+    BadInput("documents-vide", (
+        "kit/cas/documents-vide.yml:21 : « documents » est vide : écrivez ses éléments en dessous, un par ligne commençant "
+        "par « - », ou « documents: [] » pour une liste vide.",)),
+    BadInput("source-vide", (
+        "kit/cas/source-vide.yml:23 : un élément de « sources » est vide : écrivez sa valeur après le « - », ou retirez "
+        "cette ligne.",)),
+    BadInput("site-web-sans-https", (
+        "kit/cas/site-web-sans-https.yml:21 : « site_web » : adresse « www.exemple.fr » " + URL_REFUSED
+        + " Écrivez l'adresse complète : « https://www.exemple.fr ».",)),
     BadInput("liste-au-lieu-de-fiche", (
         "kit/cas/liste-au-lieu-de-fiche.yml:1 : une fiche est un bloc de clés (« titre: … », « territoire: … ») et non "
         "une liste ou un texte : partez du modèle créé par « kit new-case ».",)),

@@ -93,6 +93,7 @@ def test_the_sample_error_is_what_kit_check_prints() -> None:
     "indentation incohérente", "n'est jamais refermé", "deux-points inattendu", "caractère de tabulation dans l'indentation",
     "clé obligatoire « ", "clé inconnue « ", "n'est pas une valeur connue", "document « ", "balise HTML « ",
     "image interdite", "adresse « javascript: » interdite", "n'est pas encodé en UTF-8", "le fichier est vide", "en double",
+    "» est vide", "doit être un texte : mettez la valeur entre guillemets", "n'est pas une date existante au format AAAA-MM-JJ",
 ])
 def test_the_messages_table_quotes_real_messages(fragment: str) -> None:
     table = GUIDE.split("## Messages fréquents", 1)[1].split("\n## ", 1)[0]
