@@ -337,6 +337,22 @@
         }
       });
     }
+    // Once ready, the vectors are expanded in the background, a slice at a time when the
+    // page is idle: the first query on a frequent word then finds them ready.
+    function warm(page) {
+      var idle = window.requestIdleCallback || function (callback) { return setTimeout(callback, 1); };
+      idle(function () {
+        var end = Math.min(page + 100, compact.vectors.length);
+        for (; page < end; page++) {
+          for (var f = 0; f < fields.length; f++) {
+            var key = fields[f] + "/" + page;
+            if (!vectors.has(key)) vectors.set(key, vector(key));
+          }
+        }
+        if (page < compact.vectors.length) warm(page);
+      });
+    }
+    warm(0);
     return new lunr.Index({
       invertedIndex: cached(postings, posting),
       fieldVectors: cached(vectors, vector),
