@@ -56,6 +56,9 @@ _SYNTAX_HINTS = [
     ("while scanning a quoted scalar", "un guillemet ouvert n'est jamais refermé."),
     ("cannot start any token", "caractère interdit en début de valeur (par exemple « @ », « ` » ou « % ») : mettez la valeur entre guillemets."),
     ("while parsing a flow", "une liste entre crochets [ ] ou un bloc entre accolades { } est mal refermé."),
+    ("found undefined alias", "une valeur qui commence par « * » est lue comme un raccourci YAML : mettez-la entre guillemets."),
+    ("while scanning an alias", "une valeur qui commence par « * » est lue comme un raccourci YAML : mettez-la entre guillemets."),
+    ("while scanning an anchor", "une valeur qui commence par « & » est lue comme un raccourci YAML : mettez-la entre guillemets."),
 ]
 
 
@@ -91,6 +94,11 @@ def read_yaml(path: Path, problems: Problems) -> YamlFile | None:
         line = text.count("\n", 0, tab.start()) + 1
         problems.add(path, line, "caractère de tabulation dans l'indentation : YAML n'accepte que des espaces ; remplacez chaque tabulation par deux espaces.")
         return None
+    alias = _first_alias_line(text) if "&" in text else 0
+    if alias:
+        problems.add(path, alias, "raccourci YAML (ancre « &nom » et alias « *nom ») refusé dans le catalogue : "
+                                  "recopiez la valeur elle-même (une valeur qui commence par « * » ou « & » se met entre guillemets).")
+        return None
     try:
         node, data = _compose_and_construct(text)
     except MarkedYAMLError as error:
@@ -124,6 +132,18 @@ def _unclosed_quote_line(text: str, error_line: int) -> int:
         body = rest.replace('\\\\', "").replace('\\"', "") if quote == '"' else rest.replace("''", "")
         if quote not in body:
             return number
+    return 0
+
+
+def _first_alias_line(text: str) -> int:
+    """The line of the first alias (« *nom »). Editors never need them, and nested aliases
+    multiply a few lines into billions of values (a contributed file must not hang kit check)."""
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.AliasEvent):
+                return event.start_mark.line + 1
+    except MarkedYAMLError:
+        return 0  # a syntax error: reported by the parse that follows
     return 0
 
 

@@ -59,6 +59,9 @@ CASES = [
     BadInput("deux-points", (
         "kit/cas/deux-points.yml:4 : " + SYNTAX + "deux-points inattendu : vérifiez l'indentation de cette ligne, ou mettez "
         "la valeur entre guillemets si elle contient « : ».",)),
+    BadInput("valeur-etoile", (
+        "kit/cas/valeur-etoile.yml:4 : " + SYNTAX + "une valeur qui commence par « * » est lue comme un raccourci YAML : "
+        "mettez-la entre guillemets.",)),
     BadInput("indentation-cle", ("kit/cas/indentation-cle.yml:2 : " + INDENT,)),
     BadInput("indentation-liste", ("kit/cas/indentation-liste.yml:16 : " + INDENT,)),
     BadInput("indentation-formes", (
@@ -224,6 +227,25 @@ def test_a_10_mb_sheet(built: tuple[Path, str], capsys: pytest.CaptureFixture[st
         code, lines = run_kit(root, "build", capsys)
         assert code == 1
         assert_reported(lines, (problem,), BUILD_END)
+        assert tree_hash(root / "site") == site_hash
+
+
+def test_nested_yaml_aliases_are_refused_at_once(built: tuple[Path, str]) -> None:
+    """Nine lines of nested aliases would expand to 387 million values: refused before any
+    work, in a subprocess with a timeout so that a regression fails instead of hanging."""
+    root, site_hash = built
+    lines = ['a0: &a0 ["x", "x", "x", "x", "x", "x", "x", "x", "x"]']
+    lines += [f"a{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 9)}]" for n in range(1, 9)]
+    lines.append("titre: *a8")
+    for _ in broken(root, "kit/cas/bombe.yml", lambda target: target.write_text("\n".join(lines) + "\n", encoding="utf-8")):
+        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        env.pop("GITHUB_ACTIONS", None)
+        result = subprocess.run([sys.executable, "-m", "builder", "--projet", str(root), "check"],
+                                capture_output=True, text=True, env=env, timeout=60)
+        assert result.returncode == 1
+        assert result.stderr.splitlines()[0] == (
+            "kit/cas/bombe.yml:2 : raccourci YAML (ancre « &nom » et alias « *nom ») refusé dans le catalogue : recopiez "
+            "la valeur elle-même (une valeur qui commence par « * » ou « & » se met entre guillemets).")
         assert tree_hash(root / "site") == site_hash
 
 
