@@ -35,6 +35,8 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 
 # A catalogue file is a few kilobytes; a huge one is a mistake (a pasted PDF, a binary).
 MAX_YAML_BYTES = 1_000_000
+# Nesting levels (indentation, lists, brackets): a case sheet has two or three.
+MAX_DEPTH = 100
 
 
 @dataclass
@@ -94,6 +96,11 @@ def read_yaml(path: Path, problems: Problems) -> YamlFile | None:
         line = text.count("\n", 0, tab.start()) + 1
         problems.add(path, line, "caractère de tabulation dans l'indentation : YAML n'accepte que des espaces ; remplacez chaque tabulation par deux espaces.")
         return None
+    deep = _too_deep_line(text)
+    if deep:
+        problems.add(path, deep, f"imbrication trop profonde (plus de {MAX_DEPTH} niveaux de listes ou de blocs) : une fiche "
+                                 "n'a que deux niveaux ; partez du modèle créé par « kit new-case ».")
+        return None
     alias = _first_alias_line(text) if "&" in text else 0
     if alias:
         problems.add(path, alias, "raccourci YAML (ancre « &nom » et alias « *nom ») refusé dans le catalogue : "
@@ -131,6 +138,33 @@ def _unclosed_quote_line(text: str, error_line: int) -> int:
         quote, rest = found.groups()
         body = rest.replace('\\\\', "").replace('\\"', "") if quote == '"' else rest.replace("''", "")
         if quote not in body:
+            return number
+    return 0
+
+
+_BLOCK_INDICATORS = re.compile(r"(?:[-?:](?:[ ]+|$))*")
+# A line starting with MAX_DEPTH characters of indentation or « - »: needed to be that deep.
+_DEEP_PREFIX = re.compile(r"^(?:[ ]|[-?:][ ]){%d,}" % MAX_DEPTH, re.M)
+
+
+def _too_deep_line(text: str) -> int:
+    """The first line nested deeper than MAX_DEPTH (flow brackets, indentation, « - - - »).
+    The C parser recurses once per level: tens of thousands of « [ » crash the process."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH and not _DEEP_PREFIX.search(text):
+        return 0  # the usual case, decided without a loop over every character
+    flow = 0
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.lstrip(" ")
+        indicators = _BLOCK_INDICATORS.match(stripped).group(0)  # « - - - x »: three levels
+        block = (len(line) - len(stripped)) // 2 + sum(1 for c in indicators if c in "-?:")
+        for char in stripped:
+            if char in "[{":
+                flow += 1
+                if block + flow > MAX_DEPTH:
+                    return number
+            elif char in "]}":
+                flow = max(0, flow - 1)
+        if block + flow > MAX_DEPTH:
             return number
     return 0
 

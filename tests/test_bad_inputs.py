@@ -249,6 +249,25 @@ def test_nested_yaml_aliases_are_refused_at_once(built: tuple[Path, str]) -> Non
         assert tree_hash(root / "site") == site_hash
 
 
+@pytest.mark.parametrize("text, line", [
+    ("titre: " + "[" * 50_000 + "]" * 50_000 + "\n", 1),
+    ("titre:\n" + "- " * 50_000 + "x\n", 2),
+], ids=["crochets", "tirets"])
+def test_deep_nesting_is_refused_without_crashing(built: tuple[Path, str], text: str, line: int) -> None:
+    """Tens of thousands of levels crashed the C parser (segmentation fault): refused first."""
+    root, site_hash = built
+    for _ in broken(root, "kit/cas/profonde.yml", lambda target: target.write_text(text, encoding="utf-8")):
+        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        env.pop("GITHUB_ACTIONS", None)
+        result = subprocess.run([sys.executable, "-m", "builder", "--projet", str(root), "check"],
+                                capture_output=True, text=True, env=env, timeout=60)
+        assert result.returncode == 1
+        assert result.stderr.splitlines()[0] == (
+            f"kit/cas/profonde.yml:{line} : imbrication trop profonde (plus de 100 niveaux de listes ou de blocs) : une "
+            "fiche n'a que deux niveaux ; partez du modèle créé par « kit new-case ».")
+        assert tree_hash(root / "site") == site_hash
+
+
 def test_a_duplicate_slug(built: tuple[Path, str], capsys: pytest.CaptureFixture[str]) -> None:
     root, site_hash = built
     sheet = root / "kit" / "cas" / "charenton.yml"
