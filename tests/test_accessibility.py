@@ -222,12 +222,16 @@ FOCUS_STYLE = """() => {
   const shown = element.matches("input.md-option") ? element.nextElementSibling : element;
   const style = getComputedStyle(shown);
   const box = shown.getBoundingClientRect();
+  let opacity = 1;  // a see-through ancestor hides the element as well
+  for (let node = shown; node; node = node.parentElement) opacity *= parseFloat(getComputedStyle(node).opacity);
   return {
     what: element.tagName.toLowerCase() + (element.className ? "." + String(element.className.baseVal ?? element.className).trim().replace(/\\s+/g, ".") : ""),
     text: (element.getAttribute("aria-label") || element.textContent || element.value || "").trim().slice(0, 50),
     outline: style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0,
     shadow: style.boxShadow !== "none",
-    visible: box.width > 0 && box.height > 0 && style.visibility !== "hidden" && parseFloat(style.opacity) > 0,
+    // on screen sideways (nothing scrolls a drawer's hidden panel into view), not hidden, not see-through
+    visible: box.width > 0 && box.height > 0 && box.right > 0 && box.left < innerWidth && style.visibility !== "hidden" && opacity > 0,
+    inDrawer: !!element.closest(".md-sidebar--primary"),
   };
 }"""
 
@@ -262,19 +266,92 @@ def test_focus_is_visible_on_every_link_and_control(browser, hosted: str, real_s
     try:
         # The styles at rest, not halfway through Material's fade-ins (skip link, permalinks).
         page.add_style_tag(content="*, *::before, *::after { transition: none !important; animation: none !important; }")
-        stops, problems = 0, []
-        for _ in range(400):
-            page.keyboard.press("Tab")
-            focus = page.evaluate(FOCUS_STYLE)
-            if focus is None:  # back to the page itself: every stop was seen
-                break
-            stops += 1
-            if not (focus["outline"] or focus["shadow"]):
-                problems.append(f"{focus['what']} « {focus['text']} » : ni contour ni ombre au focus")
-            if not focus["visible"]:
-                problems.append(f"{focus['what']} « {focus['text']} » : reçoit le focus sans être visible")
+        stops, problems = _tab_through(page)
         assert stops > 10, f"{kind} : seulement {stops} arrêts de la touche Tab"
         assert not problems, f"{kind}, thème {palette} : focus invisible ({len(problems)})\n" + "\n".join(sorted(set(problems)))
+    finally:
+        context.close()
+
+
+# Links and buttons change colour on hover and on focus (Material's accent colour).
+STATEFUL = {
+    "lien du texte": ".md-content .md-typeset p a[href]",
+    "bouton principal": ".md-content .md-typeset .md-button--primary",
+    "bouton": ".md-content .md-typeset .md-button:not(.md-button--primary)",
+    "lien de navigation": ".md-sidebar--primary .md-nav__link[href]:not(.md-nav__link--active)",
+    "lien de la table des matières": ".md-sidebar--secondary .md-nav__link[href]",
+    "onglet": ".md-tabs__link",
+}
+
+
+@pytest.mark.parametrize("palette", list(PALETTES))
+def test_hovered_and_focused_links_and_buttons_keep_their_contrast(browser, hosted: str, palette: str) -> None:
+    checked, failures = set(), []
+    for address in ("index.html", "catalogue/index.html", "accessibilite.html"):
+        context, page = open_page(browser, hosted, address, palette)
+        try:
+            page.add_style_tag(content="*, *::before, *::after { transition: none !important; animation: none !important; }")
+            for what, selector in STATEFUL.items():
+                element = page.locator(selector).locator("visible=true").first
+                if not element.count():
+                    continue
+                element.evaluate("e => e.setAttribute('data-kit-etat', '')")
+                for state in ("survol", "focus"):
+                    element.hover() if state == "survol" else element.focus()
+                    result = _axe().run(page, context="[data-kit-etat]", options={"runOnly": ["color-contrast"], "resultTypes": ["violations"]})
+                    checked.add(what)
+                    for violation in result.response["violations"]:
+                        failures.append(f"{address}, {what}, {state} :\n{describe([violation])}")
+                    page.mouse.move(0, 899)
+                    page.evaluate("() => document.activeElement && document.activeElement.blur()")
+                element.evaluate("e => e.removeAttribute('data-kit-etat')")
+        finally:
+            context.close()
+    assert checked == set(STATEFUL), f"éléments introuvables : {set(STATEFUL) - checked}"
+    assert not failures, f"thème {palette} :\n" + "\n".join(failures)
+
+
+def _tab_through(page, limit: int = 400, until: Callable[[dict], bool] = lambda focus: False) -> tuple[int, list[str]]:
+    """Press Tab until the focus comes back to the page (or ``until``); say where focus is invisible."""
+    stops, problems = 0, []
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focus = page.evaluate(FOCUS_STYLE)
+        if focus is None or until(focus):
+            break
+        stops += 1
+        if not (focus["outline"] or focus["shadow"]):
+            problems.append(f"{focus['what']} « {focus['text']} » : ni contour ni ombre au focus")
+        if not focus["visible"]:
+            problems.append(f"{focus['what']} « {focus['text']} » : reçoit le focus sans être visible")
+    return stops, problems
+
+
+def test_small_screen_navigation_drawer_works_from_the_keyboard(browser, hosted: str) -> None:
+    """On a phone-sized screen the navigation is in a drawer that Material opens with a <label>."""
+    context = browser.new_context(viewport={"width": 400, "height": 800})
+    page = context.new_page()
+    try:
+        page.goto(hosted + "index.html")
+        page.wait_for_load_state("networkidle")
+        page.add_style_tag(content="*, *::before, *::after { transition: none !important; animation: none !important; }")
+        # drawer closed: its links are out of the tab order, every stop shows its focus
+        stops, problems = _tab_through(page)
+        assert stops > 10 and not problems, "petit écran, menu fermé :\n" + "\n".join(problems)
+        page.keyboard.press("Tab")  # the skip link
+        page.keyboard.press("Tab")
+        button = page.evaluate("() => [document.activeElement.getAttribute('role'), document.activeElement.getAttribute('aria-label'), document.activeElement.getAttribute('aria-expanded')]")
+        assert button == ["button", "Menu de navigation", "false"], f"le deuxième arrêt n'est pas le bouton du menu : {button}"
+        page.keyboard.press("Enter")
+        assert page.evaluate("() => document.getElementById('__drawer').checked"), "Entrée n'ouvre pas le menu"
+        assert page.evaluate("() => !!document.activeElement.closest('.md-sidebar--primary')"), "le focus n'est pas dans le menu ouvert"
+        stops, problems = _tab_through(page, until=lambda focus: not focus["inDrawer"])
+        assert stops >= 5 and not problems, "petit écran, menu ouvert :\n" + "\n".join(problems)
+        violations = axe_violations(page)
+        assert not violations, f"petit écran, menu ouvert : {len(violations)} règle(s) enfreinte(s)\n{describe(violations)}"
+        page.keyboard.press("Escape")
+        assert not page.evaluate("() => document.getElementById('__drawer').checked"), "Échap ne ferme pas le menu"
+        assert page.evaluate("() => document.activeElement.getAttribute('aria-label')") == "Menu de navigation"
     finally:
         context.close()
 
