@@ -1,0 +1,60 @@
+/* Keyboard use of two of Material's controls (RGAA 7.3, 10.7); loaded on every page.
+ * 1. Palette toggle: Material leaves its radio buttons unchecked until the reader picks
+ *    a palette; with the system's dark scheme, Tab landed on the light palette's button,
+ *    whose label is hidden (invisible focus) and whose name is wrong. The button of the
+ *    palette in force (found as Material does: the stored choice, else the first palette
+ *    whose media query matches) is checked, without a "change" event.
+ * 2. Small screens' navigation drawer: Material opens it with a <label>, which a keyboard
+ *    cannot reach. It becomes a button (Enter, which Material's bundle handles for any
+ *    focused label, or Space); opening moves the focus to its first link, Escape closes
+ *    it and gives the focus back. kit-accessibilite.css keeps closed panels out of the
+ *    tab order. */
+(function () {
+  var inputs = document.querySelectorAll("input.md-option[name=__palette]");
+  if (!inputs.length || Array.prototype.some.call(inputs, function (input) { return input.checked; })) return;
+  var stored = typeof __md_get === "function" ? __md_get("__palette") : null;
+  var index = stored && typeof stored.index === "number" ? stored.index : Array.prototype.findIndex.call(inputs, function (input) {
+    return matchMedia(input.getAttribute("data-md-color-media")).matches;
+  });
+  inputs[Math.max(0, Math.min(index, inputs.length - 1))].checked = true;
+})();
+(function () {
+  var drawer = document.getElementById("__drawer");
+  var button = document.querySelector('.md-header label[for="__drawer"]');
+  if (!drawer || !button) return;
+  button.setAttribute("role", "button");
+  button.setAttribute("tabindex", "0");
+  button.setAttribute("aria-label", "Menu de navigation");
+  drawer.addEventListener("change", function () {
+    button.setAttribute("aria-expanded", drawer.checked ? "true" : "false");
+    var first = document.querySelector(".md-sidebar--primary a[href]");
+    if (drawer.checked && document.activeElement === button && first) first.focus();
+  });
+  button.setAttribute("aria-expanded", drawer.checked ? "true" : "false");
+  // Enter: Material's bundle already clicks a focused <label>. Space is ours.
+  button.addEventListener("keydown", function (event) {
+    if (event.key !== " ") return;
+    event.preventDefault();
+    button.click();
+  });
+  // Inside the drawer, the labels that open the page's contents and go back from a
+  // section are not focusable either (Material makes only the sections' ones so).
+  Array.prototype.forEach.call(document.querySelectorAll('.md-sidebar--primary label.md-nav__link[for="__toc"], .md-sidebar--primary label.md-nav__title:not([for="__drawer"])'), function (label) {
+    label.setAttribute("tabindex", "0");
+    label.setAttribute("role", "button");
+  });
+  // Going back from a section hides the label that had the focus: give it to the
+  // section's own label instead of losing it.
+  Array.prototype.forEach.call(document.querySelectorAll(".md-sidebar--primary input.md-nav__toggle"), function (toggle) {
+    toggle.addEventListener("change", function () {
+      var opener = document.querySelector('.md-sidebar--primary label.md-nav__link[for="' + toggle.id + '"]');
+      if (!toggle.checked && opener && drawer.checked) opener.focus();
+    });
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape" || !drawer.checked) return;
+    drawer.checked = false;
+    drawer.dispatchEvent(new Event("change"));
+    button.focus();
+  });
+})();
