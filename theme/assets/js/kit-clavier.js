@@ -1,14 +1,10 @@
-/* Keyboard use of two of Material's controls (RGAA 7.3, 10.7); loaded on every page.
- * 1. Palette toggle: Material leaves its radio buttons unchecked until the reader picks
- *    a palette; with the system's dark scheme, Tab landed on the light palette's button,
- *    whose label is hidden (invisible focus) and whose name is wrong. The button of the
- *    palette in force (found as Material does: the stored choice, else the first palette
- *    whose media query matches) is checked, without a "change" event.
- * 2. Small screens' navigation drawer: Material opens it with a <label>, which a keyboard
- *    cannot reach. It becomes a button (Enter, which Material's bundle handles for any
- *    focused label, or Space); opening moves the focus to its first link, Escape closes
- *    it and gives the focus back. kit-accessibilite.css keeps closed panels out of the
- *    tab order. */
+/* Keyboard use of two of Material's controls (every page).
+ * 1. Palette toggle: no radio button is checked until the reader picks a palette, so
+ *    with the system's dark scheme Tab landed on the light one's, hidden and misnamed.
+ *    Check the palette in force (Material's rule: stored choice, else media query).
+ * 2. Small screens' drawer opens with a <label>, out of a keyboard's reach: a button
+ *    (Enter is clicked by Material's bundle for any focused label; Space here); focus
+ *    into it when opened, Escape closes it and gives the focus back. */
 (function () {
   var inputs = document.querySelectorAll("input.md-option[name=__palette]");
   if (!inputs.length || Array.prototype.some.call(inputs, function (input) { return input.checked; })) return;
