@@ -80,9 +80,29 @@ def _context(info: ValidationInfo) -> ValidationContext | None:
 # written inside `code` (shown as text) is not.
 
 
+# Python-Markdown is slow on some inputs (each unmatched « [ » rescans the rest of the
+# text: 20 000 of them take minutes). No real text comes near these limits; a hostile one
+# must not stall kit check or the build.
+MAX_MARKDOWN_CHARS = 20_000
+MAX_MARKDOWN_BRACKETS = 100
+
+
 def check_markdown(text: str) -> str:
     from builder.markdown import unsafe_markup  # lazy: builder.markdown imports this module
 
+    if len(text) > MAX_MARKDOWN_CHARS:
+        raise PydanticCustomError(
+            "kit_markdown_long",
+            "texte trop long ({count} caractères, {limit} au plus) : résumez-le, ou répartissez-le entre les rubriques.",
+            {"count": f"{len(text):,}".replace(",", "\u202f"), "limit": f"{MAX_MARKDOWN_CHARS:,}".replace(",", "\u202f")},
+        )
+    if text.count("[") > MAX_MARKDOWN_BRACKETS:
+        raise PydanticCustomError(
+            "kit_markdown_brackets",
+            "trop de crochets « [ » ({count}, {limit} au plus) : un crochet ouvre un lien [texte](https://…) ; "
+            "retirez ceux qui n'en sont pas.",
+            {"count": text.count("["), "limit": MAX_MARKDOWN_BRACKETS},
+        )
     problem = unsafe_markup(text)
     if problem:
         raise PydanticCustomError("kit_unsafe_markup", "{problem}.", {"problem": problem})
@@ -124,7 +144,7 @@ def check_plain_text(text: str) -> str:
     return collapsed
 
 
-Markdown = Annotated[str, Field(min_length=1), AfterValidator(check_markdown)]
+Markdown = Annotated[str, Field(min_length=1, json_schema_extra={"maxLength": MAX_MARKDOWN_CHARS}), AfterValidator(check_markdown)]
 PlainText = Annotated[str, Field(min_length=1), AfterValidator(check_plain_text)]
 WebAddress = Annotated[
     str,

@@ -330,3 +330,27 @@ def sheet(**changes: object) -> dict:
     }
     base.update(changes)
     return base
+
+
+# --- texts that would stall Python-Markdown ---------------------------------------------------
+
+
+@pytest.mark.parametrize("text, message", [
+    ("a" * 20_001, "texte trop long (20\u202f001 caractères, 20\u202f000 au plus) : résumez-le, ou répartissez-le entre les rubriques."),
+    ("[" * 20_000, "trop de crochets « [ » (20000, 100 au plus) : un crochet ouvre un lien [texte](https://…) ; "
+                   "retirez ceux qui n'en sont pas."),
+    ("<![CDATA[" * 2_000, "trop de crochets « [ » (4000, 100 au plus) : un crochet ouvre un lien [texte](https://…) ; "
+                          "retirez ceux qui n'en sont pas."),
+], ids=["long", "crochets", "cdata"])
+def test_texts_that_would_stall_the_renderer_are_refused_before_rendering(text: str, message: str) -> None:
+    # « [ » × 20 000 took two minutes in Python-Markdown: refused without rendering.
+    with pytest.raises(ValidationError) as caught:
+        CaseSheet.model_validate(sheet(genese=text))
+    [error] = caught.value.errors()
+    assert error["loc"] == ("genese",) and error["msg"] == message
+
+
+def test_the_limits_leave_room_for_real_texts() -> None:
+    text = ("Voir [le rapport](https://www.exemple.fr/r) et la note[^1]. " * 49) + "a" * 15_000 + "\n\n[^1]: Une note."
+    assert text.count("[") <= 100 and len(text) <= 20_000
+    assert check_markdown(text) == text
