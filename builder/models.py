@@ -121,6 +121,7 @@ def check_url(url: str) -> str:
     return url.strip()
 
 
+MAX_PLAIN_CHARS = 1_000
 # A tag in a plain-text field (« <b> », « </title> », « <!-- »); « a < b » is not one.
 _TAG_LIKE = re.compile(r"<[a-z!?/]", re.I)
 
@@ -141,11 +142,18 @@ def check_plain_text(text: str) -> str:
     collapsed = " ".join(text.split())  # a line break would break a heading or a list item
     if not collapsed:
         raise PydanticCustomError("kit_empty", "ne doit pas être vide.")
+    if len(collapsed) > MAX_PLAIN_CHARS:
+        raise PydanticCustomError(
+            "kit_plain_long",
+            "texte trop long ({count} caractères, {limit} au plus) : ce champ est un titre, un nom ou une référence ; "
+            "les explications vont dans les rubriques en Markdown.",
+            {"count": len(collapsed), "limit": MAX_PLAIN_CHARS},
+        )
     return collapsed
 
 
 Markdown = Annotated[str, Field(min_length=1, json_schema_extra={"maxLength": MAX_MARKDOWN_CHARS}), AfterValidator(check_markdown)]
-PlainText = Annotated[str, Field(min_length=1), AfterValidator(check_plain_text)]
+PlainText = Annotated[str, Field(min_length=1, json_schema_extra={"maxLength": MAX_PLAIN_CHARS}), AfterValidator(check_plain_text)]
 WebAddress = Annotated[
     str,
     AfterValidator(check_url),

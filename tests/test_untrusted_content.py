@@ -354,3 +354,12 @@ def test_the_limits_leave_room_for_real_texts() -> None:
     text = ("Voir [le rapport](https://www.exemple.fr/r) et la note[^1]. " * 49) + "a" * 15_000 + "\n\n[^1]: Une note."
     assert text.count("[") <= 100 and len(text) <= 20_000
     assert check_markdown(text) == text
+
+
+def test_plain_text_is_short() -> None:
+    with pytest.raises(ValidationError) as caught:
+        CaseSheet.model_validate(sheet(sources=["Rapport " + "x" * 1_000]))
+    [error] = caught.value.errors()
+    assert error["loc"] == ("sources", 0)
+    assert error["msg"] == ("texte trop long (1008 caractères, 1000 au plus) : ce champ est un titre, un nom ou une "
+                            "référence ; les explications vont dans les rubriques en Markdown.")
