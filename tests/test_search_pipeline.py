@@ -54,6 +54,10 @@ def test_query_clauses_require_every_word_and_the_last_one_as_a_prefix_while_typ
     assert [(c.term, c.required, c.prefix) for c in clauses] == [
         ("innov", True, False), ("parten", True, True), ("parten", False, False)]
     assert clauses[2].boost == french.EXACT_BOOST
+    # « parte » stems to « part »: the letters typed also count, above the stem itself.
+    assert [(c.term, c.required, c.prefix, c.boost) for c in french.query_clauses("parte")] == [
+        ("part", True, True, 1), ("part", False, False, french.EXACT_BOOST), ("parte", False, True, french.TYPED_BOOST)]
+    assert french.TYPED_BOOST > french.EXACT_BOOST
     # A space after the last word: it is complete, no prefix.
     assert [c.prefix for c in french.query_clauses("innovation parten ")] == [False, False]
     # Too short to be a useful prefix.

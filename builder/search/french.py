@@ -29,7 +29,7 @@ from functools import lru_cache
 import snowballstemmer
 
 # Bumped whenever tokenisation changes: search/index.js names the pipeline that built it.
-PIPELINE = "fr-1"
+PIPELINE = "fr-2"
 
 COMBINING = re.compile("[\u0300-\u036f]")
 APOSTROPHES = "'\u2018\u2019\u02bc"
@@ -58,6 +58,7 @@ eussiez eussent
 # Shortest typed word that gets prefix matching while the reader types (« parten » → partenariat).
 PREFIX_MIN = 3
 EXACT_BOOST = 4  # while typing: the exact stem ranks above the words that merely start with it
+TYPED_BOOST = 8  # … and the words that start with the very letters typed rank above both
 JOINED_BOOST = 2  # « co-construction » typed with its hyphen: pages that have the joined word first
 
 
@@ -138,6 +139,10 @@ def query_clauses(query: str) -> list[Clause]:
             if last and index == len(word.parts) - 1 and len(word.tail) >= PREFIX_MIN:
                 clauses.append(Clause(part, True, 1, prefix=True))
                 clauses.append(Clause(part, False, EXACT_BOOST))
+                if word.tail != part:
+                    # « parte » stems to « part »: words that start with the letters typed
+                    # (partenariat) rank above the stem itself (part).
+                    clauses.append(Clause(word.tail, False, TYPED_BOOST, prefix=True))
             else:
                 clauses.append(Clause(part, True))
         if word.joined:

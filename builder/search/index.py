@@ -236,6 +236,7 @@ def build_index(entries: list[Entry]) -> dict:
             "elisions": list(french.ELISIONS),
             "prefixMin": french.PREFIX_MIN,
             "exactBoost": french.EXACT_BOOST,
+            "typedBoost": french.TYPED_BOOST,
             "joinedBoost": french.JOINED_BOOST,
         },
         # One row per page, by lunr reference (its position): url, title, kind, paths, excerpt.

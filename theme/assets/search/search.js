@@ -10,7 +10,7 @@
 (function () {
   "use strict";
 
-  var PIPELINE = "fr-1";
+  var PIPELINE = "fr-2";
   var COMBINING = /[\u0300-\u036f]/g;
   var APOSTROPHES = "'\u2018\u2019\u02bc";
   var HYPHENS = "\\-\u2010\u2011";
@@ -78,6 +78,7 @@
         if (last && index === word.parts.length - 1 && word.tail.length >= config.prefixMin) {
           clauses.push({ term: part, required: true, boost: 1, prefix: true });
           clauses.push({ term: part, required: false, boost: config.exactBoost, prefix: false });
+          if (word.tail !== part) clauses.push({ term: word.tail, required: false, boost: config.typedBoost, prefix: true });
         } else {
           clauses.push({ term: part, required: true, boost: 1, prefix: false });
         }
