@@ -3,8 +3,8 @@
  *    with the system's dark scheme Tab landed on the light one's, hidden and misnamed.
  *    Check the palette in force (Material's rule: stored choice, else media query).
  * 2. Small screens' drawer opens with a <label>, out of a keyboard's reach: a button
- *    (Enter is clicked by Material's bundle for any focused label; Space here); focus
- *    into it when opened, Escape closes it and gives the focus back. */
+ *    in it; focus into the drawer when opened, Escape closes it and gives the focus
+ *    back. */
 (function () {
   var inputs = document.querySelectorAll("input.md-option[name=__palette]");
   if (!inputs.length || Array.prototype.some.call(inputs, function (input) { return input.checked; })) return;
@@ -16,28 +16,29 @@
 })();
 (function () {
   var drawer = document.getElementById("__drawer");
-  var button = document.querySelector('.md-header label[for="__drawer"]');
-  if (!drawer || !button) return;
-  button.setAttribute("role", "button");
-  button.setAttribute("tabindex", "0");
+  var label = document.querySelector('.md-header label[for="__drawer"]');
+  if (!drawer || !label) return;
+  // A real button inside the label (no ARIA role allowed on a <label>): a click on it
+  // does not reach the label, so the button toggles the drawer itself.
+  var button = document.createElement("button");
+  button.type = "button";
+  button.className = "kit-menu";
   button.setAttribute("aria-label", "Menu de navigation");
+  while (label.firstChild) button.appendChild(label.firstChild);
+  label.appendChild(button);
+  function expanded() { button.setAttribute("aria-expanded", drawer.checked ? "true" : "false"); }
+  expanded();
+  button.addEventListener("click", function () { drawer.click(); });
   drawer.addEventListener("change", function () {
-    button.setAttribute("aria-expanded", drawer.checked ? "true" : "false");
+    expanded();
     var first = document.querySelector(".md-sidebar--primary a[href]");
     if (drawer.checked && document.activeElement === button && first) first.focus();
   });
-  button.setAttribute("aria-expanded", drawer.checked ? "true" : "false");
-  // Enter: Material's bundle already clicks a focused <label>. Space is ours.
-  button.addEventListener("keydown", function (event) {
-    if (event.key !== " ") return;
-    event.preventDefault();
-    button.click();
-  });
   // Inside the drawer, the labels that open the page's contents and go back from a
-  // section are not focusable either (Material makes only the sections' ones so).
-  Array.prototype.forEach.call(document.querySelectorAll('.md-sidebar--primary label.md-nav__link[for="__toc"], .md-sidebar--primary label.md-nav__title:not([for="__drawer"])'), function (label) {
-    label.setAttribute("tabindex", "0");
-    label.setAttribute("role", "button");
+  // section are not focusable either (Material does it for the sections' ones, whose
+  // Enter its bundle handles).
+  Array.prototype.forEach.call(document.querySelectorAll('.md-sidebar--primary label.md-nav__link[for="__toc"], .md-sidebar--primary label.md-nav__title:not([for="__drawer"])'), function (item) {
+    item.setAttribute("tabindex", "0");
   });
   // Going back from a section hides the label that had the focus: give it to the
   // section's own label instead of losing it.
@@ -49,8 +50,7 @@
   });
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape" || !drawer.checked) return;
-    drawer.checked = false;
-    drawer.dispatchEvent(new Event("change"));
+    drawer.click();
     button.focus();
   });
 })();
