@@ -91,8 +91,8 @@ def test_no_request_left_the_site(search_page: tuple[SearchPage, Guard]) -> None
 
 def test_the_guard_would_see_a_request_outside(search_page: tuple[SearchPage, Guard]) -> None:
     search, guard = search_page
-    search.page.evaluate("() => { const i = new Image(); i.src = 'https://example.org/sonde.png'; }")
-    search.page.wait_for_timeout(200)
+    with search.page.expect_request("https://example.org/sonde.png"):
+        search.page.evaluate("() => { const i = new Image(); i.src = 'https://example.org/sonde.png'; }")
     assert guard.outside == ["https://example.org/sonde.png"]
     guard.outside.clear()
 
