@@ -75,3 +75,11 @@ def test_without_a_built_site_it_builds_it_first(mini_project: Project, fixed_ep
     os.utime(sheet, (later, later))
     assert main(["--projet", str(mini_project.root), "search", "Charenton"]) == 0
     assert "ont changé depuis ; relancez « kit build »" in capsys.readouterr().err
+
+
+def test_an_index_from_another_version_asks_for_a_build(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    index = tmp_path / "site" / "search" / "index.js"
+    index.parent.mkdir(parents=True)
+    index.write_text("var ancienIndex = {};\n", encoding="utf-8")
+    assert main(["--projet", str(tmp_path), "search", "Charenton"]) == 1
+    assert "n'est pas un index de recherche lisible" in capsys.readouterr().err

@@ -43,7 +43,14 @@ class SearchIndex:
 
     @classmethod
     def from_site(cls, site_dir: Path) -> SearchIndex:
-        return cls(read_script((site_dir / INDEX_FILE).read_text(encoding="utf-8")))
+        try:
+            data = read_script((site_dir / INDEX_FILE).read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as error:  # JSONDecodeError is a ValueError
+            raise IndexOutdated(
+                f"{site_dir / INDEX_FILE} n'est pas un index de recherche lisible par cette version "
+                "du constructeur : relancez « kit build »."
+            ) from error
+        return cls(data)
 
     def _run(self, clauses: list[french.Clause]) -> list[tuple[float, int]]:
         query = self.index.create_query()
