@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
+from builder.pages import CATALOGUE_PAGE, GLOSSARY_PAGE
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.browser
@@ -115,6 +116,10 @@ def _choose_first_filter(page) -> None:
     page.wait_for_function("() => document.querySelector('form[data-kit-filtres] [role=status]').textContent.trim() !== ''")
 
 
+def html(markdown_page: str) -> str:
+    return markdown_page.removesuffix(".md") + ".html"
+
+
 def page_types(site: Path) -> dict[str, tuple[str, Callable | None]]:
     """Each page type of the site: (address relative to the root, action before the audit)."""
     out = site_settings()["sorties"]
@@ -123,13 +128,13 @@ def page_types(site: Path) -> dict[str, tuple[str, Callable | None]]:
         "parcours": (_first_page(site, out["dossier_parcours"]), None),
         "document": (_first_page(site, out["dossier_documents"]), None),
         "fiche": (_first_page(site, out["dossier_fiches"], but="index.html"), None),
-        "catalogue": ("catalogue/index.html", None),
-        "catalogue filtré": ("catalogue/index.html", _choose_first_filter),
+        "catalogue": (html(CATALOGUE_PAGE), None),
+        "catalogue filtré": (html(CATALOGUE_PAGE), _choose_first_filter),
         "index des fiches": (f"{out['dossier_fiches']}/index.html", None),
         "index des fiches filtré": (f"{out['dossier_fiches']}/index.html", _choose_first_filter),
         "carte": (_page_with(site, 'class="kit-carte"', "carte des fiches"), None),
-        "page de référence": ("le-kit/glossaire.html", None),
-        "page éditoriale": (site_settings()["rubriques"]["pages_a_propos"][0].removesuffix(".md") + ".html", None),
+        "page de référence": (html(GLOSSARY_PAGE), None),
+        "page éditoriale": (html(site_settings()["rubriques"]["pages_a_propos"][0]), None),
         "déclaration d'accessibilité": ("accessibilite.html", None),
         "résultats de recherche": ("index.html", _open_search),
         "404": ("rubrique/page-qui-n-existe-pas.html", None),
