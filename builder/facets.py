@@ -124,6 +124,7 @@ def case_filters(config: SiteConfig, kit: Kit) -> Filters:
             "demarche": [c.sheet.demarche] if c.sheet.demarche else [],
             "region": [c.sheet.region] if c.sheet.region else [],
             "theme": sorted(set(c.sheet.themes), key=sort_key),
+            "document": list(c.sheet.documents),
         }
         for c in kit.cases
     }
@@ -141,6 +142,8 @@ def case_filters(config: SiteConfig, kit: Kit) -> Filters:
         Facet("region", "Territoire (région)", "Toutes les régions",
               [OptionGroup(None, options("region", [(r, r) for r in regions]))]),
         Facet("theme", "Thème", "Tous les thèmes", [OptionGroup(None, options("theme", [(t, t) for t in themes]))]),
+        Facet("document", "Document du kit lié", "Tous les documents",
+              [OptionGroup(None, options("document", [(d.id, d.titre) for d in kit.documents]))]),
     ]
     facets = [f for f in facets if any(g.options for g in f.groups)]
     return Filters(

@@ -38,6 +38,9 @@ CASE_SECTION_TITLES = [
 CATALOGUE_PAGE = "catalogue/index.md"
 CASES_INDEX_PAGE = "index.md"  # inside the case-sheet folder
 GLOSSARY_PAGE = "le-kit/glossaire.md"
+# A document page lists this many of its case sheets, then links to the index filtered
+# on the document: its size must not grow with the catalogue.
+MAX_LINKED_CASES = 10
 HOME_MARKER = re.compile(r"<!--\s*kit:([a-z-]+)\s*-->")
 # Written by the post-build stage builder.exports: the feed of case sheets (in their
 # folder) and the catalogue's exports (beside the catalogue page).
@@ -195,6 +198,7 @@ class PageRenderer:
             paths=self.kit.paths_of(doc.id),
             path_steps=path_steps(self.kit, doc),
             cases=self.kit.cases_of(doc.id),
+            max_cases=MAX_LINKED_CASES,
             description=plain_summary(doc.resume),
             schema=metadata.front_matter_json(metadata.document_schema(self.config, self.kit, doc)),
         )

@@ -161,3 +161,22 @@ def test_another_kit_with_its_own_taxonomy(tmp_path: Path) -> None:
     with pytest.raises(CatalogueError) as caught:
         load_kit(project)
     assert "« dialogue-territorial » n'est pas une valeur connue. Valeurs possibles : voisinage, reseau." in str(caught.value)
+
+
+def test_document_page_size_does_not_grow_with_its_case_sheets(mini_project: Project, tmp_path: Path, page) -> None:
+    """Past ten sheets, a document page links to the index filtered on it instead of listing them all."""
+    cases = mini_project.kit_dir / "cas"
+    model = (cases / "charenton.yml").read_text(encoding="utf-8")
+    for number in range(1, 16):
+        (cases / f"copie-{number:02d}.yml").write_text(
+            model.replace('titre: "Agir ensemble à Charenton-Saint Maurice"', f'titre: "Copie {number}"')
+            .replace("documents: [etude]", "documents: [guide]"), encoding="utf-8")
+    site_dir = build(mini_project, tmp_path / "site", with_archive=False).site_dir
+    document = soup(site_dir / "documents" / "guide.html")
+    listed = document.select("article a[href^='../fiches/'][href$='.html']")
+    assert len(listed) == 10
+    more = document.find("a", href="../fiches/index.html?document=guide")
+    assert more.get_text(strip=True) == "Voir les 15 fiches liées à ce document"
+    page.goto((site_dir / "fiches" / "index.html").as_uri() + "?document=guide")
+    page.wait_for_function("() => document.querySelector('form[data-kit-filtres] [role=status]').textContent.includes('15')")
+    assert page.locator("form[data-kit-filtres] [role=status]").inner_text().startswith("15 fiches sur 17")
