@@ -22,7 +22,6 @@ class SiteSettings(Strict):
     langue: str = "fr"
     auteur: str = ""
     editeur_url: str = ""
-    depot: str = ""
 
 
 class Outputs(Strict):

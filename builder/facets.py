@@ -67,6 +67,11 @@ def _count(items: dict[str, dict[str, list[str]]], key: str, value: str) -> int:
     return sum(1 for values in items.values() if value in values.get(key, []))
 
 
+def _options(items: dict[str, dict[str, list[str]]], key: str, pairs: list[tuple[str, str]]) -> list[Option]:
+    """The values of one facet that at least one item has, with their counts."""
+    return [Option(v, label, _count(items, key, v)) for v, label in pairs if _count(items, key, v)]
+
+
 def document_years(doc: Document) -> list[str]:
     return [str(y) for y in range(doc.annee, (doc.annee_fin or doc.annee) + 1)]
 
@@ -85,7 +90,7 @@ def catalogue_filters(config: SiteConfig, kit: Kit) -> Filters:
     }
 
     def options(key: str, pairs: list[tuple[str, str]]) -> list[Option]:
-        return [Option(v, label, _count(items, key, v)) for v, label in pairs if _count(items, key, v)]
+        return _options(items, key, pairs)
 
     natures = options("nature", [(n.id, n.libelle) for n in taxonomy.natures])
     families = [OptionGroup(n.libelle, options("famille", [(f.id, f.libelle) for f in n.familles]))
@@ -130,7 +135,7 @@ def case_filters(config: SiteConfig, kit: Kit) -> Filters:
     }
 
     def options(key: str, pairs: list[tuple[str, str]]) -> list[Option]:
-        return [Option(v, label, _count(items, key, v)) for v, label in pairs if _count(items, key, v)]
+        return _options(items, key, pairs)
 
     regions = sorted({c.sheet.region for c in kit.cases if c.sheet.region}, key=sort_key)
     themes = sorted({t for c in kit.cases for t in c.sheet.themes}, key=sort_key)

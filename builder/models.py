@@ -356,8 +356,6 @@ class CaseSheet(Strict):
         return region.name
 
 
-# Keys of the case-sheet file, in the order of the template, for messages and templates.
-CASE_SECTIONS = ("genese", "objectif", "activites", "resultats", "prochaines_etapes")
 
 
 class KeyFigure(Strict):

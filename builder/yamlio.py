@@ -226,11 +226,3 @@ def line_of(file: YamlFile, path: tuple[Any, ...]) -> int:
         else:
             break
     return line
-
-
-def at(file: YamlFile, path: tuple[Any, ...]) -> Any:
-    """The plain value at ``path`` (for validating one item of a list file)."""
-    value = file.data
-    for part in path:
-        value = value[part]
-    return value

@@ -8,6 +8,7 @@ need a link are made at test time (a 10 MB sheet, a 21 MB file, a symbolic link)
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -189,19 +190,37 @@ def assert_reported(lines: list[str], problems: tuple[str, ...], end: str) -> No
     assert lines[-1] == end
 
 
+def assert_refused(root: Path, site_hash: str, problems: tuple[str, ...], capsys: pytest.CaptureFixture[str]) -> list[str]:
+    """``kit check`` reports exactly ``problems``; ``kit build`` fails too and keeps the site.
+    Returns what ``kit build`` printed."""
+    code, lines = run_kit(root, "check", capsys)
+    assert code == 1
+    assert_reported(lines, problems, CHECK_END)
+    code, lines = run_kit(root, "build", capsys)
+    assert code == 1
+    assert tree_hash(root / "site") == site_hash
+    return lines
+
+
+@contextlib.contextmanager
+def local_file(root: Path, name: str, make: Callable[[Path], None]) -> Iterator[None]:
+    """A file ``name`` in kit/fichiers/ for the duration of the block."""
+    files = root / "kit" / "fichiers"
+    files.mkdir(exist_ok=True)
+    make(files / name)
+    try:
+        yield
+    finally:
+        (files / name).unlink()
+
+
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_bad_input_is_reported_and_the_site_kept(case: BadInput, built: tuple[Path, str],
                                                  capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     root, site_hash = built
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
     for _ in broken(root, case.target, lambda target: shutil.copyfile(case.source, target)):
-        code, lines = run_kit(root, "check", capsys)
-        assert code == 1
-        assert_reported(lines, case.problems, CHECK_END)
-        code, lines = run_kit(root, "build", capsys)
-        assert code == 1
-        assert_reported(lines, case.problems, BUILD_END)
-        assert tree_hash(root / "site") == site_hash
+        assert_reported(assert_refused(root, site_hash, case.problems, capsys), case.problems, BUILD_END)
     # repaired: the kit is valid again (no case leaks into the next)
     assert run_kit(root, "check", capsys)[0] == 0
 
@@ -221,13 +240,7 @@ def test_a_10_mb_sheet(built: tuple[Path, str], capsys: pytest.CaptureFixture[st
     problem = ("kit/cas/enorme.yml : fichier trop gros (10,0 Mo, maximum 1 Mo) : un fichier du catalogue ne contient "
                "que du texte ; retirez ce qui a été collé par erreur.")
     for _ in broken(root, "kit/cas/enorme.yml", write):
-        code, lines = run_kit(root, "check", capsys)
-        assert code == 1
-        assert_reported(lines, (problem,), CHECK_END)
-        code, lines = run_kit(root, "build", capsys)
-        assert code == 1
-        assert_reported(lines, (problem,), BUILD_END)
-        assert tree_hash(root / "site") == site_hash
+        assert_reported(assert_refused(root, site_hash, (problem,), capsys), (problem,), BUILD_END)
 
 
 def test_nested_yaml_aliases_are_refused_at_once(built: tuple[Path, str]) -> None:
@@ -274,11 +287,7 @@ def test_a_duplicate_slug(built: tuple[Path, str], capsys: pytest.CaptureFixture
     problem = ("kit/cas/charenton.yml : fiche « charenton » en double : kit/cas/charenton.yaml porte déjà ce nom ; "
                "renommez l'un des deux fichiers.")
     for _ in broken(root, "kit/cas/charenton.yaml", lambda target: shutil.copyfile(sheet, target)):
-        code, lines = run_kit(root, "check", capsys)
-        assert code == 1
-        assert_reported(lines, (problem,), CHECK_END)
-        assert run_kit(root, "build", capsys)[0] == 1
-        assert tree_hash(root / "site") == site_hash
+        assert_refused(root, site_hash, (problem,), capsys)
 
 
 def with_local_file(name: str) -> Callable[[Path], None]:
@@ -291,56 +300,36 @@ def with_local_file(name: str) -> Callable[[Path], None]:
 
 def test_a_symlink_leading_out_of_kit_fichiers(built: tuple[Path, str], capsys: pytest.CaptureFixture[str]) -> None:
     root, site_hash = built
-    files = root / "kit" / "fichiers"
-    files.mkdir(exist_ok=True)
-    link = files / "secret.pdf"
-    link.symlink_to(root / "site_config.yml")
-    try:
+    problem = "kit/documents.yml:41 : « fichier » : fichier « secret.pdf » refusé : c'est un lien qui mène hors de kit/fichiers/."
+    with local_file(root, "secret.pdf", lambda link: link.symlink_to(root / "site_config.yml")):
         for _ in broken(root, "kit/documents.yml", with_local_file("secret.pdf")):
-            code, lines = run_kit(root, "check", capsys)
-            assert code == 1
-            assert_reported(lines, ("kit/documents.yml:41 : « fichier » : fichier « secret.pdf » refusé : c'est un lien qui "
-                                    "mène hors de kit/fichiers/.",), CHECK_END)
-            assert run_kit(root, "build", capsys)[0] == 1
-            assert tree_hash(root / "site") == site_hash
-    finally:
-        link.unlink()
+            assert_refused(root, site_hash, (problem,), capsys)
+
+
+def _sparse_21_mb(path: Path) -> None:
+    with path.open("wb") as stream:  # sparse: 21 MB on paper, nothing on disk
+        stream.truncate(21_000_000)
 
 
 def test_a_local_file_too_big(built: tuple[Path, str], capsys: pytest.CaptureFixture[str]) -> None:
     root, site_hash = built
-    files = root / "kit" / "fichiers"
-    files.mkdir(exist_ok=True)
-    big = files / "rapport.pdf"
-    with big.open("wb") as stream:  # sparse: 21 MB on paper, nothing on disk
-        stream.truncate(21_000_000)
-    try:
+    problem = ("kit/documents.yml:41 : « fichier » : fichier « rapport.pdf » trop gros (21,0 Mo, "
+               "maximum 20 Mo) : déposez-le ailleurs et indiquez son adresse avec « lien ».")
+    with local_file(root, "rapport.pdf", _sparse_21_mb):
         for _ in broken(root, "kit/documents.yml", with_local_file("rapport.pdf")):
-            code, lines = run_kit(root, "check", capsys)
-            assert code == 1
-            assert_reported(lines, ("kit/documents.yml:41 : « fichier » : fichier « rapport.pdf » trop gros (21,0 Mo, "
-                                    "maximum 20 Mo) : déposez-le ailleurs et indiquez son adresse avec « lien ».",), CHECK_END)
-            assert run_kit(root, "build", capsys)[0] == 1
-            assert tree_hash(root / "site") == site_hash
-    finally:
-        big.unlink()
+            assert_refused(root, site_hash, (problem,), capsys)
 
 
 def test_a_local_file_name_that_would_bend_its_link(built: tuple[Path, str], capsys: pytest.CaptureFixture[str]) -> None:
     root, _ = built
-    files = root / "kit" / "fichiers"
-    files.mkdir(exist_ok=True)
-    odd = files / "rapport (version finale).pdf"
-    odd.write_bytes(b"%PDF-1.4")
-    try:
+    problem = ("kit/documents.yml:41 : « fichier » : nom de fichier « rapport (version finale).pdf » "
+               "refusé : utilisez seulement des lettres sans accents, des chiffres, « . », « - » et « _ » "
+               "(renommez le fichier dans kit/fichiers/, par exemple « rapport-2024.pdf »).")
+    with local_file(root, "rapport (version finale).pdf", lambda path: path.write_bytes(b"%PDF-1.4")):
         for _ in broken(root, "kit/documents.yml", with_local_file('"rapport (version finale).pdf"')):
             code, lines = run_kit(root, "check", capsys)
             assert code == 1
-            assert_reported(lines, ("kit/documents.yml:41 : « fichier » : nom de fichier « rapport (version finale).pdf » "
-                                    "refusé : utilisez seulement des lettres sans accents, des chiffres, « . », « - » et « _ » "
-                                    "(renommez le fichier dans kit/fichiers/, par exemple « rapport-2024.pdf »).",), CHECK_END)
-    finally:
-        odd.unlink()
+            assert_reported(lines, (problem,), CHECK_END)
 
 
 def test_a_good_local_file_is_published_and_linked(mini_project, tmp_path: Path) -> None:

@@ -14,7 +14,6 @@ click, toggle) and the search box.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 

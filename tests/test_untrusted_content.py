@@ -3,7 +3,6 @@ neutralises it anyway, and plain-text fields stay plain text in the built pages.
 
 from __future__ import annotations
 
-import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -12,7 +11,6 @@ import pytest
 from pydantic import ValidationError
 
 from builder.config import Project
-from builder.loader import CatalogueError, load_kit
 from builder.markdown import MarkdownRenderer, plain_text, sanitise, unsafe_markup
 from builder.models import CaseSheet, check_markdown, check_url
 

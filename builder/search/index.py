@@ -271,8 +271,8 @@ def compact_index(serialised: dict) -> dict:
     packed = []
     for page in range(pages):
         row = []
-        for field in fields:
-            elements = vectors[f"{field}/{page}"]
+        for name in fields:
+            elements = vectors[f"{name}/{page}"]
             indexes, scores = elements[0::2], elements[1::2]
             row.append([v for pair in zip(_deltas(indexes), (round(s * 1000) for s in scores)) for v in pair])
         packed.append(row)
@@ -286,22 +286,22 @@ def expand_index(compact: dict) -> dict:
     inverted = []
     for term, number, *refs in compact["terms"]:
         posting: dict = {}
-        for field, deltas in zip(fields, refs):
+        for name, deltas in zip(fields, refs):
             ref, documents = 0, {}
             for delta in deltas:
                 ref += delta
                 documents[str(ref)] = {}
-            posting[field] = documents
+            posting[name] = documents
         posting["_index"] = number
         inverted.append([term, posting])
     vectors = []
     for page, row in enumerate(compact["vectors"]):
-        for field, packed in zip(fields, row):
+        for name, packed in zip(fields, row):
             elements, index = [], 0
             for delta, score in zip(packed[0::2], packed[1::2]):
                 index += delta
                 elements += [index, score / 1000]
-            vectors.append([f"{field}/{page}", elements])
+            vectors.append([f"{name}/{page}", elements])
     return {"version": compact["version"], "fields": fields, "fieldVectors": vectors,
             "invertedIndex": inverted, "pipeline": compact["pipeline"]}
 
