@@ -105,6 +105,25 @@ def cmd_search(args: argparse.Namespace) -> int:
     return run_search(_project(args), args.requete, limit=args.nombre)
 
 
+# argparse's own words (usage, help, errors), in French: it looks them up through its
+# module-level gettext function at each call, and Python ships no French catalogue for it.
+ARGPARSE_FRENCH = {
+    "usage: ": "utilisation : ",
+    "positional arguments": "arguments",
+    "options": "options",
+    "show this help message and exit": "affiche cette aide et quitte",
+    "%(prog)s: error: %(message)s\n": "%(prog)s : erreur : %(message)s\n",
+    "argument %(argument_name)s: %(message)s": "argument %(argument_name)s : %(message)s",
+    "the following arguments are required: %s": "arguments obligatoires manquants : %s",
+    "unrecognized arguments: %s": "arguments inconnus : %s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "choix invalide : %(value)r (choix possibles : %(choices)s)",
+    "invalid %(type)s value: %(value)r": "valeur invalide (%(type)s attendu) : %(value)r",
+    "expected one argument": "une valeur est attendue",
+    "ambiguous option: %(option)s could match %(matches)s": "option ambiguë : %(option)s peut désigner %(matches)s",
+}
+argparse._ = lambda text: ARGPARSE_FRENCH.get(text, text)
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(
         prog="kit",

@@ -180,3 +180,14 @@ def test_document_page_size_does_not_grow_with_its_case_sheets(mini_project: Pro
     page.goto((site_dir / "fiches" / "index.html").as_uri() + "?document=guide")
     page.wait_for_function("() => document.querySelector('form[data-kit-filtres] [role=status]').textContent.includes('15')")
     assert page.locator("form[data-kit-filtres] [role=status]").inner_text().startswith("15 fiches sur 17")
+
+
+def test_the_command_line_speaks_french_even_for_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as missing:
+        main([])
+    assert missing.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("utilisation : kit ") and "kit : erreur : arguments obligatoires manquants : COMMANDE" in err
+    with pytest.raises(SystemExit):
+        main(["serve", "--port", "abc"])
+    assert "kit serve : erreur : argument --port : valeur invalide (int attendu) : 'abc'" in capsys.readouterr().err
