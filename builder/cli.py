@@ -1,4 +1,4 @@
-"""The ``kit`` command: build, check, serve, new-case, zip, search."""
+"""The ``kit`` command: build, check, serve, new-case, from-issue, zip, search."""
 
 from __future__ import annotations
 
@@ -99,6 +99,12 @@ def cmd_new_case(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_from_issue(args: argparse.Namespace) -> int:
+    from builder.from_issue import run
+
+    return run(_project(args), args.fichier)
+
+
 def cmd_search(args: argparse.Namespace) -> int:
     from builder.search.cli import run_search
 
@@ -154,6 +160,16 @@ def parser() -> argparse.ArgumentParser:
     new_case = commands.add_parser("new-case", help="crée kit/cas/SLUG.yml à partir du modèle commenté")
     new_case.add_argument("slug", metavar="SLUG", help="nom du fichier, par exemple « mon-initiative »")
     new_case.set_defaults(func=cmd_new_case)
+
+    from_issue = commands.add_parser(
+        "from-issue",
+        help="écrit kit/cas/NOM.yml à partir d'une demande « Proposer une fiche d'expérience »",
+        description="Lit le texte d'une demande (issue) écrite avec le formulaire « Proposer une fiche d'expérience », "
+        "écrit la fiche kit/cas/NOM.yml (NOM tiré du nom de l'initiative) et affiche son chemin. "
+        "Si une rubrique est invalide, n'écrit rien et dit laquelle corriger.",
+    )
+    from_issue.add_argument("fichier", metavar="FICHIER", help="fichier contenant le texte de la demande, ou « - » pour l'entrée standard")
+    from_issue.set_defaults(func=cmd_from_issue)
 
     zip_ = commands.add_parser(
         "zip",
