@@ -22,7 +22,7 @@ PATHS = {
     "accompagner": [2, 3, 9, 14, 15, 16, 17, 20, 21, 26, 27, 28, 30, 31, 32, 33, 38],
 }
 CASE_SHEETS = ["Coordin'Actions", "Le Labo régional des partenariats en Alsace", "FLDA",
-               "Agir ensemble à Charenton-Saint Maurice", "SilverGeek"]
+               "Agir ensemble à Charenton-Saint-Maurice", "SilverGeek"]
 
 
 def domain_table() -> list[dict[str, str]]:
@@ -72,9 +72,13 @@ def test_each_path_lists_exactly_its_documents(kit) -> None:
 
 
 def test_the_five_case_sheets(kit) -> None:
-    titles = [c.sheet.titre for c in kit.cases]
+    # DOMAIN.md writes « Charenton-Saint Maurice »; the site writes the place one way, hyphenated
+    def same(text: str) -> str:
+        return text.lower().replace("-", " ")
+
+    titles = [same(c.sheet.titre) for c in kit.cases]
     for expected in CASE_SHEETS:
-        assert any(expected.lower() in t.lower() or t.lower() in expected.lower() for t in titles), expected
+        assert any(same(expected) in t or t in same(expected) for t in titles), expected
     for case in kit.cases:
         assert case.sheet.sources, case.slug
         assert case.sheet.demarche is not None, case.slug
