@@ -1,18 +1,34 @@
-"""Markdown of the catalogue (summaries, case-sheet sections) → sanitised HTML.
+r"""Markdown of the catalogue (summaries, case-sheet sections) → sanitised HTML.
 
 Catalogue text comes from editors outside the team, so it is rendered here, before
 MkDocs, and cleaned by nh3 (bindings to the Rust sanitiser ammonia; bleach is
 deprecated): whatever slipped past ``kit check`` cannot run or embed anything.
-The HTML is then placed in the generated pages as a raw block.
+
+Sanitised HTML is never handed back to a Markdown parser: MkDocs would read it again
+(« \*note\*\{: onfocus=… \} », once rendered, is live Markdown). The generated pages
+hold a placeholder instead, ``<!--kit:bloc:…-->`` carrying the HTML in base64, and
+the Python-Markdown extension of this module (listed in mkdocs.yml by builder.site)
+swaps it in after MkDocs' Markdown stage, as its last postprocessor. A placeholder is
+chosen over a raw HTML block because whether Markdown leaves a block alone depends on
+where it sits (indented in an admonition or a list it is parsed again); an HTML
+comment is kept as it is everywhere, and base64 has no character Markdown reads.
+The same extension then marks the glossary's acronyms in the page's HTML (one pass,
+text only, never inside a tag, an entity, a link or code).
 """
 
 from __future__ import annotations
 
+import base64
 import re
+from collections.abc import Iterable
 from html.parser import HTMLParser
+from typing import Any
 
 import markdown as md
 import nh3
+from markdown.extensions import Extension
+from markdown.extensions.footnotes import FootnoteExtension
+from markdown.postprocessors import Postprocessor
 from markupsafe import Markup
 
 from builder.models import Abbreviation
@@ -64,55 +80,136 @@ def plain_text(value: object) -> Markup:
     return Markup(" ".join(str(value).split()).translate(_PLAIN_TEXT))
 
 
-def abbreviation_definitions(abbreviations: list[Abbreviation]) -> str:
-    """The Markdown ``*[RSE]: …`` lines that the abbr extension turns into hover titles."""
-    return "\n".join(f"*[{a.sigle}]: {a.developpement}" for a in abbreviations)
+# The footnotes extension's link back to the text is titled in English by default.
+FOOTNOTE_BACKLINK_TITLE = "Revenir à l'appel de note %d dans le texte"
 
 
 class MarkdownRenderer:
-    def __init__(self, abbreviations: list[Abbreviation] | None = None):
-        self._abbreviations = Abbreviations(abbreviations or [])
-        self._md = md.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS)
+    """Catalogue Markdown → sanitised HTML, one field at a time.
+
+    Footnote ids carry the field's number on its page (``fn:2-1``): two fields with
+    footnotes on one page never share an id. Call ``start_page()`` before each page so
+    that the numbers, hence the ids, depend on the page alone (deterministic output).
+    """
+
+    def __init__(self) -> None:
+        # UNIQUE_IDS prefixes every id with a number that reset() increments; we set it.
+        self._footnotes = FootnoteExtension(UNIQUE_IDS=True, BACKLINK_TITLE=FOOTNOTE_BACKLINK_TITLE)
+        extensions = [self._footnotes if name == "footnotes" else name for name in EXTENSIONS]
+        self._md = md.Markdown(extensions=extensions, extension_configs=EXTENSION_CONFIGS)
+        self._field = 0
+
+    def start_page(self) -> None:
+        self._field = 0
 
     def __call__(self, text: str | None) -> Markup:
+        """``text`` (Markdown, or None) → sanitised HTML (Markup; empty for no text)."""
         if not text:
             return Markup("")
         self._md.reset()
-        return Markup(self._abbreviations.mark(sanitise(self._md.convert(text))))
+        self._field += 1
+        self._footnotes.unique_prefix = self._field
+        return Markup(sanitise(self._md.convert(text)))
+
+
+# --- HTML placed after MkDocs' Markdown stage ------------------------------------------------
+
+_BLOCK = re.compile(r"<p>\s*<!--kit:bloc:([A-Za-z0-9+/=]*)-->\s*</p>|<!--kit:bloc:([A-Za-z0-9+/=]*)-->")
+
+
+def raw_block(html: str) -> Markup:
+    """A placeholder for ``html`` (already sanitised or built by us) in a generated Markdown
+    page; the extension below puts ``html`` in its place once Markdown is done."""
+    return Markup(f"<!--kit:bloc:{base64.b64encode(str(html).encode('utf-8')).decode('ascii')}-->")
+
+
+def _restore(found: re.Match[str]) -> str:
+    try:
+        return base64.b64decode(found.group(1) or found.group(2) or "", validate=True).decode("utf-8")
+    except ValueError:  # a hand-written, broken placeholder in content/: drop it
+        return ""
 
 
 class Abbreviations:
-    """Wraps known acronyms in ``<abbr title>`` in HTML text, in one pass.
+    """Wraps known acronyms in ``<abbr title>`` in HTML, in one pass over its text.
 
-    The abbr extension does the same from ``*[RSE]: …`` lines but costs one inline
-    pattern per acronym on every text: ten times the whole rendering on a large kit.
+    Used on every page instead of the abbr extension's ``*[RSE]: …`` lines (which would
+    have to be injected into the pages' Markdown, and cost one inline pattern per
+    acronym). Only text between tags is touched: never a tag or its attributes, an
+    entity (« &lt; » stays whole whatever the acronyms), a comment, nor the content of
+    an element where an ``<abbr>`` has no place (links, code, scripts, forms, SVG).
     """
 
-    _SKIPPED = {"abbr", "code", "pre", "a"}
+    _SKIPPED = {"abbr", "code", "pre", "kbd", "samp", "a", "script", "style", "textarea", "select", "option",
+                "optgroup", "button", "svg", "math", "title", "template"}
+    # a tag whose quoted attributes may hold « > », a comment, or an entity
+    _TOKEN = re.compile(r"(<!--.*?-->|<(?:[^<>\"']|\"[^\"]*\"|'[^']*')*>|&(?:#\d+|#[xX][0-9a-fA-F]+|\w+);?)", re.S)
+    _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
-    def __init__(self, abbreviations: list[Abbreviation]):
-        self._titles = {a.sigle: a.developpement for a in abbreviations}
+    def __init__(self, abbreviations: Iterable[Abbreviation | tuple[str, str] | list[str]]):
+        pairs = [(a.sigle, a.developpement) if isinstance(a, Abbreviation) else (a[0], a[1]) for a in abbreviations]
+        self._titles = dict(pairs)
         words = sorted(self._titles, key=len, reverse=True)
         self._pattern = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, words)) + r")(?![\w-])") if words else None
 
     def mark(self, html: str) -> str:
+        """``html`` with each known acronym in its text wrapped in ``<abbr title="…">``."""
         if self._pattern is None:
             return html
-        parts = re.split(r"(<[^>]*>)", html)
-        skipping = 0
+        parts = self._TOKEN.split(html)
+        skipping: list[str] = []
         for index, part in enumerate(parts):
-            if part.startswith("<"):
-                name = re.match(r"</?\s*([a-zA-Z0-9]+)", part)
-                if name and name.group(1).lower() in self._SKIPPED:
-                    skipping += -1 if part.startswith("</") else 1
+            if index % 2:  # a token: tag, comment or entity
+                tag = re.match(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)", part)
+                if tag:
+                    name = tag.group(2).lower()
+                    if tag.group(1):
+                        if name in skipping:
+                            del skipping[len(skipping) - 1 - skipping[::-1].index(name):]
+                    elif name in self._SKIPPED and not part.endswith("/>") and name not in self._VOID:
+                        skipping.append(name)
                 continue
             if part and not skipping:
                 parts[index] = self._pattern.sub(self._wrap, part)
         return "".join(parts)
 
     def _wrap(self, found: re.Match[str]) -> str:
-        title = self._titles[found.group(1)].replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+        title = self._titles[found.group(1)]
+        title = title.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
         return f'<abbr title="{title}">{found.group(1)}</abbr>'
+
+
+class _PlaceBlocks(Postprocessor):
+    def run(self, text: str) -> str:
+        return _BLOCK.sub(_restore, text)
+
+
+class _MarkAbbreviations(Postprocessor):
+    def __init__(self, md_instance: md.Markdown, abbreviations: Abbreviations):
+        super().__init__(md_instance)
+        self.abbreviations = abbreviations
+
+    def run(self, text: str) -> str:
+        return self.abbreviations.mark(text)
+
+
+class KitHtmlExtension(Extension):
+    """For MkDocs (``markdown_extensions: - builder.markdown: {abbreviations: [[RSE, …]]}``):
+    places the catalogue's HTML blocks, then marks the acronyms, after every other stage."""
+
+    def __init__(self, **kwargs: Any):
+        self.config = {"abbreviations": [[], "The glossary's acronyms: [sigle, expansion] pairs"]}
+        super().__init__(**kwargs)
+
+    def extendMarkdown(self, md_instance: md.Markdown) -> None:  # noqa: N802 (Python-Markdown's API)
+        # Raw HTML is restored at priority 30; these run after it, blocks first.
+        md_instance.postprocessors.register(_PlaceBlocks(md_instance), "kit_blocks", 2)
+        abbreviations = Abbreviations(self.getConfig("abbreviations"))
+        md_instance.postprocessors.register(_MarkAbbreviations(md_instance, abbreviations), "kit_abbreviations", 1)
+
+
+def makeExtension(**kwargs: Any) -> KitHtmlExtension:  # noqa: N802 (Python-Markdown's entry point)
+    return KitHtmlExtension(**kwargs)
 
 
 def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:

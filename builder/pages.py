@@ -22,7 +22,7 @@ from jinja2.nodes import EvalContext
 from markupsafe import Markup, escape
 
 from builder.config import Project, SiteConfig
-from builder.markdown import MarkdownRenderer, abbreviation_definitions, plain_text
+from builder.markdown import MarkdownRenderer, plain_text, raw_block
 from builder.models import Case, Document, Kit, Nature, ReadingPath, Term
 from builder import charts, facets, francemap, metadata
 
@@ -81,6 +81,8 @@ class GeneratedSite:
     nav: list[Any]
     not_in_nav: list[str]
     page_count: int
+    # the glossary's acronyms, marked in every page's HTML by builder.markdown's extension
+    abbreviations: list[Any] = field(default_factory=list)
 
 
 def group_by_nature(config: SiteConfig, items: list[Item]) -> list[NatureGroup]:
@@ -141,6 +143,7 @@ class PageRenderer:
         self.config = config
         self.kit = kit
         self.out = config.sorties
+        self.markdown = MarkdownRenderer()
         self.env = Environment(
             loader=PackageLoader("builder", "templates"),
             autoescape=True,  # catalogue text is escaped; sanitised HTML comes in as Markup
@@ -165,7 +168,9 @@ class PageRenderer:
             site=config.site,
             rubriques=config.rubriques,
             taxonomy=config.taxonomie,
-            md=MarkdownRenderer(kit.glossary.abreviations),
+            md=self.markdown,
+            # catalogue HTML goes into the Markdown page as a placeholder (builder.markdown.raw_block)
+            text_block=lambda html: raw_block(Markup('<div class="kit-texte">\n') + html + Markup("\n</div>")),
             months=MONTHS,
             catalogue_page=CATALOGUE_PAGE,
             nature_label=lambda doc: config.taxonomie.label("natures", doc.nature),
@@ -180,6 +185,7 @@ class PageRenderer:
         )
 
     def render(self, template: str, **values: Any) -> str:
+        self.markdown.start_page()  # footnote ids numbered per page
         return self.env.get_template(template).render(**values)
 
     def write(self, docs: Path, relative: str, template: str, **values: Any) -> None:
@@ -262,10 +268,7 @@ def generate(project: Project, config: SiteConfig, kit: Kit, work_dir: Path) -> 
         shutil.rmtree(docs)
     if project.content_dir.is_dir():
         shutil.copytree(project.content_dir, docs)
-        # content/ pages get the acronyms' hover titles from MkDocs' abbr extension
-        definitions = abbreviation_definitions(kit.glossary.abreviations)
-        for page in docs.rglob("*.md"):
-            page.write_text(page.read_text(encoding="utf-8") + "\n\n" + definitions + "\n", encoding="utf-8")
+        # (the acronyms' hover titles are added to the HTML by builder.markdown's extension)
     docs.mkdir(parents=True, exist_ok=True)
     files_dir = project.kit_dir / "fichiers"
     if files_dir.is_dir() and any(files_dir.iterdir()):
@@ -289,7 +292,7 @@ def generate(project: Project, config: SiteConfig, kit: Kit, work_dir: Path) -> 
         renderer.write(docs, GLOSSARY_PAGE, "glossary.md.j2")
 
     page_count = sum(1 for _ in docs.rglob("*.md"))
-    return GeneratedSite(docs, navigation(config, kit, docs), not_in_nav(config), page_count)
+    return GeneratedSite(docs, navigation(config, kit, docs), not_in_nav(config), page_count, kit.glossary.abreviations)
 
 
 def navigation(config: SiteConfig, kit: Kit, docs: Path) -> list[Any]:

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from builder.config import Project, SiteConfig
+from builder.markdown import FOOTNOTE_BACKLINK_TITLE
 from builder.pages import FEED_FILE, GeneratedSite
 
 MKDOCS_FILE = "mkdocs.yml"
@@ -84,12 +85,15 @@ def mkdocs_config(project: Project, config: SiteConfig, generated: GeneratedSite
             "admonition",
             "attr_list",
             "def_list",
-            "footnotes",
+            {"footnotes": {"BACKLINK_TITLE": FOOTNOTE_BACKLINK_TITLE}},
             "md_in_html",
             "tables",
             {"toc": {"permalink": True, "permalink_title": "Lien vers cette section"}},
             # permalinks named after their section; the edition's date in content/ (builder/accessibility.py)
             {"builder.accessibility": {"edition": french_date(build_date())}},
+            # last: the catalogue's sanitised HTML put in place of its placeholders, then the
+            # glossary's acronyms marked in the HTML (builder/markdown.py)
+            {"builder.markdown": {"abbreviations": [[a.sigle, a.developpement] for a in generated.abbreviations]}},
         ],
         "nav": generated.nav,
         "not_in_nav": "\n".join(generated.not_in_nav),

@@ -187,7 +187,7 @@ def test_check_error_reaches_the_editor_in_french() -> None:
 
 def test_sanitiser_keeps_footnotes_and_drops_other_ids_and_classes() -> None:
     html = str(MarkdownRenderer()("Une note[^1].\n\n[^1]: Texte."))
-    assert 'id="fnref:1"' in html and 'id="fn:1"' in html and 'href="#fn:1"' in html
+    assert 'id="fnref:1-1"' in html and 'id="fn:1-1"' in html and 'href="#fn:1-1"' in html
     assert 'class="footnote"' in html
     hostile = sanitise('<a id="__md_scope" class="md-button md-button--primary" href="https://exemple.fr">x</a>'
                        '<div class="md-dialog kit-x">y</div>')
