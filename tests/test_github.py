@@ -53,8 +53,8 @@ def vendored_schema(name: str) -> dict[str, Any]:
 # --- linters --------------------------------------------------------------------------------
 
 
-def test_there_are_two_workflows() -> None:
-    assert [p.name for p in WORKFLOWS] == ["publication.yml", "verification.yml"]
+def test_there_are_three_workflows() -> None:
+    assert [p.name for p in WORKFLOWS] == ["fiche-depuis-formulaire.yml", "publication.yml", "verification.yml"]
 
 
 @pytest.mark.parametrize("path", [*WORKFLOWS, ISSUE_FORM], ids=lambda p: p.name)
@@ -80,7 +80,7 @@ def test_workflows_match_github_schema(path: Path) -> None:
 
 
 def test_workflow_schema_would_catch_a_mistake() -> None:
-    bad = load(WORKFLOWS[1])
+    bad = load(GITHUB / "workflows" / "verification.yml")
     bad["jobs"]["verifier"]["runs_on"] = bad["jobs"]["verifier"].pop("runs-on")
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(bad, vendored_schema("github-workflows"))
@@ -113,8 +113,9 @@ def test_actionlint_accepts(path: Path) -> None:
 
 
 def test_actionlint_would_catch_a_mistake() -> None:
-    text = WORKFLOWS[1].read_text(encoding="utf-8").replace("run: kit check", "run: kit check ${{ github.event.pull_request.title }}")
-    found = actionlint(WORKFLOWS[1], text)
+    path = GITHUB / "workflows" / "verification.yml"
+    text = path.read_text(encoding="utf-8").replace("run: kit check", "run: kit check ${{ github.event.pull_request.title }}")
+    found = actionlint(path, text)
     assert any("potentially untrusted" in f["message"] for f in found), found
 
 
@@ -241,3 +242,134 @@ def test_annotations_from_the_real_command(tmp_path: Path) -> None:
                             capture_output=True, text=True, env=env, timeout=120)
     assert result.returncode == 1
     assert "::error file=kit/cas/charenton.yml,line=" in result.stderr
+
+
+# --- untrusted text never reaches a shell ------------------------------------------------------
+
+
+def run_scripts(workflow: dict[str, Any]) -> list[tuple[str, str]]:
+    """(job id, script) of every « run: » of the workflow."""
+    return [(name, str(step["run"])) for name, job in workflow["jobs"].items() for step in job.get("steps", []) if "run" in step]
+
+
+def expressions_in_run(path: Path) -> list[str]:
+    """The « ${{ github.event.* }} » expressions written inside a « run: » script: GitHub
+    substitutes them into the script's text before the shell reads it (injection)."""
+    import re
+
+    return [f"{job}: {found}" for job, script in run_scripts(load(path))
+            for found in re.findall(r"\$\{\{[^}]*github\s*\.\s*event[^}]*\}\}", script)]
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_no_event_expression_in_a_run_line(path: Path) -> None:
+    assert expressions_in_run(path) == []
+    # stricter still: no expression at all in a script; values go through « env: »
+    assert [job for job, script in run_scripts(load(path)) if "${{" in script] == []
+
+
+def test_event_expression_check_would_catch_one(tmp_path: Path) -> None:
+    path = tmp_path / "x.yml"
+    path.write_text("on: issues\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
+                    "      - run: echo \"${{ github.event.issue.title }}\"\n", encoding="utf-8")
+    assert expressions_in_run(path) == ["a: ${{ github.event.issue.title }}"]
+
+
+# --- the form → pull request workflow -----------------------------------------------------------
+
+FROM_ISSUE = GITHUB / "workflows" / "fiche-depuis-formulaire.yml"
+
+
+def test_form_workflow_runs_on_labelled_issues_with_least_privilege() -> None:
+    workflow = load(FROM_ISSUE)
+    assert workflow["on"] == {"issues": {"types": ["opened", "edited"]}}
+    assert workflow["permissions"] == {}  # nothing by default: each job asks for its own
+    jobs = workflow["jobs"]
+    [label] = load(ISSUE_FORM)["labels"]
+    assert jobs["lire"]["if"] == f"contains(github.event.issue.labels.*.name, '{label}')"
+    # the job that reads the untrusted body can write nothing
+    assert jobs["lire"]["permissions"] == {"contents": "read"}
+    assert jobs["proposer"]["permissions"] == {"contents": "write", "pull-requests": "write", "actions": "write"}
+    assert jobs["repondre"]["permissions"] == {"issues": "write"}
+    uses = {str(s["uses"]).split("@")[0] for job in jobs.values() for s in job["steps"] if "uses" in s}
+    assert uses <= {"actions/checkout", "actions/setup-python"}  # no third-party action
+    secrets = [l for l in FROM_ISSUE.read_text(encoding="utf-8").splitlines() if "secrets." in l]
+    assert secrets == []  # GITHUB_TOKEN only, as github.token
+
+
+def test_form_workflow_converts_then_opens_a_pull_request_or_comments() -> None:
+    jobs = load(FROM_ISSUE)["jobs"]
+    read = steps_text(jobs["lire"])
+    assert 'kit from-issue "$RUNNER_TEMP/proposition.md"' in read
+    body_step = next(s for s in jobs["lire"]["steps"] if "from-issue" in str(s.get("run", "")))
+    assert body_step["env"]["CORPS"] == "${{ github.event.issue.body }}"  # through the environment only
+    propose = steps_text(jobs["proposer"])
+    assert 'branche="fiche/demande-$NUMERO"' in propose and "git push -q --force origin" in propose
+    assert "gh pr list --head" in propose and "gh pr create" in propose and "Closes #%s" in propose
+    assert "gh workflow run verification.yml" in propose
+    assert "workflow_dispatch" in load(GITHUB / "workflows" / "verification.yml")["on"]
+    answer = steps_text(jobs["repondre"])
+    assert "marque='<!-- kit:from-issue -->'" in answer
+    assert "--method PATCH" in answer and "gh issue comment" in answer
+    assert jobs["repondre"]["if"] == "always() && needs.lire.result == 'success'"
+
+
+def test_form_workflow_reading_step_for_real(tmp_path: Path) -> None:
+    """The reading step's script, run by bash as the runner would, on a copy of the fixture
+    kit: a good body gives the sheet as an output, a bad one the French errors."""
+    import base64
+
+    from conftest import FIXTURES, copy_project
+
+    step = next(s for s in load(FROM_ISSUE)["jobs"]["lire"]["steps"] if s.get("id") == "fiche")
+    project = copy_project(FIXTURES / "mini", tmp_path / "projet")
+    golden = (REPO / "tests" / "from_issue" / "coordin-actions.md").read_text(encoding="utf-8")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "kit").write_text(f"#!/bin/sh\nexec {sys.executable} -m builder \"$@\"\n", encoding="utf-8")
+    (bin_dir / "kit").chmod(0o755)
+
+    def outputs(body: str) -> dict[str, str]:
+        output = tmp_path / "output"
+        output.write_text("", encoding="utf-8")
+        env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "PYTHONPATH": str(REPO), "CORPS": body, "RUNNER_TEMP": str(tmp_path),
+               "GITHUB_OUTPUT": str(output), "NO_MKDOCS_2_WARNING": "1"}
+        subprocess.run(["bash", "-e", "-c", step["run"]], cwd=project.root, env=env, check=True, timeout=120,
+                       capture_output=True)
+        return dict(line.split("=", 1) for line in output.read_text(encoding="utf-8").splitlines())
+
+    good = outputs(golden)
+    assert good["valide"] == "true" and good["chemin"] == "kit/cas/coordin-actions.yml"
+    assert base64.b64decode(good["fiche"]).decode() == (REPO / "tests" / "from_issue" / "coordin-actions.yml").read_text(encoding="utf-8")
+    bad = outputs(golden.replace("http://www.coordinactions.org/", "javascript:alert(1)"))
+    assert bad["valide"] == "false" and "chemin" not in bad
+    assert base64.b64decode(bad["erreurs"]).decode().startswith("« Site web » : adresse « javascript:alert(1) » refusée")
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_every_script_is_valid_bash(path: Path) -> None:
+    for job, script in run_scripts(load(path)):
+        result = subprocess.run(["bash", "-n", "-c", script], capture_output=True, text=True, timeout=30)
+        assert result.returncode == 0, f"{job}: {result.stderr}"
+
+
+def test_form_workflow_comment_is_marked_and_keeps_errors_as_text(tmp_path: Path) -> None:
+    """The answer's text, composed by the job's own script (run up to the GitHub calls)."""
+    import base64
+
+    script = next(s["run"] for s in load(FROM_ISSUE)["jobs"]["repondre"]["steps"] if "run" in s)
+    compose = script.split('id="$(gh api', 1)[0]
+    errors = "« Objet » : balise HTML « <script> » interdite ~~~~\n1 erreur trouvée\n"
+
+    def comment(valide: str, demande: str) -> str:
+        env = {"PATH": "/usr/bin:/bin", "VALIDE": valide, "DEMANDE": demande, "CHEMIN": "kit/cas/x.yml",
+               "RUNNER_TEMP": str(tmp_path), "ERREURS": base64.b64encode(errors.encode()).decode()}
+        subprocess.run(["bash", "-e", "-c", compose], env=env, check=True, timeout=30)
+        return (tmp_path / "commentaire.md").read_text(encoding="utf-8")
+
+    ready = comment("true", "https://github.com/o/r/pull/3")
+    assert ready.startswith("<!-- kit:from-issue -->\n**La fiche est prête** : elle est proposée dans la demande de "
+                            "fusion https://github.com/o/r/pull/3 (fichier `kit/cas/x.yml`).")
+    refused = comment("false", "")
+    assert refused.startswith("<!-- kit:from-issue -->\n**La fiche n'a pas pu être préparée.**")
+    assert refused.endswith("~~~~text\n« Objet » : balise HTML « <script> » interdite ~ ~ ~~\n1 erreur trouvée\n~~~~\n")
