@@ -13,6 +13,13 @@ builds of the same kit give the same bytes.
 - ``catalogue/catalogue.csv``: one row per document then per case sheet (column
   ``type``), the union of their fields; a list is written as its items joined by
   `` | ``. UTF-8 with a byte-order mark, so that spreadsheet software reads accents.
+  A cell that a spreadsheet would read as a formula (it starts with ``=``, ``+``, ``-``,
+  ``@``, a tab or a carriage return) starts with ``'`` instead (OWASP, « CSV Injection »):
+  catalogue text is contributed, and « =HYPERLINK(…) » must stay text.
+
+Control characters other than tab and line breaks are not allowed in XML 1.0 (and C1
+controls are discouraged): they are removed from the feed, whose readers reject the
+whole feed for one of them.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -35,6 +43,16 @@ from builder.site import build_date
 ATOM = "http://www.w3.org/2005/Atom"
 LIST_SEPARATOR = " | "
 EXPORT_FORMAT_VERSION = 1
+# OWASP's list of the first characters that make a cell a formula.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# Not characters of XML 1.0 (C0 controls but tab, LF, CR; U+FFFE, U+FFFF; lone surrogates),
+# and those it discourages (DEL, C1 controls).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    """``text`` without the characters an XML 1.0 document cannot carry (see above)."""
+    return _NOT_XML.sub("", text)
 
 
 # --- the feed -------------------------------------------------------------------------------
@@ -65,9 +83,9 @@ def feed_xml(config: SiteConfig, kit: Kit) -> bytes:
     updated = feed_updated(kit.cases)
 
     def sub(parent: ET.Element, tag: str, text: str | None = None, **attributes: str) -> ET.Element:
-        element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attributes)
+        element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", {k: xml_text(v) for k, v in attributes.items()})
         if text is not None:
-            element.text = text
+            element.text = xml_text(text)
         return element
 
     feed = ET.Element(f"{{{ATOM}}}feed", {"xml:lang": site.langue})
@@ -150,11 +168,21 @@ def csv_columns() -> list[str]:
 
 
 def _cell(value: Any) -> str:
+    return neutralise_formula(_text(value))
+
+
+def _text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, list):
-        return LIST_SEPARATOR.join(_cell(v) for v in value)
+        return LIST_SEPARATOR.join(_text(v) for v in value)
     return str(value)
+
+
+def neutralise_formula(cell: str) -> str:
+    """``cell`` as a spreadsheet shows it as text: with a leading ``'`` when it starts with
+    one of ``FORMULA_TRIGGERS`` (OWASP, « CSV Injection »), unchanged otherwise."""
+    return "'" + cell if cell.startswith(FORMULA_TRIGGERS) else cell
 
 
 def catalogue_csv(config: SiteConfig, kit: Kit) -> bytes:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import os
 import re
 import unicodedata
 from pathlib import Path
@@ -23,10 +24,14 @@ from builder.models import (
     ReadingPath,
     ValidationContext,
 )
+from builder.files import check_files
 from builder.problems import Problems, did_you_mean
 from builder.yamlio import YamlFile, line_of, read_yaml
 
 CASE_SUFFIXES = (".yml", ".yaml")
+# Unknown keys named per block: a file of 99,000 of them must not take minutes to report
+# (finding each key's line is a search of its block) nor bury the other problems.
+MAX_UNKNOWN_KEYS_REPORTED = 10
 
 
 class CatalogueError(Exception):
@@ -137,12 +142,24 @@ def validate_node(
         return model.model_validate(node, context=context)
     except ValidationError as errors:
         found = errors.errors()
+        unknown: dict[tuple[Any, ...], int] = {}  # per block: how many unknown keys
         for error in found:
             loc = tuple(error["loc"])
+            if error["type"] == "extra_forbidden":
+                unknown[loc[:-1]] = unknown.get(loc[:-1], 0) + 1
+                if unknown[loc[:-1]] > MAX_UNKNOWN_KEYS_REPORTED:
+                    continue
             message = french_message(error, model)
             if error["type"] == "missing":
                 message = _misspelt_key(loc, found, file, prefix) or message
             problems.add(file.path, line_of(file, prefix + loc), message)
+        for block, count in unknown.items():
+            if count > MAX_UNKNOWN_KEYS_REPORTED:
+                more = count - MAX_UNKNOWN_KEYS_REPORTED
+                problems.add(file.path, line_of(file, prefix + block),
+                             f"{count} clés inconnues dans ce bloc ({more} de plus que les "
+                             f"{MAX_UNKNOWN_KEYS_REPORTED} nommées) : retirez-les ; les clés possibles sont celles du "
+                             "modèle créé par « kit new-case ».")
         return None
 
 
@@ -150,6 +167,7 @@ def _misspelt_key(loc: tuple[Any, ...], errors: list[Any], file: YamlFile, prefi
     """A required key is missing and an unknown key beside it looks like it: say they are one
     (rather than « add a line », which would leave the misspelt one behind)."""
     unknown = [str(e["loc"][-1]) for e in errors if e["type"] == "extra_forbidden" and tuple(e["loc"][:-1]) == loc[:-1]]
+    unknown = unknown[:MAX_UNKNOWN_KEYS_REPORTED]  # the ones reported; difflib over thousands is slow
     close = difflib.get_close_matches(str(loc[-1]), unknown, n=1, cutoff=0.6)
     if not close:
         return None
@@ -215,19 +233,43 @@ def _report_unknown_documents(
             )
 
 
-def _load_cases(project: Project, problems: Problems, context: ValidationContext) -> list[tuple[Case, YamlFile]]:
+def reserved_case_slugs(project: Project, config: SiteConfig) -> set[str]:
+    """Names a case sheet cannot take: its page would overwrite (or be overwritten by) a page
+    the builder writes in the sheets' folder (the index, the feed) or a page of content/."""
+    from builder.pages import CASES_INDEX_PAGE, FEED_FILE
+
+    reserved = {Path(CASES_INDEX_PAGE).stem, Path(FEED_FILE).stem}
+    pages = project.content_dir / config.sorties.dossier_fiches
+    if pages.is_dir() and not pages.is_symlink():
+        reserved |= {p.stem for p in pages.iterdir() if p.suffix == ".md"}
+    return reserved
+
+
+def _load_cases(project: Project, config: SiteConfig, problems: Problems,
+                context: ValidationContext) -> list[tuple[Case, YamlFile]]:
     folder = project.kit_dir / "cas"
-    if not folder.is_dir():
+    if not folder.is_dir() or folder.is_symlink():
         return []
     cases: list[tuple[Case, YamlFile]] = []
     slugs: dict[str, Path] = {}
+    reserved = reserved_case_slugs(project, config)
     for path in sorted(folder.iterdir()):
-        if path.name.startswith(".") or path.is_dir():
+        if path.name.startswith("."):
+            continue
+        if path.is_symlink() or not (path.is_file() or path.is_dir()):
+            continue  # links and special files: reported by builder.files.check_files
+        if path.is_dir():
+            _report_nested_cases(path, problems)
             continue
         if path.suffix not in CASE_SUFFIXES:
             problems.add(path, 0, "fichier ignoré dans kit/cas/ : une fiche porte l'extension .yml (par exemple « mon-initiative.yml »).")
             continue
         slug = path.stem
+        if slug in reserved:
+            problems.add(path, 0, f"nom de fiche « {slug} » réservé : le site écrit déjà une page "
+                                  f"{config.sorties.dossier_fiches}/{slug}.html, que cette fiche écraserait ; renommez le "
+                                  f"fichier (par exemple « {slug}-territoire.yml »).")
+            continue
         if not _is_slug(slug):
             problems.add(path, 0, f"nom de fichier « {path.name} » invalide : utilisez des minuscules sans accents, des chiffres et des tirets (par exemple « {_suggest_slug(slug)}.yml »).")
             continue
@@ -247,6 +289,34 @@ def _load_cases(project: Project, problems: Problems, context: ValidationContext
     return cases
 
 
+def _report_nested_cases(folder: Path, problems: Problems) -> None:
+    """Sheets are read from kit/cas/ itself: a file in a sub-folder would be silently left out."""
+    for root, folders, names in os.walk(folder):  # links to folders are not followed
+        folders[:] = sorted(f for f in folders if not f.startswith("."))
+        for name in sorted(names):
+            if not name.startswith("."):
+                problems.add(Path(root) / name, 0, "fichier ignoré : les fiches sont lues dans kit/cas/ même, pas dans "
+                                                   f"ses sous-dossiers ; déplacez-le dans kit/cas/ (« kit/cas/{name} »).")
+
+
+def _report_future_dates(cases: list[tuple[Case, YamlFile]], problems: Problems) -> None:
+    """A date added after the build date would pin the sheet at the top of the feed.
+
+    The build date is today's, or SOURCE_DATE_EPOCH's when it is later: a reproducible
+    rebuild of an older edition (SOURCE_DATE_EPOCH in the past) accepts what was valid
+    when the sheets were added; the output itself never depends on the clock."""
+    from builder.site import build_date
+
+    today = max(build_date(), dt.date.today())
+    for case, file in cases:
+        added = case.sheet.date_ajout
+        if added and added > today:
+            problems.add(file.path, line_of(file, ("date_ajout",)),
+                         f"« date_ajout » : le {added.isoformat()} est postérieur à la date de construction du site "
+                         f"({today.isoformat()}) : indiquez le jour où la fiche a été ajoutée (AAAA-MM-JJ), pas une "
+                         "date à venir, qui placerait la fiche en tête du fil d'actualité.")
+
+
 def _is_slug(text: str) -> bool:
     return re.fullmatch(SLUG_PATTERN, text) is not None
 
@@ -262,6 +332,7 @@ def load_kit(project: Project) -> tuple[SiteConfig, Kit]:
     config = load_config(project, problems)
     if config is None:
         raise CatalogueError(problems)
+    check_files(project.kit_dir, project.content_dir, problems)  # links, devices, types, names
     context = ValidationContext(config.taxonomie, project.kit_dir)
     kit_dir = project.kit_dir
 
@@ -275,7 +346,8 @@ def load_kit(project: Project) -> tuple[SiteConfig, Kit]:
     for path, file, index in paths:
         _report_unknown_documents(path.documents, known, file, (index, "documents"), problems)
 
-    cases = _load_cases(project, problems, context)
+    cases = _load_cases(project, config, problems, context)
+    _report_future_dates(cases, problems)
     for case, file in cases:
         _report_unknown_documents(case.sheet.documents, known, file, ("documents",), problems)
 

@@ -85,6 +85,13 @@ def _context(info: ValidationInfo) -> ValidationContext | None:
 # must not stall kit check or the build.
 MAX_MARKDOWN_CHARS = 20_000
 MAX_MARKDOWN_BRACKETS = 100
+# Each « < » that does not close a tag makes Python-Markdown's HTML pass rescan the rest
+# (« <a » + tab repeated: 27 s for one sheet); real text has a few at most.
+MAX_MARKDOWN_ANGLES = 100
+# List and quote markers opening one line (« 1. 1. 1. … », « > > > … »): each is a nesting
+# level, parsed recursively (a thousand crash Python-Markdown); a real text has two or three.
+MAX_MARKDOWN_NESTING = 20
+_DEEP_MARKERS = re.compile(r"^[ \t]*(?:(?:[-*+>]|\d{1,9}[.)])[ \t]+){%d}" % MAX_MARKDOWN_NESTING, re.M)
 
 
 def check_markdown(text: str) -> str:
@@ -103,7 +110,25 @@ def check_markdown(text: str) -> str:
             "retirez ceux qui n'en sont pas.",
             {"count": text.count("["), "limit": MAX_MARKDOWN_BRACKETS},
         )
-    problem = unsafe_markup(text)
+    if text.count("<") > MAX_MARKDOWN_ANGLES:
+        raise PydanticCustomError(
+            "kit_markdown_angles",
+            "trop de chevrons « < » ({count}, {limit} au plus) : le texte n'a pas besoin de balises HTML ; pour "
+            "comparer, écrivez « inférieur à ».",
+            {"count": text.count("<"), "limit": MAX_MARKDOWN_ANGLES},
+        )
+    deep = _DEEP_MARKERS.search(text)
+    try:
+        problem = None if deep else unsafe_markup(text)
+    except RecursionError:  # nesting built another way than markers on one line
+        deep = True
+    if deep:
+        raise PydanticCustomError(
+            "kit_markdown_nesting",
+            "imbrication trop profonde (plus de {limit} listes ou citations les unes dans les autres) : une ligne "
+            "ne commence que par un ou deux « - », « 1. » ou « > ».",
+            {"limit": MAX_MARKDOWN_NESTING},
+        )
     if problem:
         raise PydanticCustomError("kit_unsafe_markup", "{problem}.", {"problem": problem})
     return text
@@ -122,6 +147,9 @@ def check_url(url: str) -> str:
 
 
 MAX_PLAIN_CHARS = 1_000
+# Controls in a one-line field: invisible, yet they break the XML feed, obey in terminals
+# (ESC) or reorder the text around them (U+202E). Tabs and line breaks are only spaces here.
+_PLAIN_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 # A tag in a plain-text field (« <b> », « </title> », « <!-- »); « a < b » is not one.
 _TAG_LIKE = re.compile(r"<[a-z!?/]", re.I)
 
@@ -131,6 +159,14 @@ def check_plain_text(text: str) -> str:
 
     The templates escape these fields, but MkDocs' theme inserts page titles and the
     navigation unescaped: refusing tags here keeps those places safe too."""
+    control = _PLAIN_CONTROL.search(text)
+    if control:
+        raise PydanticCustomError(
+            "kit_plain_control",
+            "caractère de contrôle invisible (U+{code}) interdit : ce champ est un texte simple, sur une ligne ; "
+            "retirez-le (il vient souvent d'un copier-coller ou d'un « \\x… » entre guillemets).",
+            {"code": f"{ord(control.group(0)):04X}"},
+        )
     found = _TAG_LIKE.search(text)
     if found:
         tag = text[found.start():].split(">", 1)[0][:30] + (">" if ">" in text[found.start():] else "")

@@ -24,7 +24,7 @@ from markupsafe import Markup, escape
 from builder.config import Project, SiteConfig
 from builder.markdown import MarkdownRenderer, plain_text, raw_block
 from builder.models import Case, Document, Kit, Nature, ReadingPath, Term
-from builder import charts, facets, francemap, metadata
+from builder import charts, facets, files, francemap, metadata
 
 MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
           "octobre", "novembre", "décembre"]
@@ -267,12 +267,12 @@ def generate(project: Project, config: SiteConfig, kit: Kit, work_dir: Path) -> 
     if docs.exists():
         shutil.rmtree(docs)
     if project.content_dir.is_dir():
-        shutil.copytree(project.content_dir, docs)
+        files.copy_content(project.content_dir, docs, project.root)  # regular files only, links never followed
         # (the acronyms' hover titles are added to the HTML by builder.markdown's extension)
     docs.mkdir(parents=True, exist_ok=True)
     files_dir = project.kit_dir / "fichiers"
-    if files_dir.is_dir() and any(files_dir.iterdir()):
-        shutil.copytree(files_dir, docs / "fichiers", dirs_exist_ok=True)
+    # Only the files a document names, as regular files: never a link, a page or a script (builder.files).
+    files.publish_files([d.fichier for d in kit.documents if d.fichier], files_dir, docs / "fichiers", project.root)
 
     renderer = PageRenderer(project, config, kit)
     out = config.sorties

@@ -158,7 +158,9 @@ Merci de proposer une fiche d'expérience ! Chaque rubrique ci-dessous correspon
 de la fiche publiée sur le site. Les textes longs acceptent le Markdown (**gras**, *italique*,
 listes commençant par « - », liens `[texte](https://…)`) ; les scripts, images et cadres sont refusés.
 
-Une personne de l'équipe relira votre proposition et la publiera (ou vous posera des questions ici).
+Une fois la proposition enregistrée, la fiche est écrite pour vous : un commentaire donne le lien de la
+demande de fusion qui la contient, ou nomme chaque rubrique à corriger (menu « … », puis « Edit » ; gardez
+les titres des rubriques). Une personne de l'équipe relit ensuite la fiche avant de la publier.
 Vous préférez préparer la fiche vous-même ? Suivez le guide `CONTRIBUTING.md` du dépôt."""
 
 

@@ -37,6 +37,10 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 MAX_YAML_BYTES = 1_000_000
 # Nesting levels (indentation, lists, brackets): a case sheet has two or three.
 MAX_DEPTH = 100
+# Keys, values and list items in one file. Building the Python objects costs ~15 µs each:
+# 99,000 keys fit in 1 MB and took seconds before any check. The repository's
+# documents.yml has 600 in 29 KB; a real 1 MB file would have about 20,000.
+MAX_NODES = 40_000
 
 
 @dataclass
@@ -77,11 +81,16 @@ _TAB_INDENT = re.compile(r"^[ ]*\t", re.MULTILINE)
 
 def read_yaml(path: Path, problems: Problems) -> YamlFile | None:
     """Parse one file; on failure, report why (in French, with the line) and return None."""
-    size = path.stat().st_size
-    if size > MAX_YAML_BYTES:
-        problems.add(path, 0, f"fichier trop gros ({f'{size / 1_000_000:.1f}'.replace('.', ',')} Mo, maximum {MAX_YAML_BYTES // 1_000_000} Mo) : un fichier du catalogue ne contient que du texte ; retirez ce qui a été collé par erreur.")
+    from builder.files import FileRefused, FileTooBig, read_bounded
+
+    try:  # bounded on the opened file, links not followed: « -> /dev/zero » must not hang
+        raw = read_bounded(path, MAX_YAML_BYTES)
+    except FileTooBig as error:
+        problems.add(path, 0, f"fichier trop gros ({f'{error.size / 1_000_000:.1f}'.replace('.', ',')} Mo, maximum {MAX_YAML_BYTES // 1_000_000} Mo) : un fichier du catalogue ne contient que du texte ; retirez ce qui a été collé par erreur.")
         return None
-    raw = path.read_bytes()
+    except FileRefused as error:
+        problems.add(path, 0, str(error))
+        return None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -100,6 +109,13 @@ def read_yaml(path: Path, problems: Problems) -> YamlFile | None:
     if deep:
         problems.add(path, deep, f"imbrication trop profonde (plus de {MAX_DEPTH} niveaux de listes ou de blocs) : une fiche "
                                  "n'a que deux niveaux ; partez du modèle créé par « kit new-case ».")
+        return None
+    crowded = _too_many_nodes_line(text)
+    if crowded:
+        limit = f"{MAX_NODES:,}".replace(",", "\u202f")
+        problems.add(path, crowded, f"fichier trop chargé (plus de {limit} clés, valeurs et éléments de liste) : un "
+                                    "fichier du catalogue en contient quelques centaines ; retirez ce qui a été ajouté "
+                                    "par erreur à partir de cette ligne.")
         return None
     alias = _first_alias_line(text) if "&" in text else 0
     if alias:
@@ -166,6 +182,23 @@ def _too_deep_line(text: str) -> int:
                 flow = max(0, flow - 1)
         if block + flow > MAX_DEPTH:
             return number
+    return 0
+
+
+def _too_many_nodes_line(text: str) -> int:
+    """The line where the file passes MAX_NODES nodes, or 0. Counted on the C parser's event
+    stream, which stops there: 40,000 events take about 0.1 s."""
+    if text.count("\n") + text.count(",") < MAX_NODES // 2:
+        return 0  # too few lines and commas to hold that many nodes (each line or item holds two)
+    count = 0
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                count += 1
+                if count > MAX_NODES:
+                    return event.start_mark.line + 1
+    except MarkedYAMLError:
+        return 0  # a syntax error: reported by the parse that follows
     return 0
 
 

@@ -300,10 +300,14 @@ def with_local_file(name: str) -> Callable[[Path], None]:
 
 def test_a_symlink_leading_out_of_kit_fichiers(built: tuple[Path, str], capsys: pytest.CaptureFixture[str]) -> None:
     root, site_hash = built
-    problem = "kit/documents.yml:41 : « fichier » : fichier « secret.pdf » refusé : c'est un lien qui mène hors de kit/fichiers/."
+    problems = (
+        "kit/documents.yml:41 : « fichier » : fichier « secret.pdf » refusé : c'est un lien qui mène hors de kit/fichiers/.",
+        "kit/fichiers/secret.pdf : lien symbolique refusé : il pourrait publier un fichier extérieur au projet ; "
+        "remplacez le lien par une copie du fichier lui-même.",
+    )
     with local_file(root, "secret.pdf", lambda link: link.symlink_to(root / "site_config.yml")):
         for _ in broken(root, "kit/documents.yml", with_local_file("secret.pdf")):
-            assert_refused(root, site_hash, (problem,), capsys)
+            assert_refused(root, site_hash, problems, capsys)
 
 
 def _sparse_21_mb(path: Path) -> None:

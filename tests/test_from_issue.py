@@ -238,3 +238,28 @@ def test_the_console_command(project) -> None:
     assert result.returncode == 1 and result.stdout == ""
     assert result.stderr.startswith("« Objet » : balise HTML « <iframe> » interdite")
     assert "Traceback" not in result.stderr
+
+
+# --- CONTRIBUTING.md: the form first ------------------------------------------------------------
+
+
+def test_contributing_starts_with_the_form_then_the_github_editor_then_the_computer() -> None:
+    import re
+
+    guide = (REPO / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    headings = re.findall(r"^## (.+)$", guide, re.M)
+    assert headings[0] == "Proposer une fiche sans rien installer"
+    editor = headings.index("Sur le site GitHub, dans le navigateur")
+    computer = next(i for i, h in enumerate(headings) if h.startswith("Sur votre ordinateur"))
+    assert 0 < editor < computer
+    form = guide.split("## Proposer une fiche sans rien installer", 1)[1].split("\n## ", 1)[0]
+    assert "**Proposer une fiche d'expérience**" in form and "**Edit**" in form
+
+
+def test_contributing_quotes_what_kit_from_issue_answers(project, capsys, tmp_path: Path) -> None:
+    guide = (REPO / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    form = guide.split("## Proposer une fiche sans rien installer", 1)[1].split("\n## ", 1)[0]
+    quoted = " ".join(line.removeprefix("  > ").strip() for line in form.splitlines() if line.startswith("  > "))
+    (tmp_path / "b.md").write_text(body_with("Site web", "www.coordinactions.org"), encoding="utf-8")
+    code, _, err = run(project, str(tmp_path / "b.md"), capsys)
+    assert code == 1 and err.splitlines()[0] == quoted

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from builder.config import Project
+from builder.problems import terminal_safe
 from builder.search.engine import IndexOutdated, SearchIndex
 from builder.search.index import INDEX_FILE
 
@@ -52,16 +53,17 @@ def run_search(project: Project, query: str, limit: int = 10) -> int:
         return 1
     results = index.search(query)
     if not results:
-        print(f"Aucun résultat pour « {query} ».")
+        print(f"Aucun résultat pour « {terminal_safe(query)} ».")
         return 1
     shown = results[: max(limit, 1)]
-    print(f"{plural(len(results), 'résultat', 'résultats')} pour « {query} »"
+    print(f"{plural(len(results), 'résultat', 'résultats')} pour « {terminal_safe(query)} »"
           + (f" ({len(shown)} premiers) :" if len(shown) < len(results) else " :"))
     width = len(str(len(shown)))
     for number, result in enumerate(shown, 1):
         about = [result.kind]
         if result.paths:
             about.append("Parcours : " + ", ".join(result.paths))
-        print(f"{number:>{width}}. {result.title}")
-        print(f"{' ' * width}  {' · '.join(about)} — {result.url}")
+        # Titles come from the catalogue: control characters (ESC…) are shown, not obeyed.
+        print(f"{number:>{width}}. {terminal_safe(result.title)}")
+        print(f"{' ' * width}  {terminal_safe(' · '.join(about))} — {terminal_safe(result.url)}")
     return 0
