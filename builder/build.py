@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from builder import exports, package, pages, site
+from builder import csp, exports, package, pages, site
 from builder.config import Project, SiteConfig
 from builder.loader import load_kit
 from builder.models import Kit
@@ -28,6 +28,8 @@ Progress = Callable[[str], None]
 POST_BUILD_STAGES: list[Callable[[Path, SiteConfig, Kit], None]] = []
 POST_BUILD_STAGES.append(exports.write_exports)  # Atom feed of case sheets, catalogue.json/.csv
 POST_BUILD_STAGES.append(search_stage)  # search/index.js, loaded by the search box on demand
+# Keep last: the Content-Security-Policy hashes the pages' inline scripts as they are final.
+POST_BUILD_STAGES.append(csp.csp_stage)
 
 
 def terminal_progress(message: str) -> None:
