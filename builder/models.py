@@ -412,14 +412,88 @@ class GlossaryTerm(Strict):
     source: str = ""
 
 
+# A sigle: a letter, then letters, digits, and « - » or « . » between them (« RSE », « BoP »,
+# « S.A. », « COVID-19 »); at least one capital. It is looked for in the text of every page.
+_SIGLE = re.compile(r"^[^\W\d_](?:[^\W_]|[-.](?=[^\W_])|\.$)*$")
+# Names of HTML's syntax (tags, attributes, character references), where a sigle would be
+# looked for in vain or, in a careless pass, found inside the markup: refused as sigles.
+_HTML_TAGS = set("""a abbr address area article aside audio b base bdi bdo blockquote body br button canvas caption
+cite code col colgroup data datalist dd del details dfn dialog div dl dt em embed fieldset figcaption figure footer
+form h1 h2 h3 h4 h5 h6 head header hgroup hr html i iframe img input ins kbd label legend li link main map mark math
+menu meta meter nav noscript object ol optgroup option output p param picture pre progress q rp rt ruby s samp
+script search section select slot small source span strong style sub summary sup svg table tbody td template
+textarea tfoot th thead time title tr track u ul var video wbr image animate set use foreignobject""".split())
+_HTML_ATTRIBUTES = set("""accept action align alt async autofocus autoplay charset checked cite class cols colspan
+content contenteditable controls coords crossorigin data datetime decoding defer dir disabled download draggable
+enctype for form formaction headers height hidden high href hreflang id inert integrity is itemprop kind label
+lang list loop low max media method min multiple muted name nonce open optimum pattern ping placeholder popover
+poster preload readonly referrerpolicy rel required reversed role rows rowspan sandbox scope selected shape size
+sizes slot span spellcheck src srcdoc srclang srcset start step style tabindex target title translate type usemap
+value width wrap xmlns xlink""".split())
+
+
+def _entity_names() -> set[str]:
+    from html.entities import html5
+
+    return {name.rstrip(";") for name in html5}
+
+
+def check_sigle(sigle: str) -> str:
+    """A glossary sigle that the acronym pass (builder.markdown.Abbreviations) can look for
+    safely in every page: raises a French ``PydanticCustomError`` otherwise."""
+    if sigle in _entity_names():
+        raise PydanticCustomError(
+            "kit_sigle_html",
+            "le sigle « {sigle} » est le nom d'une entité HTML (« &{sigle}; », comme « lt », « amp », « nbsp ») : "
+            "il se confondrait avec le code des pages ; retirez-le ou écrivez-le autrement.",
+            {"sigle": sigle},
+        )
+    if sigle == sigle.lower() and (sigle in _HTML_TAGS | _HTML_ATTRIBUTES or sigle.startswith("on")):
+        raise PydanticCustomError(
+            "kit_sigle_html",
+            "le sigle « {sigle} » est un nom de balise ou d'attribut HTML : il se confondrait avec le code des "
+            "pages ; écrivez le sigle en majuscules (« {upper} ») ou retirez-le.",
+            {"sigle": sigle, "upper": sigle.upper()},
+        )
+    if len(sigle) > 20 or not _SIGLE.match(sigle):
+        raise PydanticCustomError(
+            "kit_sigle",
+            "sigle « {sigle} » invalide : un sigle commence par une lettre et ne contient que des lettres, des "
+            "chiffres, et « - » ou « . » entre eux (20 caractères au plus), par exemple « RSE » ou « COVID-19 ».",
+            {"sigle": sigle},
+        )
+    if not any(c.isupper() for c in sigle):
+        raise PydanticCustomError(
+            "kit_sigle_capitale",
+            "sigle « {sigle} » sans majuscule : un sigle s'écrit avec au moins une majuscule (par exemple "
+            "« {upper} ») ; un mot ordinaire n'a pas sa place dans les abréviations.",
+            {"sigle": sigle, "upper": sigle.upper()},
+        )
+    return sigle
+
+
 class Abbreviation(Strict):
-    sigle: PlainText
-    developpement: PlainText
+    sigle: Annotated[PlainText, AfterValidator(check_sigle),
+                     Field(description="Sigle : lettres, chiffres, « - » ou « . », au moins une majuscule (par exemple RSE).")]
+    developpement: Annotated[PlainText, Field(description="Développement du sigle, affiché au survol.")]
 
 
 class Glossary(Strict):
     termes: list[GlossaryTerm] = []
     abreviations: list[Abbreviation] = []
+
+    @model_validator(mode="after")
+    def _one_expansion_per_sigle(self) -> Glossary:
+        seen: set[str] = set()
+        for abbreviation in self.abreviations:
+            if abbreviation.sigle in seen:
+                raise PydanticCustomError(
+                    "kit_sigle_double",
+                    "le sigle « {sigle} » figure deux fois dans « abreviations » : gardez un seul développement.",
+                    {"sigle": abbreviation.sigle},
+                )
+            seen.add(abbreviation.sigle)
+        return self
 
 
 @dataclass
