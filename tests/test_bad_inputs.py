@@ -9,6 +9,7 @@ need a link are made at test time (a 10 MB sheet, a 21 MB file, a symbolic link)
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
 import os
 import shutil
@@ -123,6 +124,25 @@ CASES = [
     BadInput("vide", (
         "kit/cas/vide.yml : le fichier est vide : remplissez-le à partir du modèle (commande « kit new-case »), ou "
         "supprimez-le.",)),
+    # issue 18: a sheet that would overwrite a generated page, a date in the future, controls
+    # in a title, Markdown that would stall or crash the parser
+    BadInput("index", (
+        "kit/cas/index.yml : nom de fiche « index » réservé : le site écrit déjà une page fiches/index.html, que cette "
+        "fiche écraserait ; renommez le fichier (par exemple « index-territoire.yml »).",)),
+    BadInput("date-future", (
+        f"kit/cas/date-future.yml:24 : « date_ajout » : le 2999-01-01 est postérieur à la date de construction du site "
+        f"({dt.date.today().isoformat()}) : indiquez le jour où la fiche a été ajoutée (AAAA-MM-JJ), pas une date à "
+        "venir, qui placerait la fiche en tête du fil d'actualité.",)),
+    BadInput("titre-controle", (
+        "kit/cas/titre-controle.yml:1 : « titre » : caractère de contrôle invisible (U+001B) interdit : ce champ est un "
+        "texte simple, sur une ligne ; retirez-le (il vient souvent d'un copier-coller ou d'un « \\x… » entre "
+        "guillemets).",)),
+    BadInput("chevrons", (
+        "kit/cas/chevrons.yml:10 : « genese » : trop de chevrons « < » (120, 100 au plus) : le texte n'a pas besoin de "
+        "balises HTML ; pour comparer, écrivez « inférieur à ».",)),
+    BadInput("listes-imbriquees", (
+        "kit/cas/listes-imbriquees.yml:14 : « activites » : imbrication trop profonde (plus de 20 listes ou citations "
+        "les unes dans les autres) : une ligne ne commence que par un ou deux « - », « 1. » ou « > ».",)),
     BadInput("documents-fichier-parent", ("kit/documents.yml:41 : « fichier » : fichier « ../../site_config.yml » " + FILE_OUTSIDE,)),
     BadInput("documents-fichier-absolu", ("kit/documents.yml:41 : « fichier » : fichier « /etc/passwd » " + FILE_OUTSIDE,)),
     BadInput("documents-id-en-double", (
