@@ -1,13 +1,14 @@
 """The pipeline, end to end: load → render → MkDocs → package, then swap the new site in.
 
-The site is built into a temporary sibling folder and only replaces ``site/`` once
-everything succeeded: a failed build leaves the previous site untouched.
+Before any work the output folder and the environment are checked (``builder.safety``).
+Each run writes its pages in a work folder of its own and the site in a staging folder
+beside ``site/`` (``builder.runs``): concurrent runs never share a folder, a failed,
+interrupted or killed build leaves the previous site untouched, and the next run removes
+what a killed one left behind.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 import sys
 import tempfile
 import time
@@ -15,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from builder import csp, exports, package, pages, site
+from builder import csp, exports, package, pages, runs, safety, site
 from builder.config import Project, SiteConfig
 from builder.loader import load_kit
 from builder.models import Kit
@@ -69,71 +70,93 @@ class Stopwatch:
         return time.perf_counter() - self.start
 
 
-def render(project: Project, progress: Progress = quiet) -> tuple[SiteConfig, Kit, pages.GeneratedSite, Path]:
-    """Validate the catalogue and write the pages and ``mkdocs.yml`` into the work folder."""
+def render(project: Project, work_dir: Path, progress: Progress = quiet) -> tuple[SiteConfig, Kit, pages.GeneratedSite, Path]:
+    """Validate the catalogue and write the pages and ``mkdocs.yml`` into ``work_dir``
+    (this run's own folder). Raises ``CatalogueError``."""
     config, kit = load_kit(project)
     progress(f"Catalogue validé : {len(kit.documents)} documents, {len(kit.paths)} parcours, {len(kit.cases)} fiches")
-    work_dir = project.work_dir
-    work_dir.mkdir(parents=True, exist_ok=True)
     generated = pages.generate(project, config, kit, work_dir)
     config_file = site.write_mkdocs_config(project, config, generated, work_dir)
     progress(f"{generated.page_count} pages générées")
     return config, kit, generated, config_file
 
 
+def preflight(project: Project) -> None:
+    """Environment faults found before any work (raises ``safety.KitError``, in French)."""
+    safety.preflight(project.root, project.theme_dir)
+
+
 def build(project: Project, site_dir: Path | None = None, progress: Progress = quiet, with_archive: bool = True) -> BuildResult:
-    site_dir = (site_dir or project.root / "site").resolve()
+    """Build the site into ``site_dir`` (default ``site/``) and return what was built.
+
+    Raises ``safety.KitError`` before any work for an output folder that must not be replaced
+    (``safety.check_site_dir``) or a faulty environment, ``CatalogueError``, ``MkDocsFailed``,
+    ``OSError``; in every case, and on interruption, ``site_dir`` is left as it was.
+    """
+    site_dir = safety.check_site_dir(site_dir or project.root / "site", project.root, project.theme_dir)
+    preflight(project)
+    runs.clean_debris(site_dir)
     watch = Stopwatch(progress, 4 if with_archive else 3)
-    config, kit, generated, config_file = render(project, watch)
-    site_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.nouveau-", dir=site_dir.parent))
-    try:
-        site.run_mkdocs(config_file, staging)
-        watch("Site construit par MkDocs")
-        for stage in POST_BUILD_STAGES:
-            stage(staging, config, kit)
-        # Links marked, zip written, its size filled into the pages (see package.py).
-        archive = package.finish(staging, config, with_archive)
-        if archive:
-            watch(f"Édition hors ligne : {archive.relative_to(staging).as_posix()} ({package.size_label(archive)})")
-        swap_in(staging, site_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    final_archive = site_dir / archive.relative_to(staging) if archive else None
+    with runs.work_folder(project.work_dir) as work_dir:
+        config, kit, generated, config_file = render(project, work_dir, watch)
+        staging = runs.claim(site_dir.parent, runs.staging_prefix(site_dir))
+        try:
+            site.run_mkdocs(config_file, staging.path)
+            watch("Site construit par MkDocs")
+            for stage in POST_BUILD_STAGES:
+                stage(staging.path, config, kit)
+            # Links marked, zip written, its size filled into the pages (see package.py).
+            archive = package.finish(staging.path, config, with_archive)
+            if archive:
+                watch(f"Édition hors ligne : {archive.relative_to(staging.path).as_posix()} ({package.size_label(archive)})")
+            (staging.path / safety.MARKER).write_text(safety.MARKER_TEXT, encoding="utf-8")
+            staging.path.chmod(0o755)  # a served site must be readable by others
+            # Checked again: something may have been put there during the build.
+            safety.check_site_dir(site_dir, project.root, project.theme_dir)
+            runs.swap_in(staging.path, site_dir)
+        finally:
+            staging.release()  # the staging folder, if still there (failure), and its lock
+    final_archive = site_dir / archive.relative_to(staging.path) if archive else None
     return BuildResult(site_dir, config, kit, generated.page_count, final_archive, watch.total)
 
 
-def build_offline_edition(project: Project, target: Path | None = None, progress: Progress = quiet) -> Path:
+def build_offline_edition(project: Project, target: Path | None = None, progress: Progress = quiet, force: bool = False) -> Path:
     """``kit zip``: the offline edition alone, written to ``target`` (by default
     ``<archive>.zip`` in the project folder); ``site/`` is left as it is.
 
     The zip holds the built pages, so the pipeline runs up to the zip (validate, render,
     MkDocs, post-build stages) in a temporary folder, which is then deleted; it skips
     the online-only work: the size in the online pages and the swap into ``site/``.
+    ``target`` is checked first (``safety.check_zip_target``; ``force`` replaces a file
+    that is not a kit zip). Raises ``safety.KitError``, ``CatalogueError``, ``MkDocsFailed``.
     """
+    if target is not None:
+        target = safety.check_zip_target(target, project.root, project.theme_dir, force)
+    preflight(project)
     watch = Stopwatch(progress, 4)
-    config, kit, _, config_file = render(project, watch)
-    target = (target or project.root / f"{config.sorties.archive}.zip").resolve()
-    with tempfile.TemporaryDirectory(prefix="kit-zip-") as temporary:
-        staging = Path(temporary) / "site"
-        site.run_mkdocs(config_file, staging)
-        watch("Site construit par MkDocs")
-        for stage in POST_BUILD_STAGES:
-            stage(staging, config, kit)
-        archive = package.build_archive(staging, config, target)
-        watch(f"Édition hors ligne : {archive} ({package.size_label(archive)})")
+    temporary_root = Path(tempfile.gettempdir())
+    runs.sweep(temporary_root, ZIP_PREFIX)
+    with runs.work_folder(project.work_dir) as work_dir:
+        config, kit, _, config_file = render(project, work_dir, watch)
+        if target is None:
+            target = safety.check_zip_target(project.root / f"{config.sorties.archive}.zip", project.root, project.theme_dir, force)
+        temporary = runs.claim(temporary_root, ZIP_PREFIX)
+        try:
+            staging = temporary.path / "site"
+            site.run_mkdocs(config_file, staging)
+            watch("Site construit par MkDocs")
+            for stage in POST_BUILD_STAGES:
+                stage(staging, config, kit)
+            archive = package.build_archive(staging, config, target)
+            watch(f"Édition hors ligne : {archive} ({package.size_label(archive)})")
+        finally:
+            temporary.release()
     return archive
 
 
+ZIP_PREFIX = "kit-zip-"
+
+
 def swap_in(staging: Path, site_dir: Path) -> None:
-    """Replace ``site_dir`` by ``staging`` with two renames (no half-written site is ever visible)."""
-    os.chmod(staging, 0o755)  # mkdtemp makes it 0700; a served site must be readable
-    if site_dir.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.ancien-", dir=site_dir.parent))
-        old.rmdir()
-        site_dir.rename(old)
-        staging.rename(site_dir)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        staging.rename(site_dir)
+    """Replace ``site_dir`` by ``staging`` atomically (see ``runs.swap_in``)."""
+    runs.swap_in(staging, site_dir)

@@ -3,19 +3,43 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import os
+import signal
 import sys
+import traceback
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from builder.config import Project, find_project
-from builder.loader import CatalogueError
-from builder.site import MkDocsFailed
+# Only the standard library and builder.safety at import time: a broken install must still
+# reach the top-level handler of ``main`` and get a French message.
+from builder.safety import KitError
+
+if TYPE_CHECKING:
+    from builder.config import Project
 
 CASE_TEMPLATE = "nouvelle_fiche.yml"
+ERROR_LOG = "erreur.log"  # in the work folder (.kit-build/): the details of an unexpected error
 
 
-def _project(args: argparse.Namespace) -> Project:
-    return find_project(Path(args.projet) if args.projet else None)
+def _project(args: argparse.Namespace, required: bool = True) -> Project:
+    """The project named by ``--projet``, or found at or above the current folder.
+    Raises ``KitError`` naming the folder searched and the fix when there is none."""
+    from builder.config import CONFIG_FILE, find_project
+
+    if args.projet and not Path(args.projet).is_dir():
+        raise KitError(f"Le dossier {args.projet} n'existe pas : vérifiez le chemin donné à --projet.")
+    start = Path(args.projet).resolve() if args.projet else Path.cwd().resolve()
+    project = find_project(start)
+    if required and not project.config_file.is_file():
+        where = f"{start} ne contient pas {CONFIG_FILE}" if args.projet else f"ni {start} ni ses dossiers parents ne contiennent {CONFIG_FILE}"
+        raise KitError(
+            f"Aucun projet kit trouvé : {where}. Placez-vous dans le dossier du projet (cd DOSSIER-DU-PROJET) "
+            f"ou indiquez-le : kit --projet DOSSIER-DU-PROJET {args.commande}."
+        )
+    return project
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -37,7 +61,8 @@ def cmd_zip(args: argparse.Namespace) -> int:
     from builder.build import build_offline_edition, terminal_progress
     from builder.package import size_label
 
-    archive = build_offline_edition(_project(args), Path(args.sortie) if args.sortie else None, progress=terminal_progress)
+    archive = build_offline_edition(_project(args), Path(args.sortie) if args.sortie else None,
+                                    progress=terminal_progress, force=args.force)
     print(f"Édition hors ligne : {archive} ({size_label(archive)}). Le dossier site/ n'a pas été modifié.")
     return 0
 
@@ -83,7 +108,7 @@ def cmd_new_case(args: argparse.Namespace) -> int:
     from builder.loader import _is_slug, _suggest_slug
 
     project = _project(args)
-    slug = args.slug
+    slug = new_case_slug(args.slug)
     if not _is_slug(slug):
         print(f"Nom « {slug} » invalide : utilisez des minuscules sans accents, des chiffres et des tirets, par exemple « {_suggest_slug(slug)} ».", file=sys.stderr)
         return 2
@@ -99,6 +124,15 @@ def cmd_new_case(args: argparse.Namespace) -> int:
     return 0
 
 
+def new_case_slug(text: str) -> str:
+    """« foo.yml », « kit/cas/foo.yml » or « foo » all mean the sheet « foo »."""
+    name = text.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+    for suffix in (".yml", ".yaml"):
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
 def cmd_from_issue(args: argparse.Namespace) -> int:
     from builder.from_issue import run
 
@@ -108,7 +142,12 @@ def cmd_from_issue(args: argparse.Namespace) -> int:
 def cmd_search(args: argparse.Namespace) -> int:
     from builder.search.cli import run_search
 
-    return run_search(_project(args), args.requete, limit=args.nombre)
+    if not args.requete.strip():
+        raise KitError("La requête est vide : indiquez un ou plusieurs mots, par exemple kit search \"co-construction\".", code=2)
+    project = _project(args, required=False)  # a built site/ is enough to search
+    if not project.config_file.is_file() and not (project.root / "site").is_dir():
+        _project(args)  # raises: the folder searched and the fix
+    return run_search(project, args.requete, limit=args.nombre)
 
 
 # argparse's own words (usage, help, errors), in French: it looks them up through its
@@ -126,6 +165,7 @@ ARGPARSE_FRENCH = {
     "invalid %(type)s value: %(value)r": "valeur invalide (%(type)s attendu) : %(value)r",
     "expected one argument": "une valeur est attendue",
     "ambiguous option: %(option)s could match %(matches)s": "option ambiguë : %(option)s peut désigner %(matches)s",
+    "show program's version number and exit": "affiche la version et quitte",
 }
 argparse._ = lambda text: ARGPARSE_FRENCH.get(text, text)
 
@@ -135,11 +175,34 @@ def parser() -> argparse.ArgumentParser:
         prog="kit",
         description="Construit le centre de ressources du kit à partir du catalogue YAML.",
     )
-    main.add_argument("--projet", help="dossier du projet (par défaut : le dossier courant ou un parent contenant site_config.yml)")
-    commands = main.add_subparsers(dest="commande", required=True, metavar="COMMANDE")
+    main.add_argument("--version", action="version", version=f"kit {_version()}", help="affiche la version et quitte")
+    main.add_argument("--projet", help=PROJECT_HELP)
+    main.add_argument("--debug", action="store_true", help=DEBUG_HELP)
+    # The same two options after the command (« kit build --projet X »), without overriding.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--projet", default=argparse.SUPPRESS, help=PROJECT_HELP)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
+    commands = main.add_subparsers(dest="commande", metavar="COMMANDE")
+    add_parser = commands.add_parser
 
-    build = commands.add_parser("build", help="valide le catalogue et construit le site (et l'édition hors ligne)")
-    build.add_argument("--site-dir", help="dossier de sortie (par défaut : site/)")
+    def with_common(name: str, **options):
+        return add_parser(name, parents=[common], **options)
+
+    commands.add_parser = with_common  # type: ignore[method-assign]
+
+    build = commands.add_parser(
+        "build",
+        help="valide le catalogue et construit le site (et l'édition hors ligne)",
+        description="Valide le catalogue, construit le site dans un dossier temporaire, puis remplace le dossier de "
+        "sortie d'un coup : un échec ou une interruption laisse le site précédent intact.",
+    )
+    build.add_argument(
+        "--site-dir", metavar="DOSSIER",
+        help="dossier de sortie (par défaut : site/). Seuls sont acceptés un dossier nouveau ou vide, ou un dossier "
+        "déjà construit par « kit build » (il contient le fichier .kit-site) ; sont refusés le dossier du projet et "
+        "ses parents, kit/, content/, theme/, .git/, .kit-build/ et tout dossier à l'intérieur, ainsi que tout "
+        "dossier non vide que « kit build » n'a pas construit.",
+    )
     build.set_defaults(func=cmd_build)
 
     check = commands.add_parser("check", help="valide le catalogue sans construire le site")
@@ -154,7 +217,7 @@ def parser() -> argparse.ArgumentParser:
     schemas_.set_defaults(func=cmd_schemas)
 
     serve = commands.add_parser("serve", help="aperçu local sur 127.0.0.1, rechargé à chaque modification")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--port", type=int, default=8000, help="port de l'aperçu (8000 par défaut)")
     serve.set_defaults(func=cmd_serve)
 
     new_case = commands.add_parser("new-case", help="crée kit/cas/SLUG.yml à partir du modèle commenté")
@@ -177,7 +240,13 @@ def parser() -> argparse.ArgumentParser:
         description="Construit le site dans un dossier temporaire et n'en garde que l'édition hors ligne. "
         "« kit build » la produit aussi, dans site/telechargements/.",
     )
-    zip_.add_argument("--sortie", metavar="FICHIER", help="fichier zip à écrire (par défaut : NOM.zip dans le dossier du projet, NOM étant sorties.archive de site_config.yml)")
+    zip_.add_argument(
+        "--sortie", metavar="FICHIER",
+        help="fichier zip à écrire (par défaut : NOM.zip dans le dossier du projet, NOM étant sorties.archive de "
+        "site_config.yml) ; « .zip » est ajouté s'il manque. Sont refusés un dossier, un emplacement dans kit/, "
+        "content/, theme/ ou .git/, et un fichier existant qui n'est pas un zip écrit par « kit » (sauf avec --force).",
+    )
+    zip_.add_argument("--force", action="store_true", help="remplace FICHIER même s'il n'a pas été écrit par « kit »")
     zip_.set_defaults(func=cmd_zip)
 
     search = commands.add_parser("search", help="cherche dans le site construit, comme la recherche du site")
@@ -187,17 +256,201 @@ def parser() -> argparse.ArgumentParser:
     return main
 
 
-def main(argv: list[str] | None = None) -> int:
-    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
-    args = parser().parse_args(argv)
+PROJECT_HELP = "dossier du projet (par défaut : le dossier courant ou un parent contenant site_config.yml)"
+DEBUG_HELP = "en cas d'erreur inattendue, affiche aussi les détails techniques (la trace Python)"
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("kit-co-construction")
+    except PackageNotFoundError:
+        return "(version inconnue : constructeur non installé)"
+
+
+# --- the console: never crash on what it cannot print ---
+
+
+class SafeStream:
+    """A text stream that replaces what the console cannot encode (cp1252, ASCII) and
+    goes quiet when the reader has gone (closed pipe, « kit search x | head -1 »)."""
+
+    def __init__(self, stream):
+        self._stream = stream
+        self._closed = False
+
+    def write(self, text: str) -> int:
+        if self._closed:
+            return len(text)
+        try:
+            return self._stream.write(text)
+        except UnicodeEncodeError:
+            encoding = getattr(self._stream, "encoding", None) or "ascii"
+            return self._guard(lambda: self._stream.write(text.encode(encoding, "replace").decode(encoding, "replace")), len(text))
+        except OSError as error:
+            return self._broken(error, len(text))
+
+    def flush(self) -> None:
+        if not self._closed:
+            self._guard(self._stream.flush, None)
+
+    def _guard(self, action, default):
+        try:
+            return action()
+        except OSError as error:
+            return self._broken(error, default)
+
+    def _broken(self, error: OSError, default):
+        if error.errno not in (errno.EPIPE, errno.EINVAL) and not isinstance(error, BrokenPipeError):
+            raise error
+        self._closed = True
+        # Later flushes (at exit) go to the null device instead of raising again.
+        with contextlib.suppress(OSError, AttributeError, ValueError):
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, self._stream.fileno())
+            os.close(null)
+        return default
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
+@contextlib.contextmanager
+def safe_console() -> Iterator[None]:
+    saved = sys.stdout, sys.stderr
+    sys.stdout = SafeStream(sys.stdout) if sys.stdout is not None else SafeStream(open(os.devnull, "w"))
+    sys.stderr = SafeStream(sys.stderr) if sys.stderr is not None else SafeStream(open(os.devnull, "w"))
+    try:
+        yield
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        sys.stdout, sys.stderr = saved
+
+
+# --- signals: SIGTERM (closing a terminal, kill) and SIGHUP clean up as Ctrl+C does ---
+
+
+class Interrupted(KeyboardInterrupt):
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_interrupted(signum: int, _frame) -> None:
+    raise Interrupted(signum)
+
+
+@contextlib.contextmanager
+def cleanup_on_signals() -> Iterator[None]:
+    """Turn SIGTERM and SIGHUP into KeyboardInterrupt, so that every ``finally`` (staging
+    folders, the preview folder, locks) runs. SIGKILL cannot be caught: see builder.runs."""
+    saved = {}
+    for name in ("SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is None:
+            continue
+        with contextlib.suppress(ValueError, OSError):  # not the main thread: leave them
+            saved[number] = signal.signal(number, _raise_interrupted)
+    try:
+        yield
+    finally:
+        for number, handler in saved.items():
+            signal.signal(number, handler)
+
+
+# --- the top-level handler ---
+
+
+def log_unexpected(error: BaseException, project: Project | None = None) -> Path:
+    """Write the full details of an unexpected error to the work folder's ``erreur.log``
+    (else the temporary folder); return that file's path."""
+    import datetime as dt
+    import tempfile
+
+    details = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+    text = f"kit {_version()}, {dt.datetime.now().isoformat(timespec='seconds')}\n{' '.join(sys.argv)}\n\n{details}"
+    places = [project.work_dir] if project is not None else []
+    places.append(Path(tempfile.gettempdir()))
+    for folder in places:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / (ERROR_LOG if folder in places[:-1] else "kit-" + ERROR_LOG)
+            path.write_text(text, encoding="utf-8")
+            return path
+        except OSError:
+            continue
+    return Path(os.devnull)
+
+
+def _known_project(args: argparse.Namespace) -> Project | None:
+    try:
+        return _project(args)
+    except Exception:
+        return None
+
+
+def handle(args: argparse.Namespace) -> int:
+    """Run the command; turn every error into a French message and an exit code
+    (1: the input or the environment; 2: unexpected, details in the log file; 128+n: signal n)."""
+    unchanged = "Le site n'a pas été modifié." if args.commande in ("build", "zip") else ""
+    try:
+        from builder.loader import CatalogueError
+        from builder.site import MkDocsFailed
+    except ImportError as error:
+        return _broken_install(error, args)
     try:
         return args.func(args)
+    except KitError as error:
+        _say(error.message, unchanged)
+        return error.code
     except CatalogueError as error:
-        print(error.problems.report(), file=sys.stderr)
-        print("Le site n'a pas été modifié." if args.commande in ("build", "zip") else "Corrigez ces erreurs puis relancez « kit check ».", file=sys.stderr)
+        _say(error.problems.report(), unchanged or "Corrigez ces erreurs puis relancez « kit check ».")
         return 1
     except MkDocsFailed as error:
-        print(f"Erreur : {error}\nLe site n'a pas été modifié.", file=sys.stderr)
+        _say(f"Erreur : {error}", unchanged)
         return 1
-    except KeyboardInterrupt:
-        return 130
+    except KeyboardInterrupt as error:
+        signum = error.signum if isinstance(error, Interrupted) else signal.SIGINT
+        _say("Interrompu.", unchanged)
+        return 128 + int(signum)
+    except ImportError as error:
+        return _broken_install(error, args)
+    except OSError as error:
+        from builder.safety import os_error_message
+
+        _say(os_error_message(error), unchanged)
+        return 1
+    except Exception as error:
+        if args.debug:
+            traceback.print_exc()
+        log = log_unexpected(error, _known_project(args))
+        _say(f"Erreur inattendue ({type(error).__name__}) : ce n'est pas votre faute. Les détails sont dans {log} ; "
+             "joignez ce fichier à votre signalement. Relancez avec --debug pour les afficher.", unchanged)
+        return 2
+
+
+def _broken_install(error: ImportError, args: argparse.Namespace) -> int:
+    if args.debug:
+        traceback.print_exc()
+    _say(f"Installation incomplète : le module « {error.name or error} » manque. Réinstallez le constructeur "
+         "depuis le dossier du projet : python3 -m pip install -e .", "")
+    return 1
+
+
+def _say(message: str, after: str) -> None:
+    print(message + (f"\n{after}" if after else ""), file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The ``kit`` command. In: the arguments (``sys.argv[1:]`` by default). Out: the exit
+    code; never a traceback unless ``--debug`` (argparse exits 2 itself on usage errors)."""
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    with safe_console(), cleanup_on_signals():
+        command_line = parser()
+        args = command_line.parse_args(argv)
+        if args.commande is None:  # « kit » alone: what it can do
+            command_line.print_help()
+            return 0
+        return handle(args)

@@ -1,45 +1,176 @@
 """``kit serve``: a local preview that rebuilds when the catalogue, content or theme change.
 
 MkDocs' own LiveReloadServer serves the site and reloads the open pages; our rebuild
-function runs the whole pipeline (validate, render, MkDocs) into a temporary folder.
+function runs the whole pipeline (validate, render, MkDocs) into the preview folder, a
+claimed temporary folder (``builder.runs``) removed on Ctrl+C, SIGTERM or SIGHUP, and by the
+next preview if this one was killed. The server subclass adds what a page served to a
+browser needs: the site's own 404 page, a 400 for malformed addresses, a refusal of
+requests for another host name (DNS rebinding, as MkDocs' own ``serve`` does not check it),
+and a French page explaining that the preview holds no offline edition.
 """
 
 from __future__ import annotations
 
-import shutil
+import errno
+import html
 import sys
 import tempfile
 from pathlib import Path
 
-from builder.build import build, terminal_progress
+from builder.build import build, preflight, terminal_progress
 from builder.config import Project
 from builder.loader import CatalogueError
+from builder.safety import KitError
 from builder.site import MkDocsFailed
+
+PREVIEW_PREFIX = "kit-apercu-"
+LOCAL_NAMES = ("127.0.0.1", "localhost", "[::1]")
+
+
+def french_page(title: str, text: str) -> bytes:
+    return (
+        f'<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>{html.escape(title, quote=False)}</title></head>'
+        f"<body><h1>{html.escape(title, quote=False)}</h1><p>{html.escape(text, quote=False)}</p></body></html>"
+    ).encode("utf-8")
+
+
+def allowed_hosts(host: str, port: int) -> set[str]:
+    """The ``Host`` headers the preview answers: its own address, by IP or as localhost."""
+    names = {host, *LOCAL_NAMES}
+    return {f"{name}:{port}" for name in names} | ({*names} if port == 80 else set())
+
+
+def request_problem(environ: dict, hosts: set[str]) -> tuple[str, bytes] | None:
+    """Why a request must be refused before it reaches the files (status, French page), or None."""
+    host = environ.get("HTTP_HOST")
+    if host is not None and host.lower() not in hosts:
+        return "403 Forbidden", french_page(
+            "Accès refusé",
+            f"L'aperçu ne répond qu'à son adresse locale ({sorted(hosts)[0]}), pas à « {host} ».",
+        )
+    raw = environ.get("PATH_INFO", "")
+    try:
+        path = raw.encode("latin-1").decode("utf-8")
+    except (UnicodeDecodeError, UnicodeEncodeError):
+        path = None
+    if path is None or any(ord(c) < 32 or ord(c) == 127 for c in path):
+        return "400 Bad Request", french_page("Adresse invalide", "L'adresse demandée contient des caractères interdits.")
+    return None
+
+
+def make_server(project: Project, site_dir: Path, rebuild, host: str, port: int, archive_path: str):
+    """A LiveReloadServer bound to ``host:port`` (raises ``KitError`` when the port is taken)."""
+    from mkdocs.livereload import LiveReloadServer
+
+    hosts = allowed_hosts(host, port)
+
+    class PreviewServer(LiveReloadServer):
+        def serve_request(self, environ, start_response):
+            problem = request_problem(environ, hosts)
+            if problem is None and environ.get("PATH_INFO", "").lstrip("/") == archive_path:
+                problem = "404 Not Found", french_page(
+                    "Édition hors ligne absente de l'aperçu",
+                    "L'aperçu ne construit pas l'édition hors ligne, pour rester rapide. "
+                    "Pour l'obtenir, lancez « kit build » (elle est alors dans site/) ou « kit zip ».",
+                )
+            if problem:
+                status, body = problem
+                start_response(status, [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body)))])
+                return [body]
+            return super().serve_request(environ, start_response)
+
+    server = PreviewServer(builder=rebuild, host=host, port=port, root=str(site_dir))
+    server.error_handler = lambda code: _error_page(site_dir, code)
+    try:
+        server.server_bind()
+        server.server_activate()
+    except OverflowError:
+        server.server_close()
+        raise KitError(f"Port {port} invalide : choisissez un nombre entre 1024 et 65535, par exemple « kit serve --port 8001 ».")
+    except OSError as error:
+        server.server_close()
+        if error.errno == errno.EADDRINUSE:
+            raise KitError(f"Le port {port} est déjà utilisé : essayez « kit serve --port {port + 1} ».") from None
+        if error.errno in (errno.EACCES, errno.EPERM):
+            raise KitError(f"Le port {port} est réservé : essayez « kit serve --port 8000 ».") from None
+        raise
+    # serve() binds again: it must find the socket ready instead.
+    server.server_bind = server.server_activate = lambda: None
+    return server
+
+
+def _error_page(site_dir: Path, code: int) -> bytes | None:
+    """The site's own French 404 page; a short French sentence for anything else."""
+    if code == 404:
+        page = site_dir / "404.html"
+        if page.is_file():
+            return page.read_bytes()
+        return french_page("Page introuvable", "Cette page n'existe pas dans l'aperçu.")
+    return french_page("Erreur de l'aperçu", "L'aperçu n'a pas pu servir cette page ; voir le terminal.")
 
 
 def serve(project: Project, host: str = "127.0.0.1", port: int = 8000) -> int:
-    from mkdocs.livereload import LiveReloadServer
+    """Serve a live preview until interrupted; returns the exit code. Raises ``KitError``
+    (busy port, faulty environment) before anything is announced."""
+    from builder import runs
 
-    site_dir = Path(tempfile.mkdtemp(prefix="kit-apercu-"))
-
-    def rebuild() -> None:
-        try:
-            build(project, site_dir, progress=terminal_progress, with_archive=False)
-            print("Aperçu à jour.", file=sys.stderr)
-        except (CatalogueError, MkDocsFailed) as error:
-            report = error.problems.report() if isinstance(error, CatalogueError) else str(error)
-            print(f"{report}\nL'aperçu garde la version précédente.", file=sys.stderr)
-
-    rebuild()
-    server = LiveReloadServer(builder=rebuild, host=host, port=port, root=str(site_dir))
-    for path in project.watched():
-        server.watch(str(path))
-    print(f"Aperçu : http://{host}:{port}/ (Ctrl+C pour arrêter)", file=sys.stderr)
+    preflight(project)
+    temporary_root = Path(tempfile.gettempdir())
+    runs.sweep(temporary_root, PREVIEW_PREFIX)  # previews killed without cleaning up
+    preview = runs.claim(temporary_root, PREVIEW_PREFIX)
+    site_dir = preview.path / "site"
+    site_dir.mkdir()
+    server = None
     try:
-        server.serve()
-    except KeyboardInterrupt:
-        pass
+        def rebuild() -> None:
+            try:
+                build(project, site_dir, progress=terminal_progress, with_archive=False)
+                print("Aperçu à jour.", file=sys.stderr)
+            except (CatalogueError, MkDocsFailed, KitError, OSError) as error:
+                print(f"{describe(error)}\nL'aperçu garde la version précédente.", file=sys.stderr)
+            except Exception as error:  # the preview goes on; the details go to the log file
+                from builder.cli import log_unexpected
+
+                log = log_unexpected(error, project)
+                print(f"Erreur inattendue pendant la reconstruction (détails : {log}).\n"
+                      "L'aperçu garde la version précédente.", file=sys.stderr)
+
+        archive_path = _archive_path(project)
+        server = make_server(project, site_dir, rebuild, host, port, archive_path)
+        rebuild()
+        for path in project.watched():
+            server.watch(str(path))
+        print(f"Aperçu : http://{host}:{port}/ (Ctrl+C pour arrêter)", file=sys.stderr)
+        try:
+            server.serve()
+        except KeyboardInterrupt:  # Ctrl+C, or SIGTERM/SIGHUP turned into it by the CLI
+            print("Aperçu arrêté.", file=sys.stderr)
     finally:
-        server.shutdown()
-        shutil.rmtree(site_dir, ignore_errors=True)
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        preview.release()
     return 0
+
+
+def _archive_path(project: Project) -> str:
+    """Where the pages link the offline edition (``telechargements/NOM.zip``)."""
+    from builder.loader import load_config
+    from builder.problems import Problems
+
+    config = load_config(project, Problems(project.root))
+    if config is None:
+        return "telechargements/kit.zip"
+    return f"{config.sorties.dossier_telechargements}/{config.sorties.archive}.zip"
+
+
+def describe(error: BaseException) -> str:
+    if isinstance(error, CatalogueError):
+        return error.problems.report()
+    if isinstance(error, KitError):
+        return error.message
+    if isinstance(error, OSError):
+        from builder.safety import os_error_message
+
+        return os_error_message(error)
+    return str(error)

@@ -78,6 +78,39 @@ def _french_syntax_message(error: MarkedYAMLError) -> str:
 
 _TAB_INDENT = re.compile(r"^[ ]*\t", re.MULTILINE)
 
+# Characters an editor does not show but the YAML reader rejects (a crash with a 25-line
+# ReaderError) or reads as a line break (NEL, U+2028, U+2029: every line number after it
+# would be wrong). Word's Shift+Enter pastes U+000B. A BOM is allowed only as the first character.
+_INVISIBLE_NAMES = {
+    "\x00": "caractère nul",
+    "\x0b": "saut de ligne de traitement de texte",
+    "\x0c": "saut de page",
+    "\x85": "fin de ligne NEL",
+    "\u2028": "séparateur de ligne",
+    "\u2029": "séparateur de paragraphe",
+    "\ufeff": "marque d'ordre des octets BOM au milieu du fichier",
+    "\ufffe": "caractère non valide",
+    "\uffff": "caractère non valide",
+}
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
+
+
+def _invisible_message(char: str) -> str:
+    code = ord(char)
+    name = _INVISIBLE_NAMES.get(char) or ("demi-caractère (surrogate) isolé" if 0xD800 <= code <= 0xDFFF else "caractère de contrôle")
+    return (f"caractère invisible interdit (U+{code:04X}, {name}) : supprimez-le ou remplacez-le "
+            "par un retour à la ligne.")
+
+
+def _lone_surrogate(raw: bytes, start: int) -> str:
+    """The surrogate encoded at ``raw[start:]`` (invalid in UTF-8: a bad copy from UTF-16), or ''."""
+    try:
+        char = raw[start:start + 3].decode("utf-8", "surrogatepass")
+    except UnicodeDecodeError:
+        return ""
+    return char if len(char) == 1 and 0xD800 <= ord(char) <= 0xDFFF else ""
+
+
 
 def read_yaml(path: Path, problems: Problems) -> YamlFile | None:
     """Parse one file; on failure, report why (in French, with the line) and return None."""
@@ -95,7 +128,15 @@ def read_yaml(path: Path, problems: Problems) -> YamlFile | None:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
+        half = _lone_surrogate(raw, error.start)
+        if half:
+            problems.add(path, line, _invisible_message(half))
+            return None
         problems.add(path, line, "le fichier n'est pas encodé en UTF-8 : enregistrez-le en UTF-8 (dans votre éditeur : « Enregistrer sous », encodage UTF-8).")
+        return None
+    invisible = _INVISIBLE.search(text, 1 if text.startswith("\ufeff") else 0)
+    if invisible:  # before the parser: it crashes on some, counts others as line breaks
+        problems.add(path, text.count("\n", 0, invisible.start()) + 1, _invisible_message(invisible.group()))
         return None
     if not text.strip() or all(l.strip().startswith("#") or not l.strip() for l in text.splitlines()):
         problems.add(path, 0, "le fichier est vide : remplissez-le à partir du modèle (commande « kit new-case »), ou supprimez-le.")

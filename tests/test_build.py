@@ -183,11 +183,13 @@ def test_document_page_size_does_not_grow_with_its_case_sheets(mini_project: Pro
 
 
 def test_the_command_line_speaks_french_even_for_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 0  # « kit » alone prints the help (issue 11)
+    assert capsys.readouterr().out.startswith("utilisation : kit ")
     with pytest.raises(SystemExit) as missing:
-        main([])
+        main(["new-case"])
     assert missing.value.code == 2
     err = capsys.readouterr().err
-    assert err.startswith("utilisation : kit ") and "kit : erreur : arguments obligatoires manquants : COMMANDE" in err
+    assert err.startswith("utilisation : kit new-case ") and "kit new-case : erreur : arguments obligatoires manquants : SLUG" in err
     with pytest.raises(SystemExit):
         main(["serve", "--port", "abc"])
     assert "kit serve : erreur : argument --port : valeur invalide (int attendu) : 'abc'" in capsys.readouterr().err

@@ -165,7 +165,7 @@ def test_zip_leaves_out_itself_and_what_readers_do_not_need(real_site: Path, ric
         # Everything else of the built site is there.
         on_disk = {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()}
         missing = {n for n in on_disk - set(names)
-                   if not re.search(r"(\.map|\.gz|\.zip|^sitemap\.xml|^404\.html|^assets/javascripts/(lunr|workers)/.*)$", n)}
+                   if not re.search(r"(\.map|\.gz|\.zip|^sitemap\.xml|^404\.html|^\.kit-site|^assets/javascripts/(lunr|workers)/.*)$", n)}
         assert missing == set()
 
 
