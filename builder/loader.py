@@ -353,6 +353,11 @@ def load_kit(project: Project) -> tuple[SiteConfig, Kit]:
 
     figures = _load_list(kit_dir / "chiffres.yml", KeyFigure, problems, context, required=False)
     glossary = _load_glossary(kit_dir / "glossaire.yml", problems)
+    from builder.concepts import check_markers, load_fragilities, load_objectives  # optional concept data
+
+    fragilities = load_fragilities(kit_dir, problems)
+    objectives = load_objectives(kit_dir, problems)
+    check_markers(project.content_dir, [f for f, _, _ in figures], fragilities, objectives, problems)
 
     if problems:
         raise CatalogueError(problems)
@@ -362,6 +367,8 @@ def load_kit(project: Project) -> tuple[SiteConfig, Kit]:
         cases=[c for c, _ in cases],
         figures=[f for f, _, _ in figures],
         glossary=glossary,
+        fragilities=fragilities,
+        objectives=objectives,
     )
     return config, kit
 

@@ -14,7 +14,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
@@ -355,6 +355,7 @@ class CaseSheet(Strict):
     statut: Annotated[PlainText, Field(description="Statut de la structure porteuse (association, fondation, collectivité…).")]
     objet: Annotated[Markdown, Field(description="Objet de l'initiative, en une ou deux phrases (Markdown).")]
     formes: Annotated[list[Annotated[str, Field(json_schema_extra=taxonomy_ids("formes")), AfterValidator(_form_known)]], Field(min_length=1, description="Formes de co-construction : dialogue-territorial, partenariats, experimentations-collectives.")]
+    formes_source: Annotated[Literal["sources", "equipe"], Field(description="Qui classe l'initiative parmi les formes : « sources » (une publication citée la classe ainsi ; par défaut) ou « equipe » (aucune source ne le fait : classement proposé par l'équipe du kit, signalé sur la fiche).")] = "sources"
     demarche: Annotated[str | None, Field(description="Démarche (voir site_config.yml, taxonomie.demarches).", json_schema_extra=taxonomy_ids("demarches"))] = None
     themes: Annotated[list[PlainText], Field(description="Thèmes (mots courts en minuscules).")] = []
     genese: Annotated[Markdown, Field(description="Genèse : comment l'initiative est née (Markdown).")]
@@ -404,6 +405,71 @@ class KeyFigure(Strict):
     source: PlainText
     annee: Annotated[int | str, Field(description="Année (ou période) de la donnée.")]
     groupe: str | None = None
+
+
+class FragilityFamily(Strict):
+    """A family of criteria of kit/fragilites.yml (économiques, sociaux…) and its indicators."""
+
+    id: Annotated[Slug, Field(description="Identifiant de la famille (minuscules, chiffres, tirets).")]
+    libelle: Annotated[PlainText, Field(description="Nom de la famille de critères, par exemple « Critères économiques ».")]
+    indicateurs: Annotated[list[PlainText], Field(min_length=1, description="Les indicateurs de la famille, dans l'ordre de la source.")]
+
+
+class Fragilities(Strict):
+    """kit/fragilites.yml (optional): what a territorial fragility is, as families of indicators.
+
+    Rendered by the marker ``<!-- kit:fragilites -->`` in a page of content/. The rule (the
+    16 indicators in four families) comes from Le RAMEAU's 2016 slide « Qu'est-ce qu'une
+    fragilité ? » (seed 001); the file holds it as data so that pages and tests read one list."""
+
+    introduction: Annotated[Markdown | None, Field(description="Texte affiché avant les familles (Markdown).")] = None
+    familles: Annotated[list[FragilityFamily], Field(min_length=1, description="Les familles de critères, dans l'ordre de la source.")]
+    remarque: Annotated[Markdown | None, Field(description="Remarque sur la lecture de la source (Markdown).")] = None
+    source: Annotated[PlainText, Field(description="La publication d'où viennent les indicateurs.")]
+
+    @property
+    def indicators(self) -> list[str]:
+        return [i for f in self.familles for i in f.indicateurs]
+
+
+class ObjectiveAxis(Strict):
+    """A way of grouping the objectives of kit/objectifs.yml: a nature or a logic."""
+
+    id: Annotated[Slug, Field(description="Identifiant (minuscules, chiffres, tirets).")]
+    libelle: Annotated[PlainText, Field(description="Libellé affiché.")]
+    description: Annotated[PlainText | None, Field(description="Explication, en une phrase.")] = None
+
+
+class TerritoryObjective(Strict):
+    """One objective of territories in co-construction (kit/objectifs.yml)."""
+
+    id: Annotated[Slug, Field(description="Identifiant de l'objectif.")]
+    titre: Annotated[PlainText, Field(description="Nom de l'objectif, par exemple « Le développement économique ».")]
+    nature: Annotated[Slug, Field(description="Identifiant d'une des « natures » du fichier.")]
+    logique: Annotated[Slug | None, Field(description="Identifiant d'une des « logiques » du fichier.")] = None
+    description: Annotated[PlainText, Field(description="Ce que les alliances apportent à cet objectif, en une ou deux phrases.")]
+
+
+class TerritoryObjectives(Strict):
+    """kit/objectifs.yml (optional): the objectives of territories in co-construction.
+
+    Rendered by the marker ``<!-- kit:objectifs -->``. Each objective has a nature (two
+    economic, two social) and a logic (the territory's own needs, or its standing towards
+    the outside), after Le RAMEAU's note of 2015, part 1.2.a (seed 002). The loader checks
+    that every ``nature`` and ``logique`` names an entry of the file."""
+
+    introduction: Annotated[Markdown | None, Field(description="Texte affiché avant les objectifs (Markdown).")] = None
+    natures: Annotated[list[ObjectiveAxis], Field(min_length=1, description="Les natures d'objectifs, dans l'ordre d'affichage.")]
+    logiques: Annotated[list[ObjectiveAxis], Field(description="Les logiques auxquelles répondent les objectifs.")] = []
+    logiques_introduction: Annotated[Markdown | None, Field(description="Texte affiché avant les logiques (Markdown).")] = None
+    objectifs: Annotated[list[TerritoryObjective], Field(min_length=1, description="Les objectifs, dans l'ordre de la source.")]
+    source: Annotated[PlainText, Field(description="La publication d'où viennent les objectifs.")]
+
+    def of_nature(self, nature_id: str) -> list[TerritoryObjective]:
+        return [o for o in self.objectifs if o.nature == nature_id]
+
+    def of_logic(self, logic_id: str) -> list[TerritoryObjective]:
+        return [o for o in self.objectifs if o.logique == logic_id]
 
 
 class GlossaryTerm(Strict):
@@ -514,6 +580,9 @@ class Kit:
     cases: list[Case]
     figures: list[KeyFigure]
     glossary: Glossary
+    # Optional concept data (kit/fragilites.yml, kit/objectifs.yml): another kit may have none.
+    fragilities: Fragilities | None = None
+    objectives: TerritoryObjectives | None = None
 
     def document(self, doc_id: str) -> Document | None:
         return self._documents_by_id().get(doc_id)

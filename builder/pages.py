@@ -41,7 +41,10 @@ GLOSSARY_PAGE = "le-kit/glossaire.md"
 # A document page lists this many of its case sheets, then links to the index filtered
 # on the document: its size must not grow with the catalogue.
 MAX_LINKED_CASES = 10
-HOME_MARKER = re.compile(r"<!--\s*kit:([a-z-]+)\s*-->")
+# A marker of a content/ page, with an optional argument: <!-- kit:chiffres fragilites-citoyens -->
+# (markers are checked by ``kit check``: builder.concepts.check_markers).
+HOME_MARKER = re.compile(r"<!--\s*kit:([a-z-]+)(?:\s+([a-z0-9-]+))?\s*-->")
+BLOCK_NAMES = sorted(p.name.removesuffix(".md.j2") for p in (Path(__file__).parent / "templates" / "blocks").glob("*.md.j2"))
 # Written by the post-build stage builder.exports: the feed of case sheets (in their
 # folder) and the catalogue's exports (beside the catalogue page).
 FEED_FILE = "flux.xml"
@@ -176,9 +179,11 @@ class PageRenderer:
             nature_label=lambda doc: config.taxonomie.label("natures", doc.nature),
             # filters, map, charts, web addresses (builder.facets, .francemap, .charts, .metadata)
             absolute_url=lambda relative: Markup(escape(metadata.absolute_url(config, relative))),
-            key_figure_charts=lambda: [
+            # every figure, or those of one ``groupe`` (a marker's argument)
+            key_figure_charts=lambda group=None: [
                 (chart, charts.svg(chart, f"kit-graphique-{chart.key}") if chart.drawn else None)
-                for chart in charts.charts(kit.figures, config.rubriques.groupes_chiffres)
+                for chart in charts.charts([f for f in kit.figures if group is None or f.groupe == group],
+                                           config.rubriques.groupes_chiffres)
             ],
             feed_page=f"{self.out.dossier_fiches}/{FEED_FILE}",
             feed_file=FEED_FILE,
@@ -243,13 +248,16 @@ class PageRenderer:
             without_region=by_region.get("", []),
         )
 
-    def home_blocks(self, text: str) -> str:
+    def home_blocks(self, text: str, page: str = "index.md") -> str:
+        """The markers of a content/ page (``page``, relative to content/) replaced by their blocks."""
         def block(match: re.Match[str]) -> str:
             name = match.group(1)
+            if name not in BLOCK_NAMES:  # a later stage's marker (builder.accessibility: kit:date-edition)
+                return match.group(0)
             try:
-                return self.render(f"blocks/{name}.md.j2")
-            except Exception as error:  # an unknown marker is an editor's typo: say which
-                raise ValueError(f"marqueur inconnu « kit:{name} » dans content/index.md") from error
+                return self.render(f"blocks/{name}.md.j2", argument=match.group(2))
+            except Exception as error:  # kit check reports bad markers first; say which one anyway
+                raise ValueError(f"marqueur « kit:{name} » impossible à afficher dans content/{page}") from error
 
         return HOME_MARKER.sub(block, text)
 
@@ -276,9 +284,11 @@ def generate(project: Project, config: SiteConfig, kit: Kit, work_dir: Path) -> 
 
     renderer = PageRenderer(project, config, kit)
     out = config.sorties
-    home = docs / "index.md"
-    if home.is_file():
-        home.write_text(renderer.home_blocks(home.read_text(encoding="utf-8")), encoding="utf-8")
+    # Markers in any page of content/ (the home's paths and figures, the concept pages' data).
+    for page in sorted(docs.rglob("*.md")):
+        text = page.read_text(encoding="utf-8")
+        if HOME_MARKER.search(text):
+            page.write_text(renderer.home_blocks(text, page.relative_to(docs).as_posix()), encoding="utf-8")
 
     for doc in kit.documents:
         renderer.write(docs, f"{out.dossier_documents}/{doc.id}.md", "document.md.j2", **renderer.document_page(doc))

@@ -58,6 +58,7 @@ LABELS: dict[type[BaseModel], dict[str, str]] = {
         "statut": "Statut de la structure porteuse",
         "objet": "Objet",
         "formes": "Formes de co-construction",
+        "formes_source": "Origine du classement dans les formes",
         "demarche": "Démarche",
         "themes": "Thèmes",
         "genese": "Genèse",
@@ -143,7 +144,7 @@ def _family_rules(taxonomy: Taxonomy) -> list[dict[str, Any]]:
 # --- the issue form ------------------------------------------------------------------------
 
 _FORM_PLACEHOLDERS = {
-    "titre": "Par exemple : Agir ensemble à Charenton-Saint Maurice",
+    "titre": "Par exemple : Agir ensemble à Charenton-Saint-Maurice",
     "territoire": "Commune, département ou région, tel que vos sources le nomment",
     "region": "Par exemple : Grand Est",
     "statut": "Association, fondation, collectivité territoriale, entreprise…",
