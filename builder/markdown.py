@@ -31,17 +31,23 @@ from markdown.extensions.footnotes import FootnoteExtension
 from markdown.postprocessors import Postprocessor
 from markupsafe import Markup
 
+from builder import dialect
 from builder.models import Abbreviation
 
-# The extensions MkDocs also uses for content/ pages, so both read the same.
-EXTENSIONS = ["abbr", "attr_list", "def_list", "footnotes", "sane_lists", "tables", "smarty"]
+# The extensions MkDocs also uses for content/ pages, so both read the same; the kit's
+# dialect (lists after a line, 2-space sub-lists, bare addresses as links) is builder.dialect.
+EXTENSIONS = ["abbr", "attr_list", "def_list", "footnotes", "sane_lists", "tables", "smarty", *dialect.EXTENSIONS]
 EXTENSION_CONFIGS = {
     "smarty": {
         # French quotes and apostrophes are typed as they should appear; keep them.
         "smart_quotes": False,
         "smart_angled_quotes": False,
-    }
+    },
+    **dialect.EXTENSION_CONFIGS,
 }
+# Catalogue text only: its headings sit below the page's sections (« # » → <h3>).
+CATALOGUE_EXTENSIONS = [*EXTENSIONS, "toc"]
+CATALOGUE_EXTENSION_CONFIGS = {**EXTENSION_CONFIGS, "toc": {"baselevel": dialect.CATALOGUE_HEADING_LEVEL}}
 
 ALLOWED_TAGS = {
     "a", "abbr", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em", "h3", "h4", "h5",
@@ -95,8 +101,8 @@ class MarkdownRenderer:
     def __init__(self) -> None:
         # UNIQUE_IDS prefixes every id with a number that reset() increments; we set it.
         self._footnotes = FootnoteExtension(UNIQUE_IDS=True, BACKLINK_TITLE=FOOTNOTE_BACKLINK_TITLE)
-        extensions = [self._footnotes if name == "footnotes" else name for name in EXTENSIONS]
-        self._md = md.Markdown(extensions=extensions, extension_configs=EXTENSION_CONFIGS)
+        extensions = [self._footnotes if name == "footnotes" else name for name in CATALOGUE_EXTENSIONS]
+        self._md = md.Markdown(extensions=extensions, extension_configs=CATALOGUE_EXTENSION_CONFIGS)
         self._field = 0
 
     def start_page(self) -> None:
@@ -294,13 +300,17 @@ class _Inspector(HTMLParser):
     handle_startendtag = handle_starttag
 
 
-_CHECKER = md.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS)
+_CHECKER = md.Markdown(extensions=CATALOGUE_EXTENSIONS, extension_configs=CATALOGUE_EXTENSION_CONFIGS)
 
 
 def unsafe_markup(text: str) -> str | None:
-    """Why ``text`` (Markdown) would be altered by the sanitiser for safety, in French; None if safe."""
+    """Why ``text`` (Markdown) would be altered by the sanitiser, or lead nowhere, in French;
+    None if it is fine. Dangerous markup first; then raw HTML, which the sanitiser would drop
+    without a word, and link targets that are addresses without « https:// » (builder.dialect)."""
     _CHECKER.reset()
     inspector = _Inspector()
-    inspector.feed(_CHECKER.convert(text))
+    html = _CHECKER.convert(text)
+    inspector.feed(html)
     inspector.close()
-    return inspector.problems[0] if inspector.problems else None
+    problems = [*inspector.problems, *dialect.raw_html_problems(_CHECKER), *dialect.link_problems(html)]
+    return problems[0] if problems else None

@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from builder import dialect
 from builder.config import Project, SiteConfig
 from builder.markdown import FOOTNOTE_BACKLINK_TITLE
 from builder.pages import FEED_FILE, GeneratedSite
@@ -89,6 +90,9 @@ def mkdocs_config(project: Project, config: SiteConfig, generated: GeneratedSite
             "md_in_html",
             "tables",
             {"toc": {"permalink": True, "permalink_title": "Lien vers cette section"}},
+            # the kit's Markdown dialect, as for catalogue text (builder/dialect.py)
+            *({name: dialect.EXTENSION_CONFIGS[name]} if name in dialect.EXTENSION_CONFIGS else name
+              for name in dialect.EXTENSIONS),
             # permalinks named after their section; the edition's date in content/ (builder/accessibility.py)
             {"builder.accessibility": {"edition": french_date(build_date())}},
             # last: the catalogue's sanitised HTML put in place of its placeholders, then the
