@@ -224,8 +224,12 @@ def _walk(top: Path, problems: Problems) -> Iterable[tuple[Path, os.stat_result]
     folders = [top]
     while folders:
         folder = folders.pop()
-        with os.scandir(folder) as found:
-            entries = sorted(found, key=lambda e: e.name)
+        try:
+            with os.scandir(folder) as found:
+                entries = sorted(found, key=lambda e: e.name)
+        except OSError:
+            problems.add(folder, 0, "dossier illisible : vérifiez ses droits d'accès (lecture) ou retirez-le.")
+            continue
         seen: dict[str, str] = {}
         for entry in entries:
             path = Path(entry.path)

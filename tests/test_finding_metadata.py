@@ -241,7 +241,12 @@ def test_catalogue_json_round_trips(real_site: Path) -> None:
 
 
 def _from_cell(name: str, value: str, model) -> object:
-    """A CSV cell back to the model's value: lists split on « | », numbers and empties restored."""
+    """A CSV cell back to the model's value: lists split on « | », numbers and empties restored,
+    the quote before a formula-like cell (builder.exports.neutralise_formula) removed."""
+    from builder.exports import FORMULA_TRIGGERS
+
+    if value.startswith("'") and value[1:].startswith(FORMULA_TRIGGERS):
+        value = value[1:]
     if value == "":
         field = model.model_fields[name]
         return [] if "list" in str(field.annotation) else None
