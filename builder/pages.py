@@ -190,10 +190,10 @@ class PageRenderer:
         )
 
     def render(self, template: str, **values: Any) -> str:
-        self.markdown.start_page()  # footnote ids numbered per page
         return self.env.get_template(template).render(**values)
 
     def write(self, docs: Path, relative: str, template: str, **values: Any) -> None:
+        self.markdown.start_page()  # footnote ids numbered per page
         target = docs / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(self.render(template, **values), encoding="utf-8")
@@ -250,6 +250,7 @@ class PageRenderer:
 
     def home_blocks(self, text: str, page: str = "index.md") -> str:
         """The markers of a content/ page (``page``, relative to content/) replaced by their blocks."""
+        self.markdown.start_page()  # one page, however many blocks: footnote ids stay distinct
         def block(match: re.Match[str]) -> str:
             name = match.group(1)
             if name not in BLOCK_NAMES:  # a later stage's marker (builder.accessibility: kit:date-edition)

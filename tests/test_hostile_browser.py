@@ -214,3 +214,97 @@ def test_the_watch_would_see_a_script(watched, hostile_site: str) -> None:
     page.wait_for_timeout(500)
     assert watch.dialogs == ["vu"]
     assert watch.outside == ["https://exfiltration.exemple/"]
+
+
+# --- every Markdown field of every template ------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def everywhere_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The mini kit with hostile text in every field that kit check accepts
+    (test_untrusted_content.write_hostile_everywhere), plus, skipping the check, every payload
+    it refuses in the Markdown of a document (summary and « Remarque »), a path's introduction
+    and a glossary definition, and acronyms that collide with HTML's entities."""
+    import os
+
+    from builder.models import Abbreviation, Glossary
+    from conftest import EPOCH, FIXTURES, copy_project
+    from test_untrusted_content import assert_site_inert, write_hostile_everywhere
+
+    root = tmp_path_factory.mktemp("partout")
+    project = copy_project(FIXTURES / "mini", root / "projet")
+    write_hostile_everywhere(project)
+    original = build_module.load_kit
+
+    def load_with_bypass(project: Project):
+        config, kit = original(project)
+        kit.documents[1] = kit.documents[1].model_copy(update={"resume": BYPASS_MARKDOWN, "remarque": BYPASS_MARKDOWN})
+        kit.paths[1] = kit.paths[1].model_copy(update={"introduction": BYPASS_MARKDOWN})
+        terms = [kit.glossary.termes[0].model_copy(update={"definition": BYPASS_MARKDOWN}), *kit.glossary.termes[1:]]
+        abbreviations = [*kit.glossary.abreviations,
+                         Abbreviation.model_construct(sigle="lt", developpement="\" onmouseover=\"alert('lt')"),
+                         Abbreviation.model_construct(sigle="amp", developpement="<img src=x onerror=alert('amp')>")]
+        kit.glossary = Glossary.model_construct(termes=terms, abreviations=abbreviations)
+        return config, kit
+
+    previous = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = EPOCH
+    build_module.load_kit = load_with_bypass
+    try:
+        site = build_module.build(project, root / "site", with_archive=False).site_dir
+    finally:
+        build_module.load_kit = original
+        if previous is None:
+            os.environ.pop("SOURCE_DATE_EPOCH")
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = previous
+    assert_site_inert(site)  # in the files first
+    assert TOKEN in (site / "documents" / "film.html").read_text(encoding="utf-8")  # the bypass reached the page
+    url, server = serve_directory(site)
+    yield url
+    server.shutdown()
+
+
+@pytest.mark.parametrize("relative", [
+    "documents/referentiel.html", "documents/film.html", "parcours/comprendre.html", "parcours/animer.html",
+    "fiches/partout.html", "le-kit/glossaire.html", "catalogue/index.html", "fiches/index.html", "index.html",
+    "le-kit/co-construction.html",
+])
+def test_hostile_text_in_every_field_runs_nothing_in_chromium(browser, everywhere_site: str, relative: str) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    watch = Watch(context, everywhere_site)
+    console: list[str] = []
+    context.add_init_script("""window.kitViolations = [];
+        document.addEventListener("securitypolicyviolation", e => window.kitViolations.push(e.violatedDirective));""")
+    page = context.new_page()
+    page.on("console", lambda message: console.append(message.text))
+    try:
+        page.goto(f"{everywhere_site}{relative}", wait_until="networkidle")
+        assert page.evaluate(STIR) > 5
+        for link in page.locator("article a, article abbr").all()[:60]:
+            if link.is_visible():
+                link.hover()
+        for link in page.locator("article a").all()[:60]:
+            link.focus()
+        page.mouse.wheel(0, 5000)
+        page.wait_for_timeout(300)
+        assert watch.dialogs == [] and watch.outside == []
+        assert page.evaluate("() => window.kitPwned") is None
+        # nothing was even tried: no script, handler or address reached the page for the policy to stop
+        assert page.evaluate("() => window.kitViolations") == []
+        assert not [m for m in console if "Content Security Policy" in m]
+        assert page.evaluate("""() => [...document.querySelectorAll('*')].flatMap(e => [...e.attributes])
+            .filter(a => a.name.startsWith('on') || a.name === 'autofocus'
+                         || /^\\s*(javascript|data|vbscript):/i.test(a.value)).map(a => a.name)""") == []
+        # (the list pages' own filter form, its data and its script are the team's)
+        assert page.evaluate("() => document.querySelectorAll('article script:not([type=\"application/json\"])"
+                             ":not([src$=\"assets/pages/filtres.js\"]), article iframe, article object, article embed, "
+                             "article img, article form:not(.kit-filtres), article style, article link').length") == 0
+        if relative == "documents/referentiel.html":  # acronyms colliding with entities left the text whole
+            from test_untrusted_content import HOSTILE_LINE
+
+            text = page.locator("article").inner_text()
+            assert "<script>window.kitPwned=1</script>" in text and HOSTILE_LINE in text
+            assert "&<abbr" not in page.locator("article").inner_html()
+    finally:
+        context.close()

@@ -361,3 +361,128 @@ def test_plain_text_is_short() -> None:
     assert error["loc"] == ("sources", 0)
     assert error["msg"] == ("texte trop long (1008 caractères, 1000 au plus) : ce champ est un titre, un nom ou une "
                             "référence ; les explications vont dans les rubriques en Markdown.")
+
+
+# --- every Markdown field of every template, and the plain-text fields too ------------------------
+#
+# Text that kit check accepts (escaped Markdown punctuation, entities, code) but that would
+# become live markup if the sanitised HTML were parsed as Markdown again, or if an acronym's
+# expansion were written into a page unescaped. Every payload would call alert() or set
+# window.kitPwned. « PIEGE » is a glossary sigle whose expansion is hostile too.
+
+ESCAPED_HOSTILE = "\n\n".join([
+    "PIEGE \\*note\\*\\{: autofocus onfocus=alert('attr-list') \\}",
+    "Voir \\[source\\](javascript:alert('lien')) et \\<img src=x onerror=alert('img')\\>.",
+    "&lt;script&gt;window.kitPwned=1&lt;/script&gt; et &#60;svg onload=window.kitPwned=2&#62; PIEGE.",
+    "`{: onclick=window.kitPwned=3 }` et ``<a href=javascript:window.kitPwned=4>x</a>``",
+    "\\{: onmouseover=window.kitPwned=5 \\}",
+    "Une note[^n] PIEGE.\n\n[^n]: \\*n\\*\\{: onmouseover=alert('note') \\}",
+    "\\!\\!\\! danger \"Piège\"\n\n\\*\\[PIEGE\\]: \\<b onclick=alert('abbr')\\>",
+])
+HOSTILE_LINE = ("PIEGE {: onclick=alert('plain') } [t](javascript:alert('plain')) \\*x\\*\\{: onfocus=alert('plain') \\} "
+                "&lt;img src=x onerror=alert('plain')&gt; \" onmouseover=\"alert('plain')")
+HOSTILE_EXPANSION = "Piège \" onmouseover=\"alert('abbr') {: onclick=alert('abbr') } [x](javascript:alert('abbr'))"
+# The pages where catalogue text appears (relative to the site), with the Markdown fields each holds.
+PAGES_WITH_CATALOGUE_TEXT = ["documents/referentiel.html", "documents/film.html", "parcours/comprendre.html",
+                             "parcours/animer.html", "fiches/partout.html", "le-kit/glossaire.html",
+                             "catalogue/index.html", "fiches/index.html", "index.html"]
+
+
+def write_hostile_everywhere(project: Project) -> None:
+    """Hostile text (accepted by kit check) in every Markdown and plain-text field of every
+    catalogue file of ``project`` (the mini fixture), and a case sheet « partout » with all of it."""
+    from ruamel.yaml import YAML
+
+    yaml = YAML()
+
+    def edit(path: Path, change) -> None:
+        data = yaml.load(path.read_text(encoding="utf-8"))
+        change(data)
+        with path.open("w", encoding="utf-8") as stream:
+            yaml.dump(data, stream)
+
+    def documents(items) -> None:
+        for doc in items:
+            doc["titre"] = f"{doc['titre']} {HOSTILE_LINE}"
+            doc["auteurs"] = [*doc["auteurs"], HOSTILE_LINE]
+            doc["resume"] = f"{doc['resume']}\n\n{ESCAPED_HOSTILE}\n"
+            doc["remarque"] = ESCAPED_HOSTILE + "\n"
+
+    def paths(items) -> None:
+        for path in items:
+            path["titre"] = f"{path['titre']} {HOSTILE_LINE}"
+            path["titre_court"] = path["titre_court"] + " {: onclick=x }"
+            path["introduction"] = f"{path['introduction']}\n\n{ESCAPED_HOSTILE}\n"
+
+    def glossary(data) -> None:
+        for term in data["termes"]:
+            term["terme"] = f"{term['terme']} {HOSTILE_LINE}"
+            term["definition"] = f"{term['definition']}\n\n{ESCAPED_HOSTILE}\n"
+            term["source"] = HOSTILE_LINE
+        data["abreviations"] = [*data["abreviations"], {"sigle": "PIEGE", "developpement": HOSTILE_EXPANSION}]
+        data["abreviations"][0]["developpement"] = HOSTILE_EXPANSION
+
+    edit(project.kit_dir / "documents.yml", documents)
+    edit(project.kit_dir / "parcours.yml", paths)
+    edit(project.kit_dir / "glossaire.yml", glossary)
+    markdown_fields = ("objet", "genese", "objectif", "activites", "resultats", "prochaines_etapes")
+    data = sheet(**{key: ESCAPED_HOSTILE for key in markdown_fields}, titre=f"Partout {HOSTILE_LINE}",
+                 territoire=HOSTILE_LINE, statut=HOSTILE_LINE, themes=[HOSTILE_LINE], sources=[HOSTILE_LINE])
+    with (project.kit_dir / "cas" / "partout.yml").open("w", encoding="utf-8") as stream:
+        yaml.dump(data, stream)
+
+
+def assert_site_inert(site: Path) -> None:
+    """No page of the built ``site`` has a live handler, a script address, an autofocus, a
+    smuggled script, or a duplicate id; catalogue text is inert inside every article."""
+    pages = sorted(site.rglob("*.html"))
+    assert len(pages) > 10
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        name = page.relative_to(site).as_posix()
+        elements = Elements(html).tags
+        for tag, attrs in elements:
+            assert not any(key.startswith("on") for key in attrs), (name, tag, attrs)
+            assert "autofocus" not in attrs, (name, tag, attrs)
+            for key in ("href", "src", "action", "formaction", "xlink:href", "data"):
+                if attrs.get(key):
+                    assert scheme(attrs[key]) in (None, *SAFE_SCHEMES), (name, tag, attrs)
+        for opening, code in re.findall(r"<script([^>]*)>(.*?)</script>", html, re.S):
+            if "application/json" in opening or "application/ld+json" in opening:
+                assert "<" not in code, (name, code[:200])  # data: cannot close its element
+            else:
+                assert "kitPwned" not in code and "alert(" not in code, (name, code[:200])
+        ids = [attrs["id"] for _, attrs in elements if attrs.get("id")]
+        assert len(ids) == len(set(ids)), (name, sorted(i for i in ids if ids.count(i) > 1))
+        assert "kit:bloc" not in html, name  # every placeholder replaced
+    for relative in ("documents/referentiel.html", "parcours/comprendre.html", "fiches/partout.html", "le-kit/glossaire.html"):
+        html = (site / relative).read_text(encoding="utf-8")
+        article = html.split("<article", 1)[1].split("</article>", 1)[0]
+        assert_inert("<article" + article)
+        assert "PIEGE" in html_text(article), relative
+
+
+def test_hostile_text_in_every_field_of_every_template_builds_inert(mini_project: Project, tmp_path: Path,
+                                                                    fixed_epoch: str) -> None:
+    from builder.build import build
+    from builder.loader import load_kit
+
+    write_hostile_everywhere(mini_project)
+    config, kit = load_kit(mini_project)  # all of it passes the check: it is text
+    assert any(c.slug == "partout" for c in kit.cases) and kit.documents[0].remarque
+    site = build(mini_project, tmp_path / "site", with_archive=False).site_dir
+    assert_site_inert(site)
+    document = html_text((site / "documents" / "referentiel.html").read_text(encoding="utf-8"))
+    # shown as typed: in the summary, in the « Remarque » box, in the title and the authors
+    assert document.count("*note*{: autofocus onfocus=alert('attr-list') }") == 2
+    assert document.count("[source](javascript:alert('lien'))") == 2
+    assert document.count("<script>window.kitPwned=1</script>") == 2
+    assert document.count(HOSTILE_LINE) >= 2  # the title (heading) and the authors
+    glossary = (site / "le-kit" / "glossaire.html").read_text(encoding="utf-8")
+    abbr = [attrs for tag, attrs in Elements(glossary).tags if tag == "abbr"]
+    assert abbr and all(a["title"] == HOSTILE_EXPANSION for a in abbr if "Piège" in a["title"])
+    article = glossary.split("<article", 1)[1].split("</article>", 1)[0]
+    assert {tag for tag, _ in Elements("<article" + article).tags} <= {
+        "article", "h1", "h2", "a", "p", "div", "abbr", "em", "code", "sup", "ol", "li", "hr", "span", "table",
+        "thead", "tbody", "tr", "th", "td", "strong",
+    }
