@@ -11,8 +11,11 @@ and a French page explaining that the preview holds no offline edition.
 
 from __future__ import annotations
 
+import base64
 import errno
+import hashlib
 import html
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -58,6 +61,20 @@ def request_problem(environ: dict, hosts: set[str]) -> tuple[str, bytes] | None:
     return None
 
 
+_CSP_SCRIPTS = re.compile(rb"""(<meta http-equiv=["']?Content-Security-Policy["']? content="[^"]*?script-src)""", re.I)
+
+
+def allow_reload_script(page: bytes) -> bytes:
+    """The pages' Content-Security-Policy lists the hashes of their inline scripts; the
+    reload script MkDocs' server adds before ``</body>`` gets its hash there too (preview only)."""
+    end = page.rfind(b"</script>")
+    start = page.rfind(b"<script>", 0, end)
+    if start < 0 or end < 0:
+        return page
+    digest = base64.b64encode(hashlib.sha256(page[start + len(b"<script>"):end]).digest())
+    return _CSP_SCRIPTS.sub(lambda m: m.group(1) + b" 'sha256-" + digest + b"'", page, count=1)
+
+
 def make_server(project: Project, site_dir: Path, rebuild, host: str, port: int, archive_path: str):
     """A LiveReloadServer bound to ``host:port`` (raises ``KitError`` when the port is taken)."""
     from mkdocs.livereload import LiveReloadServer
@@ -78,6 +95,9 @@ def make_server(project: Project, site_dir: Path, rebuild, host: str, port: int,
                 start_response(status, [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body)))])
                 return [body]
             return super().serve_request(environ, start_response)
+
+        def _inject_js_into_html(self, content: bytes, epoch: int) -> bytes:
+            return allow_reload_script(super()._inject_js_into_html(content, epoch))
 
     server = PreviewServer(builder=rebuild, host=host, port=port, root=str(site_dir))
     server.error_handler = lambda code: _error_page(site_dir, code)

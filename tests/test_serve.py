@@ -128,7 +128,8 @@ def test_the_open_page_reloads_by_itself(preview: Preview, page) -> None:
     page.evaluate("() => { window.kitAvantRechargement = true; }")
     edit_sheet(preview.root, "territoire: \"Charenton-Saint Maurice (Val-de-Marne)\"",
                "territoire: \"Charenton-le-Pont (Val-de-Marne)\"")
-    page.wait_for_function("() => document.querySelector('article').innerText.includes('Charenton-le-Pont')",
+    # (no article for a moment while the new document loads)
+    page.wait_for_function("() => (document.querySelector('article') || {innerText: ''}).innerText.includes('Charenton-le-Pont')",
                            timeout=TIMEOUT * 1000)
     assert page.evaluate("() => window.kitAvantRechargement") is None  # a new document: the page reloaded
     assert heading.inner_text() == old
