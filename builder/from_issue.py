@@ -305,6 +305,10 @@ def convert(body: str, project: Project, config: SiteConfig) -> tuple[str, str]:
     raw = split_body(body, fields)
     data, errors = sheet_data(raw, fields, project.kit_dir)
     errors += validation_errors(data, fields, ValidationContext(config.taxonomie, project.kit_dir))
+    from builder.leftovers import leftovers
+
+    labels = {f.key: f.label for f in fields}
+    errors += [f"« {labels[key]} » : {message}" for key, message in leftovers(data)]
     if errors:
         # In the form's order, as the contributor reads it.
         order = {f"« {f.label} »": n for n, f in enumerate(fields)}

@@ -285,6 +285,10 @@ def _load_cases(project: Project, config: SiteConfig, problems: Problems,
             continue
         sheet = validate_node(CaseSheet, file.data, file, (), problems, context)
         if sheet is not None:
+            from builder.leftovers import leftovers  # the kit new-case template's placeholders
+
+            for key, message in leftovers(file.data):
+                problems.add(path, line_of(file, (key,)), f"« {key} » : {message}")
             cases.append((Case(slug, sheet, path), file))
     return cases
 
