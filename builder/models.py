@@ -154,11 +154,9 @@ _PLAIN_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u2
 _TAG_LIKE = re.compile(r"<[a-z!?/]", re.I)
 
 
-def check_plain_text(text: str) -> str:
-    """A title, a place, a source: shown as typed, on one line, never read as markup.
-
-    The templates escape these fields, but MkDocs' theme inserts page titles and the
-    navigation unescaped: refusing tags here keeps those places safe too."""
+def check_one_line(text: str) -> str:
+    """A one-line field (a title, a unit, a source) without control characters (C0 but tab
+    and line breaks, DEL, C1, bidirectional overrides); raises ``kit_plain_control``."""
     control = _PLAIN_CONTROL.search(text)
     if control:
         raise PydanticCustomError(
@@ -167,6 +165,15 @@ def check_plain_text(text: str) -> str:
             "retirez-le (il vient souvent d'un copier-coller ou d'un « \\x… » entre guillemets).",
             {"code": f"{ord(control.group(0)):04X}"},
         )
+    return text
+
+
+def check_plain_text(text: str) -> str:
+    """A title, a place, a source: shown as typed, on one line, never read as markup.
+
+    The templates escape these fields, but MkDocs' theme inserts page titles and the
+    navigation unescaped: refusing tags here keeps those places safe too."""
+    check_one_line(text)
     found = _TAG_LIKE.search(text)
     if found:
         tag = text[found.start():].split(">", 1)[0][:30] + (">" if ">" in text[found.start():] else "")
@@ -190,6 +197,7 @@ def check_plain_text(text: str) -> str:
 
 Markdown = Annotated[str, Field(min_length=1, json_schema_extra={"maxLength": MAX_MARKDOWN_CHARS}), AfterValidator(check_markdown)]
 PlainText = Annotated[str, Field(min_length=1, json_schema_extra={"maxLength": MAX_PLAIN_CHARS}), AfterValidator(check_plain_text)]
+OneLine = Annotated[str, AfterValidator(check_one_line)]  # short data text: a unit, a group, a period
 WebAddress = Annotated[
     str,
     AfterValidator(check_url),
@@ -400,11 +408,16 @@ class KeyFigure(Strict):
 
     id: Slug
     valeur: float
-    unite: str = ""
+    unite: OneLine = ""
     libelle: PlainText
     source: PlainText
     annee: Annotated[int | str, Field(description="Année (ou période) de la donnée.")]
-    groupe: str | None = None
+    groupe: OneLine | None = None
+
+    @field_validator("annee")
+    @classmethod
+    def _period_one_line(cls, value: int | str) -> int | str:
+        return check_one_line(value) if isinstance(value, str) else value
 
 
 class FragilityFamily(Strict):
@@ -475,7 +488,7 @@ class TerritoryObjectives(Strict):
 class GlossaryTerm(Strict):
     terme: PlainText
     definition: Markdown
-    source: str = ""
+    source: OneLine = ""
 
 
 # A sigle: a letter, then letters, digits, and « - » or « . » between them (« RSE », « BoP »,

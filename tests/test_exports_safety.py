@@ -279,3 +279,19 @@ def test_kit_search_escapes_result_titles(hostile_site: Path, tmp_path: Path, ca
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\x07" not in out
     assert "Titre\\x1b]0;pirate\\x07\\x1b[2J" in out
+
+
+@pytest.mark.parametrize("file, old, new, where", [
+    ("chiffres.yml", '  unite: "%"', '  unite: "%\\e[8m"', "kit/chiffres.yml:3 : « unite »"),
+    ("chiffres.yml", "  annee: 2015", '  annee: "2015\\u202E"', "kit/chiffres.yml:6 : « annee »"),
+    ("glossaire.yml", '    source: "Le RAMEAU, 2015"', '    source: "Le RAMEAU\\x00, 2015"', "kit/glossaire.yml:5 : « source »"),
+])
+def test_control_characters_in_short_data_fields_are_refused(tmp_path: Path, file: str, old: str, new: str, where: str,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    project = copy_project(FIXTURES / "mini", tmp_path / "projet")
+    path = project.kit_dir / file
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    assert main(["--projet", str(project.root), "check"]) == 1
+    assert capsys.readouterr().err.splitlines()[0].startswith(f"{where} : caractère de contrôle invisible (U+")
