@@ -123,6 +123,16 @@ def _markdown(text: str) -> str:
     return unicodedata.normalize("NFC", text.strip("\n")) + "\n"
 
 
+def _theme(text: str) -> str:
+    """As kit check will read it (builder.themes); a theme too long is reported by validation."""
+    from builder.themes import normalise_theme
+
+    try:
+        return normalise_theme(_plain(text))
+    except ValueError:
+        return _plain(text)
+
+
 def _lines(text: str) -> list[str]:
     """A textarea list: one item per non-empty line, a leading « - », « * » or « 1. » dropped."""
     return [_plain(_BULLET.sub("", line, count=1)) for line in text.split("\n") if line.strip()]
@@ -200,7 +210,7 @@ def sheet_data(raw: dict[str, str | None], fields: list[FormField], kit_dir: Pat
             data[field.key], problems = _document_ids(_lines(text), kit_dir, field.label)
             errors.extend(problems)
         elif field.is_list and field.kind == "input":  # themes: « emploi, insertion »
-            data[field.key] = [_plain(t) for t in text.split(",") if t.strip()]
+            data[field.key] = [_theme(t) for t in text.split(",") if t.strip()]
         elif field.is_list:
             data[field.key] = _lines(text)
         elif field.kind == "textarea":

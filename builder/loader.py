@@ -351,6 +351,10 @@ def load_kit(project: Project) -> tuple[SiteConfig, Kit]:
         _report_unknown_documents(path.documents, known, file, (index, "documents"), problems)
 
     cases = _load_cases(project, config, problems, context)
+    from builder.themes import spelling_problems  # one theme, one spelling across the sheets
+
+    for (case, file), position, message in spelling_problems([((c, f), c.sheet.themes) for c, f in cases]):
+        problems.add(file.path, line_of(file, ("themes", position)), f"« themes » : {message}")
     _report_future_dates(cases, problems)
     for case, file in cases:
         _report_unknown_documents(case.sheet.documents, known, file, ("documents",), problems)

@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from builder.themes import MAX_THEME_CHARS, normalise_theme
+
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 # A local file joined to a document: bigger files belong on another host, linked with `lien`.
 MAX_LOCAL_FILE_BYTES = 20_000_000
@@ -365,7 +367,7 @@ class CaseSheet(Strict):
     formes: Annotated[list[Annotated[str, Field(json_schema_extra=taxonomy_ids("formes")), AfterValidator(_form_known)]], Field(min_length=1, description="Formes de co-construction : dialogue-territorial, partenariats, experimentations-collectives.")]
     formes_source: Annotated[Literal["sources", "equipe"], Field(description="Qui classe l'initiative parmi les formes : « sources » (une publication citée la classe ainsi ; par défaut) ou « equipe » (aucune source ne le fait : classement proposé par l'équipe du kit, signalé sur la fiche).")] = "sources"
     demarche: Annotated[str | None, Field(description="Démarche (voir site_config.yml, taxonomie.demarches).", json_schema_extra=taxonomy_ids("demarches"))] = None
-    themes: Annotated[list[PlainText], Field(description="Thèmes (mots courts en minuscules).")] = []
+    themes: Annotated[list[Annotated[PlainText, AfterValidator(normalise_theme), Field(json_schema_extra={"maxLength": MAX_THEME_CHARS})]], Field(description="Thèmes (mots courts en minuscules).")] = []
     genese: Annotated[Markdown, Field(description="Genèse : comment l'initiative est née (Markdown).")]
     objectif: Annotated[Markdown, Field(description="Objectif de l'initiative (Markdown).")]
     activites: Annotated[Markdown, Field(description="Activités en matière de partenariats (Markdown).")]
