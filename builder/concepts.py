@@ -92,6 +92,7 @@ def check_markers(content_dir: Path, figures: list, fragilities: Fragilities | N
     """Report, with page and line, a marker of content/ the build could not fill: an unknown
     name, a block whose data file is absent, an argument where none is expected, or a
     ``kit:chiffres`` group that kit/chiffres.yml does not have."""
+    from builder.files import MAX_MARKDOWN_FILE_BYTES, FileRefused, read_bounded
     from builder.pages import BLOCK_NAMES, HOME_MARKER
 
     if not content_dir.is_dir() or content_dir.is_symlink():
@@ -102,9 +103,9 @@ def check_markers(content_dir: Path, figures: list, fragilities: Fragilities | N
     for page in sorted(content_dir.rglob("*.md")):
         if page.is_symlink() or not page.is_file():
             continue  # reported by builder.files.check_files
-        try:
-            text = page.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+        try:  # bounded, on the opened file (builder.files): a huge page is not read whole
+            text = read_bounded(page, MAX_MARKDOWN_FILE_BYTES).decode("utf-8")
+        except (FileRefused, OSError, UnicodeDecodeError):
             continue  # reported where the page is read
         for match in HOME_MARKER.finditer(text):
             name, argument = match.group(1), match.group(2)
