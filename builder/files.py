@@ -204,6 +204,13 @@ def check_files(kit_dir: Path, content_dir: Path, problems: Problems) -> None:
                                    "avec « lien ».")
 
 
+def check_theme(theme_dir: Path, problems: Problems) -> None:
+    """Report links, special files and unsafe names under the project's ``theme_dir`` too:
+    MkDocs copies the theme's files into the site following links."""
+    for _ in _walk(theme_dir, problems):
+        pass
+
+
 def _type_refusal(path: Path, folder: str, allowed: Iterable[str]) -> str:
     kind = f"« {path.suffix} »" if path.suffix else "sans extension"
     return (f"type de fichier {kind} refusé dans {folder} : seuls ces formats sont publiés : "

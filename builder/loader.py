@@ -24,7 +24,7 @@ from builder.models import (
     ReadingPath,
     ValidationContext,
 )
-from builder.files import check_files
+from builder.files import check_files, check_theme
 from builder.problems import Problems, did_you_mean
 from builder.yamlio import YamlFile, line_of, read_yaml
 
@@ -337,6 +337,7 @@ def load_kit(project: Project) -> tuple[SiteConfig, Kit]:
     if config is None:
         raise CatalogueError(problems)
     check_files(project.kit_dir, project.content_dir, problems)  # links, devices, types, names
+    check_theme(project.root / "theme", problems)
     context = ValidationContext(config.taxonomie, project.kit_dir)
     kit_dir = project.kit_dir
 

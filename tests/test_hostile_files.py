@@ -383,3 +383,14 @@ def test_checked_files_keep_their_mode(project: Project) -> None:
     assert main(["--projet", str(project.root), "check"]) == 0
     after = sheet.stat()
     assert stat.S_IMODE(after.st_mode) == 0o444 and after.st_mtime == before.st_mtime
+
+
+def test_links_in_the_project_theme_are_refused(project: Project, tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """MkDocs copies theme files following links: a link there would publish its target too."""
+    assets = project.root / "theme" / "assets"
+    assets.mkdir(parents=True)
+    (assets / "environnement.txt").symlink_to("/proc/self/environ")
+    code, lines = check(project.root, capsys)
+    assert code == 1
+    assert lines[0] == f"theme/assets/environnement.txt : {LINK}"
