@@ -178,8 +178,9 @@ def check_files(kit_dir: Path, content_dir: Path, problems: Problems) -> None:
     """Report, for ``kit check``, every file under ``kit_dir`` and ``content_dir`` that would
     not be read or published: links, devices, FIFOs and sockets; unsafe names and case-only
     duplicates; in ``kit_dir/fichiers``, types outside ``DOCUMENT_SUFFIXES`` and a total
-    over ``MAX_FILES_TOTAL_BYTES``; in ``content_dir``, types outside ``CONTENT_SUFFIXES``
-    and Markdown pages over ``MAX_MARKDOWN_FILE_BYTES``. Nothing is followed or opened."""
+    over ``MAX_FILES_TOTAL_BYTES``; in ``content_dir``, types outside ``CONTENT_SUFFIXES``,
+    Markdown pages over ``MAX_MARKDOWN_FILE_BYTES`` and other files over
+    ``MAX_OTHER_FILE_BYTES``. Nothing is followed or opened."""
     files_dir = kit_dir / "fichiers"
     total = 0
     for top in (kit_dir, content_dir):
@@ -193,6 +194,9 @@ def check_files(kit_dir: Path, content_dir: Path, problems: Problems) -> None:
                 elif path.suffix.lower() == ".md" and info.st_size > MAX_MARKDOWN_FILE_BYTES:
                     problems.add(path, 0, f"{FileTooBig(info.st_size, MAX_MARKDOWN_FILE_BYTES)} Une page ne contient "
                                           "que du texte : retirez ce qui a été collé par erreur.")
+                elif info.st_size > MAX_OTHER_FILE_BYTES:
+                    problems.add(path, 0, f"{FileTooBig(info.st_size, MAX_OTHER_FILE_BYTES)} Déposez-le ailleurs et "
+                                          "donnez son adresse dans la page.")
             elif relative.parts[0] == "fichiers" and len(relative.parts) > 1:
                 total += info.st_size
                 if path.suffix.lower() not in DOCUMENT_SUFFIXES:

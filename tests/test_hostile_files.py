@@ -394,3 +394,12 @@ def test_links_in_the_project_theme_are_refused(project: Project, tmp_path: Path
     code, lines = check(project.root, capsys)
     assert code == 1
     assert lines[0] == f"theme/assets/environnement.txt : {LINK}"
+
+
+def test_a_huge_document_in_content_is_refused(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    with (project.content_dir / "annexe.pdf").open("wb") as stream:
+        stream.truncate(21_000_000)  # sparse
+    code, lines = check(project.root, capsys)
+    assert code == 1
+    assert lines[0] == ("content/annexe.pdf : fichier trop gros (21 Mo, maximum 20 Mo). Déposez-le ailleurs et donnez "
+                        "son adresse dans la page.")
