@@ -49,7 +49,7 @@ SYNTAX = "erreur de syntaxe YAML : "
 INDENT = SYNTAX + "indentation incohérente : alignez cette ligne sur les clés voisines (2 espaces par niveau)."
 FILE_OUTSIDE = "refusé : indiquez seulement un nom de fichier placé dans kit/fichiers/ (sans « .. » ni chemin absolu)."
 URL_REFUSED = "refusée : seules les adresses commençant par https://, http:// ou mailto: sont acceptées."
-KEYS = ("titre, territoire, region, statut, objet, formes, demarche, themes, genese, objectif, activites, resultats, "
+KEYS = ("titre, territoire, region, statut, objet, formes, formes_source, demarche, themes, genese, objectif, activites, resultats, "
         "prochaines_etapes, site_web, documents, sources, date_ajout")
 DATE = "n'est pas une date existante au format AAAA-MM-JJ (par exemple 2026-01-31 : l'année, le mois de 01 à 12, le jour)."
 FORMS = "Valeurs possibles : dialogue-territorial, partenariats, experimentations-collectives."
