@@ -137,6 +137,7 @@ def check_markdown(text: str) -> str:
 
 
 def check_url(url: str) -> str:
+    url = unwrap_curly_quotes(url.strip())
     parts = urlsplit(url.strip())
     if (parts.scheme.lower() not in SAFE_URL_SCHEMES or (parts.scheme != "mailto" and not parts.netloc)
             or re.search(r'[\s<>"`]', url.strip())):
@@ -170,6 +171,21 @@ def check_one_line(text: str) -> str:
     return text
 
 
+# Word and phone keyboards type these; YAML does not take them for quotes, so a value wrapped
+# in them keeps them: « titre: “Agir ensemble” » would show the quotes in the title.
+_CURLY_PAIRS = {"“": "”", "‘": "’", "„": "“", "”": "”"}
+
+
+def unwrap_curly_quotes(text: str) -> str:
+    """``text`` without the curly quotes wrapping all of it (“…”, ‘…’, „…“); quotes inside
+    a value (« le “club” ») are kept."""
+    if len(text) > 2 and text[0] in _CURLY_PAIRS and text[-1] == _CURLY_PAIRS[text[0]]:
+        inner = text[1:-1]
+        if not any(q in inner for q in (text[0], text[-1])):
+            return inner.strip()
+    return text
+
+
 def check_plain_text(text: str) -> str:
     """A title, a place, a source: shown as typed, on one line, never read as markup.
 
@@ -184,7 +200,7 @@ def check_plain_text(text: str) -> str:
             "balise HTML « {tag} » interdite : ce champ est un texte simple, affiché tel quel ; retirez la balise.",
             {"tag": tag},
         )
-    collapsed = " ".join(text.split())  # a line break would break a heading or a list item
+    collapsed = unwrap_curly_quotes(" ".join(text.split()))  # a line break would break a heading or a list item
     if not collapsed:
         raise PydanticCustomError("kit_empty", "ne doit pas être vide.")
     if len(collapsed) > MAX_PLAIN_CHARS:

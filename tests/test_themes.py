@@ -77,3 +77,22 @@ def test_a_theme_spelt_differently_gets_did_you_mean(project, capsys) -> None:
         "1 erreur trouvée.",
         "Corrigez ces erreurs puis relancez « kit check ».",
     ]
+
+
+# --- curly quotes wrapping a whole value (Word, phones) -------------------------------------------
+
+
+def test_curly_quotes_wrapping_a_value_are_taken_off(project) -> None:
+    path = project.kit_dir / "cas" / "charenton.yml"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace('titre: "Agir ensemble à Charenton-Saint Maurice"', "titre: “Agir ensemble à Charenton-Saint Maurice”")
+    text = text.replace('statut: "Collectivité territoriale"', "statut: ‘Collectivité territoriale’")
+    text += "site_web: “http://www.lerameau.fr/”\n"
+    text = text.replace("themes: [emploi]", "themes: [emploi, “le “club” des patrons”]")
+    path.write_text(text, encoding="utf-8")
+    _, kit = load_kit(project)
+    sheet = next(c.sheet for c in kit.cases if c.slug == "charenton")
+    assert sheet.titre == "Agir ensemble à Charenton-Saint Maurice"
+    assert sheet.statut == "Collectivité territoriale"
+    assert sheet.site_web == "http://www.lerameau.fr/"
+    assert sheet.themes == ["emploi", "“le “club” des patrons”"]  # quotes inside are the text's own

@@ -267,7 +267,7 @@ def write_hostile_plain_sheet(project: Project) -> Path:
     from ruamel.yaml import YAML
 
     target = project.kit_dir / "cas" / "piege.yml"
-    data = sheet(**HOSTILE_PLAIN, objet='Un objet avec des "guillemets" et un <https://exemple.fr/> lien.')
+    data = sheet(**HOSTILE_PLAIN, objet='Un objet avec des "guillemets" et un <https://www.lerameau.fr/> lien.')
     data["documents"] = []
     with target.open("w", encoding="utf-8") as stream:
         YAML().dump(data, stream)
@@ -381,6 +381,7 @@ ESCAPED_HOSTILE = "\n\n".join([
 ])
 HOSTILE_LINE = ("PIEGE {: onclick=alert('plain') } [t](javascript:alert('plain')) \\*x\\*\\{: onfocus=alert('plain') \\} "
                 "&lt;img src=x onerror=alert('plain')&gt; \" onmouseover=\"alert('plain')")
+HOSTILE_THEME = "{: onclick=alert('t') }[t](javascript:x)"  # a theme has 40 characters at most
 HOSTILE_EXPANSION = "Piège \" onmouseover=\"alert('abbr') {: onclick=alert('abbr') } [x](javascript:alert('abbr'))"
 # The pages where catalogue text appears (relative to the site), with the Markdown fields each holds.
 PAGES_WITH_CATALOGUE_TEXT = ["documents/referentiel.html", "documents/film.html", "parcours/comprendre.html",
@@ -427,7 +428,7 @@ def write_hostile_everywhere(project: Project) -> None:
     edit(project.kit_dir / "glossaire.yml", glossary)
     markdown_fields = ("objet", "genese", "objectif", "activites", "resultats", "prochaines_etapes")
     data = sheet(**{key: ESCAPED_HOSTILE for key in markdown_fields}, titre=f"Partout {HOSTILE_LINE}",
-                 territoire=HOSTILE_LINE, statut=HOSTILE_LINE, themes=[HOSTILE_LINE], sources=[HOSTILE_LINE])
+                 territoire=HOSTILE_LINE, statut=HOSTILE_LINE, themes=[HOSTILE_THEME], sources=[HOSTILE_LINE])
     with (project.kit_dir / "cas" / "partout.yml").open("w", encoding="utf-8") as stream:
         yaml.dump(data, stream)
 
