@@ -150,6 +150,12 @@ def validate_node(
                 if unknown[loc[:-1]] > MAX_UNKNOWN_KEYS_REPORTED:
                     continue
             message = french_message(error, model)
+            if error["type"] == "string_type" and loc:  # YAML read another type than the text typed
+                from builder.hints import list_under_text_message, typed_value_message
+
+                key = _key_of(loc)
+                message = (list_under_text_message(model, key, error.get("input")) if len(loc) == 1 else None) \
+                    or typed_value_message(file, prefix + loc, key, error.get("input")) or message
             if error["type"] == "missing":
                 message = _misspelt_key(loc, found, file, prefix) or message
             problems.add(file.path, line_of(file, prefix + loc), message)

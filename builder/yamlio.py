@@ -48,6 +48,7 @@ class YamlFile:
     path: Path
     data: Any  # plain dicts, lists and scalars
     node: Node  # the same document as composed nodes, which know their lines
+    text: str | None = None  # the text parsed, for messages that quote a line as typed
 
 
 # The parser's English messages, told again in French with what to do.
@@ -168,8 +169,11 @@ def read_yaml(path: Path, problems: Problems) -> YamlFile | None:
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 0
+        mistake = contributor_mistake(text, line)
         unclosed = _unclosed_quote_line(text, line)
-        if unclosed:
+        if mistake:
+            problems.add(path, *mistake)
+        elif unclosed:
             problems.add(path, unclosed, "erreur de syntaxe YAML : le guillemet ouvert sur cette ligne n'est jamais refermé ; ajoutez le guillemet fermant en fin de valeur.")
         else:
             problems.add(path, line, _french_syntax_message(error))
@@ -179,7 +183,90 @@ def read_yaml(path: Path, problems: Problems) -> YamlFile | None:
         key, line = duplicate
         problems.add(path, line, f"la clé « {key} » apparaît deux fois dans le même bloc : supprimez ou renommez l'une des deux.")
         return None
-    return YamlFile(path, data, node)
+    return YamlFile(path, data, node, text)
+
+
+# --- the mistakes of people who do not write YAML every day -----------------------------------
+#
+# The parser notices them late (often on the next key) and in its own terms (« expected <block
+# end> »); each rule below finds the line the mistake is on and says what to type instead.
+
+_KEY_PART = r"(?P<lead>[ ]*(?:-[ ]+)?(?P<key>[A-Za-z_][\w-]*):[ ]+)"
+_CURLY_OPEN = "“‘«„"
+_CURLY_COLON = re.compile(_KEY_PART + r"(?P<value>[" + _CURLY_OPEN + r"].*:[ ].*)$")
+_SINGLE_QUOTED = re.compile(_KEY_PART + r"'(?P<body>(?:[^']|'')*)'(?P<rest>[^#\n]*?)[ ]*(?:#.*)?$")
+_DOUBLE_QUOTED = re.compile(_KEY_PART + r'"(?P<body>(?:[^"\\]|\\.)*)"(?P<rest>[^#\n]*?)[ ]*(?:#.*)?$')
+_NO_SPACE = re.compile(r"^(?P<indent>[ ]*(?:-[ ]+)?)(?P<key>[a-z_][a-z0-9_]*):(?P<value>[^\s/].*)$")
+_TEXT_ON_BAR = re.compile(_KEY_PART.replace(":[ ]+)", r":[ ]*)") + r"(?P<bar>[|>][+-]?)[ ]+(?P<text>[^#\s].*)$")
+_BLOCK_START = re.compile(r"^(?P<indent>[ ]*)(?:-[ ]+)?(?P<key>[A-Za-z_][\w-]*):[ ]*[|>][+-]?[0-9]?[ ]*(?:#.*)?$")
+_KEY_LINE = re.compile(r"^[ ]*(?:-[ ]+)?[^\s:#][^:#]*:(?:[ ]|$)")
+
+
+def _block_lines(lines: list[str]) -> dict[int, str]:
+    """0-based index of each line inside a « | » or « > » text → the key of that text. A line
+    at the margin after such a text, that is not a key, a list item nor a comment, is mapped too
+    (a paragraph the writer forgot to indent)."""
+    inside: dict[int, str] = {}
+    key, indent = None, 0
+    for index, line in enumerate(lines):
+        if key is not None:
+            if not line.strip() or len(line) - len(line.lstrip(" ")) > indent:
+                inside[index] = key
+                continue
+            if (indent == 0 and not _KEY_LINE.match(line) and not line.startswith(("#", "-", " "))):
+                inside[index] = key
+                continue
+            key = None
+        start = _BLOCK_START.match(line)
+        if start:
+            key, indent = start.group("key"), len(start.group("indent"))
+    return inside
+
+
+def contributor_mistake(text: str, error_line: int) -> tuple[int, str] | None:
+    """(line, French message) for the first common mistake up to the parser's ``error_line``
+    (1-based; the line after it too, as the parser may stop just before), or None."""
+    lines = text.splitlines()
+    inside = _block_lines(lines)
+    for index, line in enumerate(lines[: error_line + 1]):
+        number = index + 1
+        if index in inside:
+            indent = len(line) - len(line.lstrip(" "))
+            if indent == 0 and line.strip() and (index - 1) in inside:
+                key = inside[index]
+                return number, (f"erreur de syntaxe YAML : cette ligne continue sans doute le texte de « {key} » mais "
+                                "n'est pas décalée : décalez-la de deux espaces, comme les lignes au-dessus (une ligne "
+                                "vide, sans espace, sépare deux paragraphes).")
+            continue
+        found = _TEXT_ON_BAR.match(line)
+        if found:
+            return number, (f"erreur de syntaxe YAML : le texte commence sur la ligne de « {found.group('bar')} » : laissez "
+                            f"« {found.group('key')}: {found.group('bar')} » seul sur sa ligne et écrivez le texte en "
+                            "dessous, décalé de deux espaces.")
+        found = _CURLY_COLON.match(line)
+        if found:
+            value = found.group("value").strip().strip(_CURLY_OPEN + "”’»“").strip()
+            return number, ("erreur de syntaxe YAML : la valeur commence par un guillemet typographique "
+                            f"« {found.group('value')[0]} », que YAML ne reconnaît pas, et contient « : » : "
+                            f"entourez-la de guillemets droits, par exemple {found.group('key')}: \"{value}\".")
+        found = _SINGLE_QUOTED.match(line)
+        if found and found.group("rest").strip():
+            value = (found.group("body") + "'" + found.group("rest").rstrip("'")).replace("''", "'")
+            return number, ("erreur de syntaxe YAML : l'apostrophe après « " + found.group("body").replace("''", "'")
+                            + " » ferme la valeur ouverte par une apostrophe : doublez l'apostrophe ou mettez des "
+                            f"guillemets droits : {found.group('key')}: \"{value}\".")
+        found = _DOUBLE_QUOTED.match(line)
+        if found and found.group("rest").strip():
+            inner = found.group("rest").rstrip('"')
+            return number, ('erreur de syntaxe YAML : le guillemet « " » après « ' + found.group("body").strip()
+                            + " » ferme la valeur : dans une valeur entre guillemets, citez avec « » ou avec "
+                            f"l'apostrophe, par exemple {found.group('key')}: \"{found.group('body')}« "
+                            + inner.split('"', 1)[0] + " »" + (inner.split('"', 1)[1] if '"' in inner else "") + '".')
+        found = _NO_SPACE.match(line)
+        if found and not line.lstrip().startswith("#"):
+            return number, (f"erreur de syntaxe YAML : il manque une espace après « {found.group('key')}: » : "
+                            f"écrivez « {found.group('key')}: {found.group('value')} ».")
+    return None
 
 
 _QUOTED_VALUE = re.compile(r"""^\s*(?:-\s+)?(?:[^\s:#][^:#]*:\s+)?(["'])(.*)$""")

@@ -149,6 +149,47 @@ CASES = [
         "kit/documents.yml:50 : identifiant « film » en double (document déjà défini ligne 9) : chaque identifiant doit "
         "être unique.",)),
     BadInput("documents-lien-javascript", ("kit/documents.yml:41 : « lien » : adresse « javascript:alert(1) » " + URL_REFUSED,)),
+    # the mistakes of contributors who do not write YAML every day, each on its line, with the fix
+    BadInput("yaml-apostrophe-entre-apostrophes", (
+        "kit/cas/yaml-apostrophe-entre-apostrophes.yml:1 : " + SYNTAX + "l'apostrophe après « L » ferme la valeur ouverte "
+        "par une apostrophe : doublez l'apostrophe ou mettez des guillemets droits : titre: \"L'association des Passeurs\".",)),
+    BadInput("yaml-guillemets-dans-guillemets", (
+        "kit/cas/yaml-guillemets-dans-guillemets.yml:1 : " + SYNTAX + "le guillemet « \" » après « Le » ferme la valeur : "
+        "dans une valeur entre guillemets, citez avec « » ou avec l'apostrophe, par exemple titre: \"Le « club » des "
+        "patrons\".",)),
+    BadInput("yaml-cle-sans-espace", (
+        "kit/cas/yaml-cle-sans-espace.yml:4 : " + SYNTAX + "il manque une espace après « statut: » : écrivez "
+        "« statut: Association ».",)),
+    BadInput("yaml-texte-sur-la-barre", (
+        "kit/cas/yaml-texte-sur-la-barre.yml:10 : " + SYNTAX + "le texte commence sur la ligne de « | » : laissez "
+        "« genese: | » seul sur sa ligne et écrivez le texte en dessous, décalé de deux espaces.",)),
+    BadInput("yaml-paragraphe-non-decale", (
+        "kit/cas/yaml-paragraphe-non-decale.yml:13 : " + SYNTAX + "cette ligne continue sans doute le texte de « genese » "
+        "mais n'est pas décalée : décalez-la de deux espaces, comme les lignes au-dessus (une ligne vide, sans espace, "
+        "sépare deux paragraphes).",)),
+    BadInput("yaml-guillemets-typographiques", (
+        "kit/cas/yaml-guillemets-typographiques.yml:1 : " + SYNTAX + "la valeur commence par un guillemet typographique "
+        "« “ », que YAML ne reconnaît pas, et contient « : » : entourez-la de guillemets droits, par exemple "
+        "titre: \"Agir ensemble : Charenton-Saint Maurice\".",)),
+    BadInput("liste-sous-cle-texte", (
+        "kit/cas/liste-sous-cle-texte.yml:14 : « activites » est un texte, pas une liste YAML : écrivez « activites: | » "
+        "puis, en dessous, les lignes « - … » décalées de deux espaces ; elles deviendront une liste dans le texte.",)),
+    BadInput("themes-booleen", (
+        "kit/cas/themes-booleen.yml:9 : « themes » doit être un texte : mettez la valeur entre guillemets, car YAML lit "
+        "« off » comme un booléen (faux) ; écrivez themes: [culture, \"off\"].",)),
+    BadInput("zero-initial", (
+        "kit/cas/zero-initial.yml:2 : « territoire » doit être un texte : mettez la valeur entre guillemets, car YAML lit "
+        "« 01000 » comme le nombre 512 ; écrivez territoire: \"01000\".",)),
+    BadInput("heure", (
+        "kit/cas/heure.yml:4 : « statut » doit être un texte : mettez la valeur entre guillemets, car YAML lit « 12:30 » "
+        "comme le nombre 750 ; écrivez statut: \"12:30\".",)),
+    # the Markdown dialect (builder/dialect.py)
+    BadInput("markdown-lien-sans-https", (
+        "kit/cas/markdown-lien-sans-https.yml:12 : « objectif » : lien vers « www.lerameau.fr » sans « https:// » : le "
+        "navigateur y chercherait une page du site ; écrivez https://www.lerameau.fr.",)),
+    BadInput("markdown-html", (
+        "kit/cas/markdown-html.yml:17 : « resultats » : HTML « <b> » refusé : les textes s'écrivent en Markdown (**gras**, "
+        "*italique*, listes « - », liens [texte](https://…)) ; retirez la balise.",)),
 ]
 
 
