@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from playwright.sync_api import Error as PlaywrightError
 
 from builder.config import Project
 from builder.loader import load_kit
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.browser
 REPO = Path(__file__).resolve().parent.parent
 GOLDEN = yaml.safe_load((Path(__file__).parent / "search_golden.yml").read_text(encoding="utf-8"))
 # Files the search loads on demand: none of them may come with a page.
-LAZY_FILES = ("search/index.js", "assets/vendor/lunr/", "assets/vendor/snowball/", "assets/search/")
+LAZY_FILES = ("search/index.js", "assets/vendor/lunr/", "assets/vendor/snowball/", "assets/search/", "search/pages/")
 PAGE_BUDGET = 350_000  # bytes of a page's first load, whatever the catalogue's size
 
 
@@ -54,9 +55,17 @@ class SearchPage:
         box.fill(query)
         self.page.wait_for_function(
             "q => document.querySelector('.md-search-result').getAttribute('data-kit-query') === q", arg=query)
-        hrefs = self.page.eval_on_selector_all(".md-search-result__link", "links => links.map(a => a.href)")
+        hrefs = self.page.eval_on_selector_all(".kit-search-result__main", "links => links.map(a => a.href)")
         assert all(h.startswith(self.root) for h in hrefs)
         return [h[len(self.root):] for h in hrefs]
+
+    def marked(self, url: str) -> list[str]:
+        """The words marked in the passages shown for the result at ``url``."""
+        return self.page.evaluate(
+            """href => [...document.querySelectorAll('.md-search-result__item')]
+                 .filter(item => item.querySelector('a').href === href)
+                 .flatMap(item => [...item.querySelectorAll('.kit-search-result__passage mark')])
+                 .map(mark => mark.textContent)""", self.root + url)
 
 
 @pytest.fixture(scope="module", params=["http", "file"])
@@ -81,6 +90,8 @@ def test_golden_query_in_the_browser(golden: dict, search_page: tuple[SearchPage
     search, _ = search_page
     top = search.results(golden["requete"])[:3]
     assert golden["attendu"] in top, f"{golden['requete']!r} ({golden['pourquoi']}) → {top}"
+    if "extrait" in golden:  # the word is visible, marked, in the passage shown for that page
+        assert golden["extrait"] in search.marked(golden["attendu"])
 
 
 def test_no_request_left_the_site(search_page: tuple[SearchPage, Guard]) -> None:
@@ -132,20 +143,94 @@ def test_the_browser_splits_every_page_as_python(pipeline_page: SearchPage, real
     texts = [t for e in real_entries for t in (e.title, e.text, " ; ".join(e.fields))]
     texts += ["L’Île-de-France d'aujourd'hui", "co‑construction (trait d'union insécable)", "ﬁnancement Œuvre ÆSOP",
               "qu'elles jusqu'au lorsqu'on", "Solid'Rnet, SPN, Uriopss…", "2015-2016 : 1 200 000 €"]
-    browser_terms = pipeline_page.page.evaluate("ts => ts.map(t => kitSearch.pipeline.terms(t))", texts)
-    assert browser_terms == [french.terms(t) for t in texts]
+    assert pipeline_page.page.evaluate("ts => ts.map(t => kitSearch.pipeline.terms(t))", texts) == \
+        [french.terms(t) for t in texts]
+
+
+# Issue 13: one normalisation both sides (NFKC, invisible characters, ligatures,
+# apostrophes, dashes, quotes), from the rules written into the index at build time.
+ODD_TEXTS = [
+    "inter\u00adcommunalité", "cyber\u200bsécurité", "co\u200dconstruction\u2060s", "\ufeffpartenariat",
+    "ﬁnancement ﬂux ﬀ", "Œuvre cæcum Straße", "l\u2019innovation l\u02bcétude d\u2018accord qu\u2032il",
+    "co\u2010construction co\u2011construction 2015\u20132016 A\u2014B \u2212mot",
+    "« guillemets » “anglais” „bas‟", "ＡＢＣ full\u00a0width\u202fspaces", "x\u0301 e\u0301",
+]
+
+
+def test_the_browser_normalises_odd_characters_as_python(pipeline_page: SearchPage) -> None:
+    page = pipeline_page.page
+    assert page.evaluate("ts => ts.map(t => kitSearch.pipeline.normalise(t))", ODD_TEXTS) == \
+        [french.normalise(t) for t in ODD_TEXTS]
+    assert page.evaluate("ts => ts.map(t => kitSearch.pipeline.fold(t))", ODD_TEXTS) == [french.fold(t) for t in ODD_TEXTS]
+    assert page.evaluate("ts => ts.map(t => kitSearch.pipeline.terms(t))", ODD_TEXTS) == [french.terms(t) for t in ODD_TEXTS]
+    # A pasted soft hyphen or zero-width space leaves the word whole.
+    assert french.terms("inter\u00adcommunalité cyber\u200bsécurité") == french.terms("intercommunalité cybersécurité")
+
+
+def test_the_browser_reads_its_rules_from_the_index_not_from_a_copy() -> None:
+    script = (REPO / "theme" / "assets" / "search" / "search.js").read_text(encoding="utf-8")
+    for rule in ("\\u00ad", "\\u200b", "\\u2019", "\\u2013", "\\u0153", "[a-z0-9]+(?:"):
+        assert rule not in script, rule
+    assert french.browser_rules()["characterMap"]  # they travel in search/index.js
+
+
+def test_the_browser_parses_queries_as_python(pipeline_page: SearchPage) -> None:
+    queries = ['"innovation sociétale" alsace', "« co-construction » -alsace", 'partenariats -"co-construction" x',
+               "-les --", '"non fermé', "parte", "silvergek", "a -b c", 'mot"dans"mot']
+    for query in queries:
+        parsed = pipeline_page.page.evaluate("q => kitSearch.pipeline.plan(q)", query)
+        expected = french.plan(query)
+        assert parsed["parts"] == [vars(p) for p in expected.parts], query
+        assert [(w["part"], w["clauses"], w["typed"]) for w in parsed["words"]] == \
+            [(w.part, [vars(c) for c in w.clauses], w.typed) for w in expected.words], query
+        assert parsed["phrases"] == [list(p) for p in expected.phrases], query
+        assert parsed["excludedPhrases"] == [list(p) for p in expected.excluded_phrases], query
+
+
+def test_the_browser_measures_edits_and_finds_typos_as_python(pipeline_page: SearchPage, real_site: Path) -> None:
+    pairs = [("partenairats", "partenariats"), ("alsase", "alsace"), ("silvergek", "silvergeek"), ("abc", "cba"),
+             ("experimantation", "experimentation"), ("", "abc"), ("fragilte", "fragilites")]
+    for a, b in pairs:
+        for limit in (1, 2, 99):
+            assert pipeline_page.page.evaluate("([a, b, l]) => kitSearch.pipeline.editDistance(a, b, l)", [a, b, limit]) \
+                == french.edit_distance(a, b, limit), (a, b, limit)
+    index = SearchIndex.from_site(real_site)
+    for typed in ("silvergek", "charenten", "alsase", "fragilte", "partenairats", "coordinaktions"):
+        assert pipeline_page.page.evaluate("t => kitSearch.pipeline.candidates(t)", typed) == \
+            [list(c) for c in index.candidates(typed)], typed
 
 
 def test_the_browser_finds_what_kit_search_finds(pipeline_page: SearchPage, real_site: Path) -> None:
     index = SearchIndex.from_site(real_site)
-    queries = [q["requete"] for q in GOLDEN] + [q["requete"] + " " for q in GOLDEN] + ["parten", "zzyzx", "les"]
+    queries = [q["requete"] for q in GOLDEN] + [q["requete"] + " " for q in GOLDEN] + ["parten", "zzyzx", "les", "-alsace"]
     for query in queries:
         clauses = pipeline_page.page.evaluate("q => kitSearch.pipeline.queryClauses(q)", query)
         assert clauses == [vars(c) for c in french.query_clauses(query)], query
-        in_browser = pipeline_page.page.evaluate("q => kitSearch.search(q).map(r => [r.url, r.score])", query)
-        in_python = [(r.url, r.score) for r in index.search(query)]
-        assert [u for u, _ in in_browser] == [u for u, _ in in_python], query
-        assert all(abs(b - p) < 1e-9 for (_, b), (_, p) in zip(in_browser, in_python)), query
+        found = pipeline_page.page.evaluate(
+            "q => kitSearch.search(q).then(f => ({results: f.results.map(r => [r.url, r.score]), corrected: f.corrected,"
+            " marks: {exact: f.marks.exact.slice().sort(), prefixes: f.marks.prefixes}}))", query)
+        expected = index.search(query)
+        assert [u for u, _ in found["results"]] == [r.url for r in expected], query
+        assert all(abs(b - p.score) < 1e-9 for (_, b), p in zip(found["results"], expected)), query
+        assert found["corrected"] == expected.corrected, query
+        if expected.marks:
+            assert found["marks"] == {"exact": sorted(expected.marks.exact), "prefixes": expected.marks.prefixes}, query
+
+
+def test_the_browser_shows_the_passages_kit_search_prints(pipeline_page: SearchPage, real_site: Path) -> None:
+    """Same passage (words, marks, ellipses) and same sub-results, for the first results of every query."""
+    index = SearchIndex.from_site(real_site)
+    compared = 0
+    for query in [q["requete"] for q in GOLDEN]:
+        expected = index.search(query)
+        for result in expected[:3]:
+            main, subs = index.passages(result.ref, expected.marks)
+            shown = pipeline_page.page.evaluate(
+                "([ref, q]) => kitSearch.search(q).then(f => kitSearch.passages(ref, f.marks))", [result.ref, query])
+            assert shown["main"] == {"anchor": main.anchor, "heading": main.heading, "segments": main.segments}, query
+            assert shown["subs"] == [{"anchor": s.anchor, "heading": s.heading, "segments": s.segments} for s in subs]
+            compared += 1
+    assert compared > 150
 
 
 # --- the page does not pay for the search until the reader uses it ---
@@ -157,8 +242,12 @@ def test_pages_load_no_search_file_until_the_box_is_used(browser, real_url: str)
     loaded: dict[str, int] = {}
 
     def count(response) -> None:
-        # Redirects (SimpleHTTPRequestHandler adds a slash to folders) have no body.
-        loaded[response.url] = 0 if 300 <= response.status < 400 else len(response.body())
+        # Redirects (SimpleHTTPRequestHandler adds a slash to folders) have no body; the
+        # search's scripts are removed from the page once run (their body then goes too).
+        try:
+            loaded[response.url] = 0 if 300 <= response.status < 400 else len(response.body())
+        except PlaywrightError:
+            loaded[response.url] = int(response.headers.get("content-length", 0))
 
     page.on("response", count)
     for path in ("index.html", "fiches/silvergeek.html", "catalogue/index.html"):
@@ -170,27 +259,40 @@ def test_pages_load_no_search_file_until_the_box_is_used(browser, real_url: str)
         page.locator("input.md-search__input").focus()
     page.wait_for_function("() => window.kitSearch && document.querySelector('.md-search-result__meta')"
                            ".textContent.includes('Taper')")
-    assert [f for f in LAZY_FILES if any(f in u for u in loaded)] == list(LAZY_FILES)
+    assert [f for f in LAZY_FILES[:-1] if any(f in u for u in loaded)] == list(LAZY_FILES[:-1])
+    # A page's text comes with the results that show it; the words of the pages only for a typo.
+    with page.expect_response(lambda response: "search/pages/" in response.url):
+        page.locator("input.md-search__input").fill("partenariats alsace")
+    page.wait_for_function("() => document.querySelector('.md-search-result').getAttribute('data-kit-query') === 'partenariats alsace'")
+    page.wait_for_timeout(200)  # let the last responses reach the recorder (no timing is asserted)
+    texts = [u for u in loaded if "search/pages/" in u]
+    assert 1 <= len(texts) <= 20 and not any("vocabulary" in u for u in loaded)
+    with page.expect_response(lambda response: response.url.endswith("search/vocabulary.js")):
+        page.locator("input.md-search__input").fill("silvergek")
     context.close()
 
 
-# --- Material's keyboard behaviour ---
+# --- the keyboard, the screen reader (issue 13) ---
+
+WAIT_QUERY = "q => document.querySelector('.md-search-result').getAttribute('data-kit-query') === q"
+FOCUSED_BOX = "() => document.activeElement === document.querySelector('input.md-search__input')"
+IS_OPEN = "() => document.getElementById('__search').checked"
 
 
 def test_keyboard_opens_moves_through_results_and_closes(page, real_url: str) -> None:
     page.goto(real_url + "le-kit/genese.html")
-    focused_box = "() => document.activeElement === document.querySelector('input.md-search__input')"
-    is_open = "() => document.getElementById('__search').checked"
     for key in ("s", "f", "/"):
         page.keyboard.press(key)
-        assert page.evaluate(focused_box) and page.evaluate(is_open), key
+        assert page.evaluate(FOCUSED_BOX) and page.evaluate(IS_OPEN), key
         assert page.locator("input.md-search__input").input_value() == ""  # the key opened, it did not type
         page.keyboard.press("Escape")
-        assert not page.evaluate(focused_box) and not page.evaluate(is_open), key
+        # Closed, and the focus back in the box (not lost on the page's body).
+        assert page.evaluate(FOCUSED_BOX) and not page.evaluate(IS_OPEN), key
+        page.evaluate("() => document.activeElement.blur()")  # back to the page, for the next key
     page.keyboard.press("/")
     page.keyboard.type("alsace active")
-    page.wait_for_function("() => document.querySelector('.md-search-result').getAttribute('data-kit-query') === 'alsace active'")
-    links = page.eval_on_selector_all(".md-search-result__link", "links => links.map(a => a.href)")
+    page.wait_for_function(WAIT_QUERY, arg="alsace active")
+    links = page.eval_on_selector_all(".md-search-result__list a", "links => links.map(a => a.href)")
     assert len(links) >= 2
     assert page.locator(".md-search-result__item mark").count() > 0  # the words are marked
     active_href = "() => document.activeElement.href || null"
@@ -200,10 +302,49 @@ def test_keyboard_opens_moves_through_results_and_closes(page, real_url: str) ->
     assert page.evaluate(active_href) == links[1]
     page.keyboard.press("ArrowUp")
     page.keyboard.press("ArrowUp")
-    assert page.evaluate(focused_box)
+    assert page.evaluate(FOCUSED_BOX)
     page.keyboard.press("Enter")  # from the box: the first result
     page.wait_for_url(links[0])
     assert page.locator("article h1").first.inner_text().startswith("Retour d'expérience")
+
+
+def test_tab_reaches_the_results_and_escape_returns_to_the_box(page, real_url: str) -> None:
+    page.goto(real_url + "index.html")
+    page.keyboard.press("/")
+    page.keyboard.type("silvergeek")
+    page.wait_for_function(WAIT_QUERY, arg="silvergeek")
+    first = page.eval_on_selector(".md-search-result__list a", "a => a.href")
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.href") == first
+    assert page.evaluate(IS_OPEN)
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.closest('.md-search-result__list') !== null")
+    page.keyboard.press("Escape")
+    assert page.evaluate(FOCUSED_BOX) and not page.evaluate(IS_OPEN)
+    page.keyboard.type(" ")  # typing in the box opens it again
+    page.wait_for_function(IS_OPEN)
+
+
+def test_results_are_named_links_with_a_count_in_a_live_region(page, real_url: str) -> None:
+    page.goto(real_url + "index.html")
+    page.keyboard.press("/")
+    page.keyboard.type("SilverGeek ")
+    page.wait_for_function(WAIT_QUERY, arg="SilverGeek ")
+    meta = page.locator(".md-search-result__meta")
+    assert meta.get_attribute("role") == "status"  # announced as it changes
+    count = page.locator(".kit-search-result__main").count()
+    assert meta.inner_text() == f"{count} résultats"
+    box = page.locator("input.md-search__input")
+    help_text = page.locator("#" + box.get_attribute("aria-describedby")).inner_text()
+    assert "Tab" in help_text and "Échap" in help_text and '"innovation sociétale"' in help_text and "-alsace" in help_text
+    # The names Chromium gives the links, as a screen reader gets them.
+    session = page.context.new_cdp_session(page)
+    nodes = session.send("Accessibility.getFullAXTree")["nodes"]
+    names = {n["name"]["value"] for n in nodes if n.get("role", {}).get("value") == "link" and "name" in n}
+    titles = page.eval_on_selector_all(".kit-search-result__main", "links => links.map(a => a.getAttribute('aria-label'))")
+    assert titles[0] == "SilverGeek" and set(titles) <= names
+    subs = page.eval_on_selector_all(".kit-search-result__sub", "links => links.map(a => a.getAttribute('aria-label'))")
+    assert subs and all(" — " in name for name in subs) and set(subs) <= names
 
 
 def test_results_say_what_each_page_is_and_its_reading_paths(page, real_url: str) -> None:
@@ -211,10 +352,49 @@ def test_results_say_what_each_page_is_and_its_reading_paths(page, real_url: str
     page.locator("input.md-search__input").fill("Référentiel sur la co-construction en territoire ")
     page.wait_for_selector(".md-search-result__item")
     first = page.locator(".md-search-result__item").first
-    assert first.locator("h1").inner_text() == "Référentiel sur la co-construction en territoire"
+    assert first.locator(".kit-search-result__title").inner_text() == "Référentiel sur la co-construction en territoire"
     assert first.locator(".kit-search-result__kind").inner_text() == \
         "Cadre de référence · Parcours : Comprendre, Animer, Accompagner"
-    assert page.locator(".md-search-result__meta").inner_text().endswith("documents trouvés")
+    assert page.locator(".md-search-result__meta").inner_text().endswith(" résultats")
+    assert "documents trouvés" not in page.locator(".md-search-result").inner_text()
+
+
+def test_passages_show_the_words_marked_but_not_like_links(page, real_url: str) -> None:
+    page.goto(real_url + "index.html")
+    page.keyboard.press("/")
+    page.keyboard.type("consoles de jeux")
+    page.wait_for_function(WAIT_QUERY, arg="consoles de jeux")
+    passage = page.locator(".kit-search-result__main .kit-search-result__passage").first
+    assert "consoles de jeux" in passage.inner_text()
+    assert passage.locator("mark").all_inner_texts() == ["consoles", "jeux"]
+    style = passage.locator("mark").first.evaluate(
+        "m => { const s = getComputedStyle(m); return [s.textDecorationLine, s.color, s.backgroundColor]; }")
+    link_colour = page.evaluate(
+        "() => getComputedStyle(document.querySelector('.md-content a[href]')).color")
+    assert style[0] == "none" and style[1] != link_colour and style[2] not in ("rgba(0, 0, 0, 0)", "transparent")
+
+
+def test_a_typo_says_what_was_searched_and_offers_the_word_as_typed(page, real_url: str) -> None:
+    page.goto(real_url + "index.html")
+    page.keyboard.press("/")
+    page.keyboard.type("silvergek")
+    page.wait_for_function(WAIT_QUERY, arg="silvergek")
+    notice = page.locator("#kit-search-notice")
+    assert notice.inner_text().startswith("Résultats pour « silvergeek »")
+    assert page.locator(".kit-search-result__main").first.get_attribute("href").endswith("fiches/silvergeek.html")
+    page.locator(".kit-search-as-typed").click()
+    page.wait_for_function("() => document.querySelector('.md-search-result__meta').textContent === 'Aucun résultat'")
+    assert page.locator(".kit-search-result__main").count() == 0
+
+
+def test_an_empty_result_suggests_the_catalogue_and_the_sheet_filters(page, real_url: str) -> None:
+    page.goto(real_url + "fiches/silvergeek.html")
+    page.keyboard.press("/")
+    page.keyboard.type("zzyzx")
+    page.wait_for_function(WAIT_QUERY, arg="zzyzx")
+    assert page.locator(".md-search-result__meta").inner_text() == "Aucun résultat"
+    hrefs = page.eval_on_selector_all("#kit-search-notice a", "links => links.map(a => a.href)")
+    assert hrefs == [real_url + "catalogue/index.html", real_url + "fiches/index.html"]
 
 
 def test_long_result_lists_are_drawn_as_the_reader_goes(page, real_url: str, real_site: Path) -> None:
@@ -223,13 +403,14 @@ def test_long_result_lists_are_drawn_as_the_reader_goes(page, real_url: str, rea
     page.goto(real_url + "index.html")
     page.keyboard.press("/")
     page.keyboard.type("partenariat ")
-    page.wait_for_function("() => document.querySelector('.md-search-result').getAttribute('data-kit-query') === 'partenariat '")
+    page.wait_for_function(WAIT_QUERY, arg="partenariat ")
     items = page.locator(".md-search-result__item")
     assert items.count() == 20
-    assert page.locator(".md-search-result__meta").inner_text() == f"{expected} documents trouvés"
+    assert page.locator(".md-search-result__meta").inner_text() == f"{expected} résultats"
     page.eval_on_selector(".md-search__scrollwrap", "e => { e.scrollTop = e.scrollHeight; }")
     page.wait_for_function("() => document.querySelectorAll('.md-search-result__item').length === 40")
-    for _ in range(41):  # to the 40th result, then one more: the next ones are drawn
-        page.keyboard.press("ArrowDown")
+    # From the last link drawn, one more arrow: the next ones are drawn, and focused.
+    page.locator(".md-search-result__list a").last.focus()
+    page.keyboard.press("ArrowDown")
     assert items.count() == min(expected, 60)
-    assert page.evaluate("() => document.activeElement.href") == items.nth(40).locator("a").evaluate("a => a.href")
+    assert page.evaluate("() => document.activeElement.href") == items.nth(40).locator("a").first.evaluate("a => a.href")

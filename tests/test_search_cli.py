@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 from pathlib import Path
 
@@ -15,9 +16,21 @@ from builder.config import Project
 GOLDEN = yaml.safe_load((Path(__file__).parent / "search_golden.yml").read_text(encoding="utf-8"))
 
 
+# Each result: « N. title », then « kind · paths — URL », its passage « « … » », its sections « ↳ … ».
+RESULT_LINE = re.compile(r"^ +(?!«|↳).* — (\S+)$")
+
+
 def listed_urls(output: str) -> list[str]:
-    """The URLs of the printed results, in order (each result's second line ends with « — URL »)."""
-    return [line.rsplit(" — ", 1)[1] for line in output.splitlines() if line.startswith(" ") and " — " in line]
+    """The URLs of the printed results, in order."""
+    return [m.group(1) for m in map(RESULT_LINE.match, output.splitlines()) if m]
+
+
+def result_block(output: str, url: str) -> str:
+    """The lines printed for the result at ``url`` (title to the next result)."""
+    lines = output.splitlines()
+    at = next(i for i, line in enumerate(lines) if RESULT_LINE.match(line) and line.endswith(f" — {url}"))
+    end = next((i for i in range(at + 1, len(lines)) if re.match(r"^ *\d+\. ", lines[i])), len(lines))
+    return "\n".join(lines[at - 1:end])
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +44,11 @@ def built_project(real_site: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 def test_golden_queries_has_at_least_30_queries_of_each_kind() -> None:
     assert len(GOLDEN) >= 30
     assert len({q["requete"] for q in GOLDEN}) == len(GOLDEN)
-    assert all(set(q) == {"requete", "attendu", "pourquoi"} for q in GOLDEN)
+    assert all({"requete", "attendu", "pourquoi"} <= set(q) <= {"requete", "attendu", "pourquoi", "extrait"} for q in GOLDEN)
+    # Issue 13: at least 20 typo, phrase, exclusion and passage queries.
+    new = [q for q in GOLDEN if '"' in q["requete"] or "«" in q["requete"] or " -" in f" {q['requete']}"
+           or "extrait" in q or "faute" in q["pourquoi"] or "interverties" in q["pourquoi"]]
+    assert len(new) >= 20
 
 
 @pytest.mark.parametrize("golden", GOLDEN, ids=[q["requete"] for q in GOLDEN])
@@ -43,6 +60,9 @@ def test_golden_query_on_the_command_line(golden: dict, built_project: Path, cap
     urls = listed_urls(out.out)
     assert len(urls) <= 3
     assert golden["attendu"] in urls, f"{golden['requete']!r} ({golden['pourquoi']}) → {urls}"
+    if "extrait" in golden:  # the word is in the passage printed for that page
+        passages = [line for line in result_block(out.out, golden["attendu"]).splitlines() if "«" in line]
+        assert any(golden["extrait"] in line for line in passages), passages
 
 
 def test_results_show_title_kind_paths_and_url(built_project: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -54,9 +74,45 @@ def test_results_show_title_kind_paths_and_url(built_project: Path, capsys: pyte
                         "documents/referentiel-co-construction-territoire.html")
 
 
-def test_no_result_says_so_and_fails(built_project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_no_result_says_so_suggests_the_catalogue_and_fails(built_project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--projet", str(built_project), "search", "zzyzx"]) == 1
-    assert capsys.readouterr().out.strip() == "Aucun résultat pour « zzyzx »."
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0] == "Aucun résultat pour « zzyzx »."
+    assert "le catalogue (catalogue/index.html)" in lines[1]
+    assert "fiches d'expérience avec leurs filtres (fiches/index.html)" in lines[1]
+
+
+def test_a_typo_is_corrected_and_says_how_to_search_as_typed(built_project: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--projet", str(built_project), "search", "silvergek", "-n", "3"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1] == "Résultats pour « silvergeek » ; pour chercher tel quel : kit search '\"silvergek\"'"
+    assert listed_urls("\n".join(lines))[0] == "fiches/silvergeek.html"
+    # Between quotes, the word is searched as typed: nothing.
+    assert main(["--projet", str(built_project), "search", '"silvergek"']) == 1
+    assert capsys.readouterr().out.startswith("Aucun résultat pour « \"silvergek\" ».")
+
+
+def test_each_result_prints_its_passage_and_its_sections(built_project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--projet", str(built_project), "search", "consoles de jeux", "-n", "1"]) == 0
+    block = result_block(capsys.readouterr().out, "fiches/silvergeek.html").splitlines()
+    passage = block[2].strip()
+    assert passage.startswith("« …") and passage.endswith("»")
+    assert "consoles de jeux" in passage
+    assert len(passage.split()) <= 30 + 4  # about 30 words, the quotes and ellipses
+    assert main(["--projet", str(built_project), "search", "SilverGeek ", "-n", "1"]) == 0
+    sections = [line.strip() for line in capsys.readouterr().out.splitlines() if line.strip().startswith("↳")]
+    assert 1 <= len(sections) <= 3
+    assert all(re.match(r"↳ .+ \(fiches/silvergeek\.html#[a-z0-9-]+\) : « .*SilverGeek.* »$", s) for s in sections)
+
+
+def test_marked_words_are_bold_on_a_terminal_and_still_escaped() -> None:
+    from builder.search.cli import _passage
+    from builder.search.engine import Passage
+
+    passage = Passage("", "", [["voir ", False], ["Silver\x1b[31mGeek", True], [" ici", False]])
+    assert _passage(passage, bold=False) == "voir Silver\\x1b[31mGeek ici"
+    assert _passage(passage, bold=True) == "voir \x1b[1mSilver\\x1b[31mGeek\x1b[0m ici"
 
 
 def test_without_a_built_site_it_builds_it_first(mini_project: Project, fixed_epoch: str,
@@ -82,4 +138,4 @@ def test_an_index_from_another_version_asks_for_a_build(tmp_path: Path, capsys: 
     index.parent.mkdir(parents=True)
     index.write_text("var ancienIndex = {};\n", encoding="utf-8")
     assert main(["--projet", str(tmp_path), "search", "Charenton"]) == 1
-    assert "n'est pas un index de recherche lisible" in capsys.readouterr().err
+    assert "ne contient pas un index de recherche lisible" in capsys.readouterr().err

@@ -11,7 +11,8 @@ from builder.config import Project
 from builder.loader import load_kit
 from builder.search import french, snowball_js
 from builder.search.engine import IndexOutdated, SearchIndex
-from builder.search.index import INDEX_FILE, Entry, build_index, page_entries, read_script, render_script
+from builder.search.index import (INDEX_FILE, PAGES_DIR, VOCABULARY_FILE, Entry, build_index, page_entries, page_sections,
+                                  read_script, read_site, render_script)
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -79,7 +80,7 @@ def test_the_browser_stemmer_is_generated_from_the_installed_snowballstemmer() -
 
 
 def _entry(url: str, title: str, text: str, **extra) -> Entry:
-    return Entry(url, title, extra.pop("kind", "Page"), [], text[:40], text=text, **extra)
+    return Entry(url, title, extra.pop("kind", "Page"), [], [("", "", text)], **extra)
 
 
 def test_a_word_in_the_title_outranks_the_same_word_in_the_text() -> None:
@@ -125,7 +126,8 @@ def test_the_index_script_round_trips_and_is_deterministic() -> None:
     script = render_script(build_index(entries))
     assert script == render_script(build_index(entries))
     assert script.isascii()  # read alike whatever encoding the browser assumes
-    assert read_script(script) == json.loads(json.dumps(build_index(entries)))
+    data = json.loads(json.dumps(build_index(entries)))
+    assert read_script(script) == {key: data[key] for key in ("pipeline", "config", "docs", "index")}
 
 
 # --- the stage, on the repository's own kit ---
@@ -148,17 +150,16 @@ def test_every_page_is_indexed_except_the_error_page(real_site: Path, real_index
         assert f"fiches/{case.slug}.html" in urls
 
 
-def test_results_carry_kind_reading_paths_and_excerpt(real_index: dict) -> None:
+def test_results_carry_kind_and_reading_paths(real_index: dict) -> None:
     config, kit = load_kit(Project(REPO))
     rows = {row[0]: row for row in real_index["docs"]}
     for doc in kit.documents:
-        url, title, kind, paths, excerpt = rows[f"documents/{doc.id}.html"]
+        url, title, kind, paths = rows[f"documents/{doc.id}.html"]
         assert title == doc.titre
         assert kind.startswith(config.taxonomie.nature(doc.nature).libelle)
         assert paths == [p.titre_court for p in kit.paths_of(doc.id)]
-        assert excerpt and len(excerpt) <= 181
     for case in kit.cases:
-        url, title, kind, paths, excerpt = rows[f"fiches/{case.slug}.html"]
+        url, title, kind, paths = rows[f"fiches/{case.slug}.html"]
         assert (title, kind) == (case.sheet.titre, "Fiche d'expérience")
 
 
@@ -206,3 +207,172 @@ def test_the_index_is_lunr_pys_own_once_expanded(real_site: Path) -> None:
     assert json.dumps(expand_index(ours)) == json.dumps(expected)
     assert compact_index(expected) == ours
     assert len(json.dumps(ours)) < len(json.dumps(expected)) / 1.8
+
+
+# --- issue 13: one normalisation, operators, typos, phrases, passages ---
+
+
+@pytest.mark.parametrize("pasted, clean", [
+    ("inter\u00adcommunalité", "intercommunalité"),  # soft hyphen
+    ("cyber\u200bsécurité", "cybersécurité"),  # zero-width space
+    ("co\u200dopération\u2060s", "coopérations"),  # zero-width joiner, word joiner
+    ("\ufeffpartenariat", "partenariat"),  # BOM
+    ("ﬁnancement", "financement"),  # ligature (NFKC)
+    ("ＡＬＳＡＣＥ", "ALSACE"),  # full-width letters (NFKC)
+    ("l\u2019innovation", "l'innovation"),
+    ("l\u02bcinnovation", "l'innovation"),
+    ("co\u2010construction", "co-construction"),
+    ("co\u2011construction", "co-construction"),
+    ("2015\u20132016", "2015-2016"),
+])
+def test_pasted_characters_leave_the_word_whole(pasted: str, clean: str) -> None:
+    assert french.terms(pasted) == french.terms(clean)
+    assert french.terms(pasted)
+
+
+def test_normalise_unifies_quotes_for_the_phrase_operator() -> None:
+    assert french.normalise("« a » “b” „c‟") == '" a " "b" "c"'
+    assert french.normalise("a\u00a0b\u202fc") == "a b c"
+
+
+def test_the_rules_the_browser_gets_are_the_pythons() -> None:
+    rules = french.browser_rules()
+    assert dict(rules["characterMap"]) == french.CHARACTER_MAP
+    assert dict(rules["ligatures"]) == french.LIGATURES
+    assert rules["word"] == french.WORD.pattern and rules["queryPart"] == french.QUERY_PART.pattern
+    data = build_index([_entry("a.html", "Alsace", "Le Labo.")])
+    assert json.loads(json.dumps(data["config"])) == json.loads(json.dumps(rules))  # into search/index.js at build
+
+
+def test_queries_have_phrases_and_exclusions() -> None:
+    assert french.parse_query('partenariats -alsace "innovation sociétale" « co-construction » -"a b"') == [
+        french.Part("partenariats"), french.Part("alsace", excluded=True),
+        french.Part("innovation sociétale", phrase=True), french.Part(" co-construction ", phrase=True),
+        french.Part("a b", phrase=True, excluded=True)]
+    plan = french.plan('"innovation sociétale" -alsace -co-construction')
+    assert plan.phrases == (("innov", "societal"),)
+    assert plan.excluded_phrases == (("co", "construct"),)
+    assert [c for c in plan.clauses if c.excluded] == [french.Clause("alsac", False, excluded=True)]
+    # A phrase's words are required, as typed: no prefix, no typo forgiven.
+    assert all(c.required and not c.prefix for c in french.plan('"innovation sociéta"').clauses)
+    assert [w.typed for w in french.plan('"silvergek" silvergek').words] == ["", "silvergek"]
+    assert french.parse_query("a - b --") == [french.Part("a"), french.Part("-"), french.Part("b"), french.Part("--")]
+
+
+def test_edit_distance_counts_a_swap_as_one_edit() -> None:
+    assert french.edit_distance("partenairats", "partenariats", 2) == 1
+    assert french.edit_distance("silvergek", "silvergeek", 1) == 1
+    assert french.edit_distance("alsase", "alsace", 1) == 1
+    assert french.edit_distance("abc", "abc", 0) == 0
+    assert french.edit_distance("kitten", "sitting", 5) == 3
+    assert french.edit_distance("abcdef", "uvwxyz", 1) == 2  # stops past the limit
+    assert [french.typo_distance(w) for w in ("alsa", "alsac", "charenton", "charento")] == [0, 1, 2, 1]
+
+
+def _index(*entries: Entry) -> SearchIndex:
+    return SearchIndex(build_index(list(entries)))
+
+
+def _sections(*texts: str) -> list[tuple[str, str, str]]:
+    return [("", "", texts[0])] + [(f"partie-{n}", f"Partie {n}", t) for n, t in enumerate(texts[1:], 1)]
+
+
+def test_a_typo_finds_the_close_word_below_the_word_as_typed() -> None:
+    index = _index(_entry("a.html", "Alsace", "Le Labo des partenariats."),
+                   _entry("b.html", "Bretagne", "Une autre région, l'Alsace à côté."),
+                   _entry("c.html", "Normandie", "Une troisième."))
+    found = index.search("alsase")
+    assert [r.url for r in found] == ["a.html", "b.html"]
+    assert found.corrected == "alsace" and found.as_typed == '"alsase"'
+    assert index.search("alsase", typos=False) == [] and index.search('"alsase"') == []
+    assert index.search("als").corrected is None  # under 5 letters: no typo forgiven
+    # A word found on fewer than TYPO_FEW pages also brings its close words, ranked below it.
+    few = _index(_entry("a.html", "Alsace", "Le Labo."), _entry("b.html", "Autre", "Une page sur l'Alsase."),
+                 _entry("c.html", "Autre", "Encore une page sur l'Alsace."))
+    found = few.search("alsase ")
+    assert [r.url for r in found] == ["b.html", "a.html", "c.html"] and found.corrected is None
+
+
+def test_a_phrase_needs_its_words_next_to_each_other_in_order() -> None:
+    index = _index(_entry("a.html", "Une page", "Pour une innovation sociétale durable."),
+                   _entry("b.html", "Autre page", "L'innovation, au fond, reste sociétale."),
+                   _entry("c.html", "Troisième", "Sociétale innovation."))
+    assert [r.url for r in index.search('"innovation sociétale"')] == ["a.html"]
+    assert [r.url for r in index.search("« l'innovation sociétale »")] == ["a.html"]  # elision, French quotes
+    assert {r.url for r in index.search("innovation sociétale")} == {"a.html", "b.html", "c.html"}
+    assert {r.url for r in index.search('innovation -"innovation sociétale"')} == {"b.html", "c.html"}
+
+
+def test_an_excluded_word_removes_its_pages() -> None:
+    index = _index(_entry("a.html", "Alsace", "Partenariats en Alsace."), _entry("b.html", "Bretagne", "Partenariats."))
+    assert [r.url for r in index.search("partenariats -alsace")] == ["b.html"]
+    assert [r.url for r in index.search("partenariats –Alsace")] == ["b.html"]  # en dash typed
+    assert index.search("-alsace") == []  # exclusions alone: nothing to look for
+
+
+def test_the_passage_is_about_30_words_around_the_best_match_with_marks() -> None:
+    filler = " ".join(f"mot{n}" for n in range(100))
+    entry = _entry("a.html", "Une page", "x")
+    entry.sections = _sections(f"{filler} les consoles de jeux, tablettes. {filler}", "Rien ici.",
+                               "Des consoles encore.", "Et des jeux.", "Consoles et jeux.", "Jeux vidéo, consoles.")
+    index = _index(entry)
+    found = index.search("consoles jeux")
+    main, subs = index.passages(found[0].ref, found.marks)
+    assert main.anchor == "" and main.text.startswith("… ") and main.text.endswith(" …")
+    assert len(main.text.split()) == french.PASSAGE_WORDS + 2  # the words, and the two ellipses
+    assert [t for t, marked in main.segments if marked] == ["consoles", "jeux"]  # punctuation left out of the mark
+    assert "jeux, tablettes." in main.text
+    # Other sections with a match, best first, at most SUBRESULTS, each with its anchor.
+    assert [s.anchor for s in subs] == ["partie-4", "partie-5", "partie-2"]
+    assert all(s.heading.startswith("Partie") for s in subs)
+
+
+def test_a_page_found_by_its_title_shows_its_first_words() -> None:
+    entry = _entry("a.html", "Consoles", "x")
+    entry.sections = _sections("Le début de la page.", "La suite.")
+    index = _index(entry)
+    found = index.search("consoles")
+    main, subs = index.passages(found[0].ref, found.marks)
+    assert main.text == "Le début de la page." and subs == []
+
+
+HOSTILE_PAGES = [
+    '<a class="headerlink">x ' * 5_000,  # permalinks never closed
+    "<script>" * 15_000,  # scripts never closed
+    '<p title="' * 12_000,  # quotes never closed
+    "<!--" * 30_000,  # comments never closed
+    "<h2 id=a>" * 13_000,  # headings never closed
+    "<" * 120_000,
+]
+
+
+@pytest.mark.parametrize("body", HOSTILE_PAGES, ids=lambda b: repr(b[:12]))
+def test_reading_a_page_of_unclosed_tags_stays_linear(body: str) -> None:
+    """120 KB of unclosed tags: one pass over the text (the regular expressions of the
+    previous reader went back over it for each tag: 50 to 160 s for these pages, here
+    a tenth of a second; the test would hang if it came back)."""
+    page = '<article class="md-content__inner"><h1>Titre</h1><p>Texte lisible</p>' + body[:120_000]
+    title, sections = page_sections(page)
+    assert title == "Titre"
+    assert sections[0][2].startswith("Texte lisible")
+
+
+def test_sections_follow_the_headings_and_skip_permalinks() -> None:
+    page = ('<article class="md-content__inner"><h1 id="t">Titre<a class="headerlink" href="#t">¶</a></h1>'
+            '<p>Intro <em>co</em>-construction</p><h2 id="genese">Genèse<a class="headerlink" href="#genese">¶</a></h2>'
+            '<p>Un &amp; deux</p><script>var x = "<h2>";</script><h3 id=\'suite\'>Suite</h3><p>Fin</p></article>')
+    assert page_sections(page) == ("Titre", [("", "", "Intro co-construction"), ("genese", "Genèse", "Un & deux"),
+                                             ("suite", "Suite", "Fin")])
+
+
+def test_the_stage_writes_one_script_per_page_and_the_vocabulary(real_site: Path) -> None:
+    data = read_site(real_site)
+    assert len(data["pages"]) == len(data["docs"]) > 40
+    first = (real_site / PAGES_DIR / "0.js").read_text(encoding="utf-8")
+    assert first.startswith("kitSearch.page(0,JSON.parse('") and first.isascii()
+    silvergeek = data["pages"][[d[0] for d in data["docs"]].index("fiches/silvergeek.html")]
+    assert ["genese", "Genèse"] == silvergeek[2][:2] or any(s[:2] == ["genese", "Genèse"] for s in silvergeek)
+    words = dict((row[0], row[-1]) for row in data["vocabulary"])
+    assert words["experimentation"] == "expérimentation" and words["silvergeek"] == "silvergeek"
+    assert "innovation" in words and "l'innovation" not in words  # elisions dropped
+    assert (real_site / VOCABULARY_FILE).read_text(encoding="utf-8").isascii()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from builder.config import Project
 from builder.problems import terminal_safe
-from builder.search.engine import IndexOutdated, SearchIndex
+from builder.search.engine import IndexOutdated, Passage, SearchIndex
 from builder.search.index import INDEX_FILE
 
 
@@ -54,11 +54,18 @@ def run_search(project: Project, query: str, limit: int = 10) -> int:
     results = index.search(query)
     if not results:
         print(f"Aucun résultat pour « {terminal_safe(query)} ».")
+        if index.links:
+            print(f"Essayez d'autres mots ou moins de mots, ou parcourez le catalogue ({index.links['catalogue']}) "
+                  f"et les fiches d'expérience avec leurs filtres ({index.links['fiches']}).")
         return 1
     shown = results[: max(limit, 1)]
     print(f"{plural(len(results), 'résultat', 'résultats')} pour « {terminal_safe(query)} »"
           + (f" ({len(shown)} premiers) :" if len(shown) < len(results) else " :"))
+    if results.corrected:
+        print(f"Résultats pour « {terminal_safe(results.corrected)} » ; pour chercher tel quel : "
+              f"kit search '{terminal_safe(results.as_typed or query)}'")
     width = len(str(len(shown)))
+    bold = sys.stdout.isatty()
     for number, result in enumerate(shown, 1):
         about = [result.kind]
         if result.paths:
@@ -66,4 +73,16 @@ def run_search(project: Project, query: str, limit: int = 10) -> int:
         # Titles come from the catalogue: control characters (ESC…) are shown, not obeyed.
         print(f"{number:>{width}}. {terminal_safe(result.title)}")
         print(f"{' ' * width}  {terminal_safe(' · '.join(about))} — {terminal_safe(result.url)}")
+        main, subs = index.passages(result.ref, results.marks)
+        if main.segments:
+            print(f"{' ' * width}  « {_passage(main, bold)} »")
+        for sub in subs:
+            print(f"{' ' * width}  ↳ {terminal_safe(sub.heading)} ({terminal_safe(result.url)}#{terminal_safe(sub.anchor)}) :"
+                  f" « {_passage(sub, bold)} »")
     return 0
+
+
+def _passage(passage: Passage, bold: bool) -> str:
+    """A passage on one line, its matched words in bold on a terminal (escaped first)."""
+    return "".join(f"\x1b[1m{terminal_safe(text)}\x1b[0m" if marked and bold else terminal_safe(text)
+                   for text, marked in passage.segments)

@@ -1,58 +1,113 @@
-"""Queries on ``search/index.js`` with lunr.py: what ``kit search`` and the tests run.
+"""Queries on the built site's search files with lunr.py: what ``kit search`` and the tests run.
 
-The browser runs the same clauses with lunr.js on the same index (see
-``theme/assets/search/search.js``): every word is required; if no page has them all,
-any of them will do.
+The browser runs the same steps with lunr.js on the same files (see
+``theme/assets/search/search.js``; tests compare both, result for result):
+
+1. ``french.plan``: every word required (the last one also as a prefix while typed),
+   ``"…"`` phrases, ``-mot`` exclusions;
+2. typos: a word of 5+ letters reaching fewer than ``TYPO_FEW`` pages also looks for the
+   closest words of the vocabulary (1 edit, 2 from 9 letters), ranked below it;
+3. lunr query; if no page has every word, any of them will do;
+4. phrases checked in the text of the best-ranked pages (``PHRASE_CANDIDATES``);
+5. for a shown result, the passage of ~30 words around the best match, and up to
+   ``SUBRESULTS`` other sections of the page (``passages``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from lunr.index import Index
 from lunr.query import Query, QueryPresence
+from lunr.token_set import TokenSet
 
 from builder.search import french
-from builder.search.index import INDEX_FILE, expand_index, read_script
+from builder.search.index import expand_index, read_site
 
 
 class IndexOutdated(Exception):
     pass
 
 
+# A passage: (text, marked) pieces in order; marked pieces are words of the query.
+Segments = list[list]
+
+
+@dataclass(frozen=True)
+class Passage:
+    anchor: str  # the section's heading anchor ("" before the first heading)
+    heading: str
+    segments: Segments
+
+    @property
+    def text(self) -> str:
+        return "".join(text for text, _ in self.segments)
+
+
 @dataclass(frozen=True)
 class Result:
+    ref: int  # the page's position in the index
     url: str
     title: str
     kind: str
     paths: list[str]
-    excerpt: str
     score: float
+
+
+@dataclass
+class Highlight:
+    """Index terms a word of the text must give to be marked."""
+
+    exact: set[str] = field(default_factory=set)
+    prefixes: list[str] = field(default_factory=list)
+
+    def __call__(self, word: str) -> bool:
+        return any(t in self.exact or any(t.startswith(p) for p in self.prefixes) for t in french.terms(word))
+
+
+class Results(list):
+    """Results, best first; ``corrected`` is the query with its typos corrected (what
+    « Résultats pour … » shows) when a word found nothing as typed, else None."""
+
+    corrected: str | None = None
+    as_typed: str | None = None  # the same query that searches the corrected words as typed
+    marks: Highlight | None = None  # what to mark in the results' passages
 
 
 class SearchIndex:
     def __init__(self, data: dict):
+        """``data``: what ``index.build_index`` returns (or ``read_site`` reads back).
+
+        Raises IndexOutdated when another version of the builder wrote it."""
         if data.get("pipeline") != french.PIPELINE:
             raise IndexOutdated(
                 f"l'index de recherche a été produit par une autre version du constructeur "
                 f"(« {data.get('pipeline')} », attendu « {french.PIPELINE} ») : relancez « kit build »."
             )
         self.docs = data["docs"]
+        self.pages = data["pages"]
+        self.vocabulary = data["vocabulary"]
+        self.links = data.get("links", {})
         self.index = Index.load(expand_index(data["index"]))
+        self._sequences: dict[int, list[list[str]]] = {}
+        self._written: dict[str, list[str]] | None = None
 
     @classmethod
     def from_site(cls, site_dir: Path) -> SearchIndex:
         try:
-            data = read_script((site_dir / INDEX_FILE).read_text(encoding="utf-8"))
-        except (ValueError, UnicodeDecodeError) as error:  # JSONDecodeError is a ValueError
+            data = read_site(site_dir)
+        except (OSError, ValueError, UnicodeDecodeError) as error:  # JSONDecodeError is a ValueError
             raise IndexOutdated(
-                f"{site_dir / INDEX_FILE} n'est pas un index de recherche lisible par cette version "
+                f"{site_dir / 'search'} ne contient pas un index de recherche lisible par cette version "
                 "du constructeur : relancez « kit build »."
             ) from error
         return cls(data)
 
-    def _run(self, clauses: list[french.Clause]) -> list[tuple[float, int]]:
+    # --- lunr ---
+
+    def _run(self, clauses: list[french.Clause]) -> list[tuple[float, int, set[str]]]:
         query = self.index.create_query()
         for clause in clauses:
             query.term(
@@ -60,18 +115,208 @@ class SearchIndex:
                 use_pipeline=False,
                 boost=clause.boost,
                 wildcard=Query.WILDCARD_TRAILING if clause.prefix else Query.WILDCARD_NONE,
-                presence=QueryPresence.REQUIRED if clause.required else QueryPresence.OPTIONAL,
+                presence=(QueryPresence.PROHIBITED if clause.excluded
+                          else QueryPresence.REQUIRED if clause.required else QueryPresence.OPTIONAL),
             )
-        # Ties broken by page order, as in the browser.
-        return sorted(((m["score"], int(m["ref"])) for m in self.index.query(query)), key=lambda m: (-m[0], m[1]))
+        return [(m["score"], int(m["ref"]), set(m["match_data"].metadata)) for m in self.index.query(query)]
 
-    def search(self, query: str, limit: int | None = None) -> list[Result]:
-        clauses = french.query_clauses(query)
-        if not clauses:
-            return []
-        matches = self._run(clauses) or self._run(french.relaxed(clauses))
-        results = []
-        for score, ref in matches[:limit]:
-            url, title, kind, paths, excerpt = self.docs[ref]
-            results.append(Result(url, title, kind, paths, excerpt, score))
+    def expand(self, clauses: tuple[french.Clause, ...]) -> set[str]:
+        """The index terms the (not excluded) clauses reach, prefixes expanded."""
+        found: set[str] = set()
+        for clause in clauses:
+            if clause.excluded:
+                continue
+            if clause.prefix:
+                found.update(self.index.token_set.intersect(TokenSet.from_string(clause.term + "*")).to_list())
+            elif clause.term in self.index.inverted_index:
+                found.add(clause.term)
+        return found
+
+    def pages_with(self, terms: set[str]) -> set[str]:
+        refs: set[str] = set()
+        for term in terms:
+            posting = self.index.inverted_index[term]
+            for name in self.index.fields:
+                refs.update(posting[name])
+        return refs
+
+    # --- typos ---
+
+    def written_forms(self) -> dict[str, list[list[str]]]:
+        """Index term → the vocabulary rows (words of the pages) that stem to it."""
+        if self._written is None:
+            self._written = {}
+            for row in self.vocabulary:
+                self._written.setdefault(french.stem(row[0]), []).append(row)
+        return self._written
+
+    def candidates(self, typed: str) -> list[tuple[str, str]]:
+        """(index term, word as written) of the closest words to a typed folded word, best
+        first: fewest edits, then most pages, then alphabetical; distinct terms. Close
+        are the words of the pages within ``typo_distance(typed)`` edits of it, and the
+        terms within as many edits of its stem (« fragilté » → fragilt → fragil); each
+        is shown as the word of the pages closest to what was typed."""
+        limit = french.typo_distance(typed)
+        written = self.written_forms()
+        close: dict[str, tuple[int, str, list[str]]] = {}
+        for row in self.vocabulary:
+            distance = french.edit_distance(typed, row[0], limit)
+            if 0 < distance <= limit:
+                term = french.stem(row[0])
+                if term in self.index.inverted_index and (distance, row[0]) < close.get(term, (limit + 1, ""))[:2]:
+                    close[term] = (distance, row[0], row)
+        typed_stem = french.stem(typed)
+        for term in self.index.inverted_index:
+            if term in written and term not in close:
+                distance = french.edit_distance(typed_stem, term, limit)
+                if 0 < distance <= limit:
+                    row = min(written[term], key=lambda r: (french.edit_distance(typed, r[0], 99), r[0]))
+                    close[term] = (distance, row[0], row)
+        ranked = sorted((d, -len(self.pages_with({t})), word, t) for t, (d, word, _) in close.items())
+        return [(t, close[t][2][-1]) for *_, t in ranked[:french.TYPO_CANDIDATES]]
+
+    # --- phrases ---
+
+    def sequences(self, ref: int) -> list[list[str]]:
+        """A page's terms, in order, by stretch of text (title, each heading, each section)."""
+        if ref not in self._sequences:
+            stretches = [self.docs[ref][1]] + [t for _, heading, text in self.pages[ref] for t in (heading, text)]
+            self._sequences[ref] = [french.terms(t, joined=False) for t in stretches]
+        return self._sequences[ref]
+
+    def has_phrase(self, ref: int, phrase: tuple[str, ...]) -> bool:
+        size = len(phrase)
+        return any(list(phrase) == seq[i:i + size] for seq in self.sequences(ref) for i in range(len(seq) - size + 1))
+
+    # --- search ---
+
+    def search(self, query: str, limit: int | None = None, typos: bool = True) -> Results:
+        """The pages that answer ``query``, best first (ties by page order, as in the browser).
+
+        ``typos=False``: the words exactly as typed (« Rechercher … tel quel »)."""
+        plan = french.plan(query)
+        results = Results()
+        if not plan.phrases and all(c.excluded for c in plan.clauses):
+            return results  # nothing to look for: exclusions alone find nothing
+        words = list(plan.words)
+        corrected: dict[int, str] = {}
+        checks: list[set[str]] = []  # for each word whose typos are tried: its own terms
+        for number, word in enumerate(words if typos else []):
+            if not word.typed:
+                continue
+            own = self.expand(word.clauses)
+            reached = len(self.pages_with(own))
+            if reached >= french.TYPO_FEW:
+                continue
+            close = self.candidates(word.typed)
+            if not close:
+                continue
+            # The word's clauses become optional: pages that have one of its close words count
+            # too, below the word as typed when it found some (TYPO_BOOST), as it when not.
+            boost = french.TYPO_BOOST if reached else 1
+            words[number] = french.QueryWord(word.part, tuple(
+                [french.Clause(c.term, False, c.boost, c.prefix) for c in word.clauses]
+                + [french.Clause(stem, False, boost) for stem, _ in close]), word.typed)
+            checks.append(own)
+            if reached == 0:
+                corrected[word.part] = close[0][1]
+        if corrected:
+            shown = []
+            for number, part in enumerate(plan.parts):
+                text = corrected.get(number, part.text)
+                shown.append(("-" if part.excluded else "") + (f"« {text} »" if part.phrase else text))
+            results.corrected = " ".join(shown)
+            # A quoted word is searched exactly as typed (a phrase forgives no typo).
+            results.as_typed = " ".join(
+                f'"{part.text}"' if number in corrected
+                else ("-" if part.excluded else "") + (f'"{part.text}"' if part.phrase else part.text)
+                for number, part in enumerate(plan.parts))
+        clauses = [c for w in words for c in w.clauses]
+        results.marks = Highlight()
+        for clause in clauses:
+            if not clause.excluded:
+                if clause.prefix:
+                    results.marks.prefixes.append(clause.term)
+                else:
+                    results.marks.exact.add(clause.term)
+        matches = self._filter(self._run(clauses), plan) if clauses else []
+        if not matches and clauses:
+            matches = self._filter(self._run(french.relaxed(clauses)), plan)
+        # Pages that have the words as typed rank above those found by a close word only.
+        ranked = sorted(matches, key=lambda m: (sum(not (m[2] & own) for own in checks), -m[0], m[1]))
+        for score, ref, _ in ranked[:limit]:
+            url, title, kind, paths = self.docs[ref]
+            results.append(Result(ref, url, title, kind, paths, score))
         return results
+
+    def _filter(self, matches: list, plan: french.Plan) -> list:
+        if not plan.phrases and not plan.excluded_phrases:
+            return matches
+        best = sorted(matches, key=lambda m: (-m[0], m[1]))[:french.PHRASE_CANDIDATES]
+        return [m for m in best
+                if all(self.has_phrase(m[1], p) for p in plan.phrases)
+                and not any(self.has_phrase(m[1], p) for p in plan.excluded_phrases)]
+
+    # --- passages ---
+
+    def highlight(self, query: str, typos: bool = True) -> Highlight:
+        """What to mark in the passages of a query's results (its typo candidates included)."""
+        return self.search(query, typos=typos).marks or Highlight()
+
+    def passages(self, ref: int, marks: Highlight) -> tuple[Passage, list[Passage]]:
+        """The passage of page ``ref`` around its best match, and up to SUBRESULTS other
+        sections with a match (by score, then order), each its own passage."""
+        return page_passages(self.pages[ref], marks)
+
+
+def page_passages(sections: list, marks: Highlight) -> tuple[Passage, list[Passage]]:
+    """See ``SearchIndex.passages``; ``sections``: [anchor, heading, text] rows of a page."""
+    hit = lru_cache(maxsize=None)(marks)
+    scored = []
+    for number, (anchor, heading, text) in enumerate(sections):
+        tokens = text.split(" ") if text else []
+        hits = [i for i, token in enumerate(tokens) if hit(token)]
+        best, start = (0, 0), 0
+        for h in hits:
+            first = max(0, min(h - french.PASSAGE_BEFORE, len(tokens) - french.PASSAGE_WORDS))
+            inside = [i for i in hits if first <= i < first + french.PASSAGE_WORDS]
+            score = (len({french.fold(tokens[i].strip(french.PUNCTUATION)) for i in inside}), len(inside))
+            if score > best:
+                best, start = score, first
+        scored.append((best, number, start, tokens, hit))
+    with_text = [s for s in scored if s[3]]
+    if not with_text:
+        return Passage("", "", []), []
+    ranked = sorted(with_text, key=lambda s: (-s[0][0], -s[0][1], s[1]))
+    main = ranked[0] if ranked[0][0] > (0, 0) else with_text[0]
+    subs = [s for s in ranked if s is not main and s[0] > (0, 0) and sections[s[1]][0]][:french.SUBRESULTS]
+
+    def passage(item) -> Passage:
+        _, number, start, tokens, _ = item
+        end = min(len(tokens), start + french.PASSAGE_WORDS)
+        segments: Segments = []
+
+        def add(text: str, marked: bool) -> None:
+            if segments and not marked and not segments[-1][1]:
+                segments[-1][0] += text
+            elif text:
+                segments.append([text, marked])
+
+        add("… " if start > 0 else "", False)
+        for i in range(start, end):
+            token = tokens[i]
+            if i > start:
+                add(" ", False)
+            if hit(token):
+                core = token.strip(french.PUNCTUATION)
+                before = token[:len(token) - len(token.lstrip(french.PUNCTUATION))]
+                add(before, False)
+                add(core, True)
+                add(token[len(before) + len(core):], False)
+            else:
+                add(token, False)
+        add(" …" if end < len(tokens) else "", False)
+        anchor, heading, _ = sections[number]
+        return Passage(anchor, heading, segments)
+
+    return passage(main), [passage(s) for s in subs]

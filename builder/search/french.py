@@ -1,9 +1,14 @@
 """The French text pipeline of the search, shared by the index, ``kit search`` and the site.
 
-The site's JavaScript (``theme/assets/search/search.js``) implements the same steps;
-the stop words and elisions travel inside ``search/index.js`` so the two sides read
-one list, and tests compare both sides' output word for word.
+The site's JavaScript (``theme/assets/search/search.js``) implements the same steps; every
+table and pattern below travels inside ``search/index.js`` (``browser_rules``, written at
+build time), so the two sides read one definition, and tests compare both sides' output
+word for word.
 
+0. normalise: Unicode NFKC (ligatures ﬁ → fi, full-width letters, non-breaking spaces),
+   then invisible characters removed (soft hyphen, zero-width space/joiners, word joiner,
+   BOM: « inter\u00adcommunalité » is one word), typographic apostrophes → ', dashes and
+   Unicode hyphens → -, quotation marks (« » “ ” „) → " (the phrase operator).
 1. fold: Unicode NFKD, lower case, combining accents removed (é → e, ç → c), œ → oe,
    æ → ae. Done *before* stemming, on pages and queries alike: ``agees`` and ``âgées``
    become the same word whichever way the reader types it.
@@ -17,6 +22,8 @@ one list, and tests compare both sides' output word for word.
 5. stop words (Snowball's French list, folded) are dropped.
 6. stem: Snowball's French stemmer (``snowballstemmer``; the site uses its line-by-line
    JavaScript translation, see ``snowball_js.py``).
+
+Queries (``parse_query``): ``"…"`` (or « … ») is a phrase, ``-mot`` excludes a word.
 """
 
 from __future__ import annotations
@@ -29,11 +36,27 @@ from functools import lru_cache
 import snowballstemmer
 
 # Bumped whenever tokenisation changes: search/index.js names the pipeline that built it.
-PIPELINE = "fr-2"
+PIPELINE = "fr-3"
 
-COMBINING = re.compile("[\u0300-\u036f]")
-APOSTROPHES = "'\u2018\u2019\u02bc"
-HYPHENS = "\\-\u2010\u2011"
+COMBINING = "\u0300-\u036f"
+_COMBINING = re.compile(f"[{COMBINING}]")
+# Step 0, after NFKC (which already maps U+2011, U+FE63, U+FF0D, U+FF07… to ASCII forms).
+INVISIBLE = "\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff"  # soft hyphen, zero widths, BOM
+APOSTROPHE_LIKE = "\u2018\u2019\u201b\u02bc\u2032\u0060"
+DASH_LIKE = "\u2010\u2012\u2013\u2014\u2015\u2212"
+QUOTE_LIKE = "\u00ab\u00bb\u201c\u201d\u201e\u201f\u2039\u203a"
+CHARACTER_MAP: dict[str, str] = {
+    **{c: "" for c in INVISIBLE},
+    **{c: "'" for c in APOSTROPHE_LIKE},
+    **{c: "-" for c in DASH_LIKE},
+    **{c: '"' for c in QUOTE_LIKE},
+}
+# Step 1, after lower case: letters that NFKD does not split.
+LIGATURES: dict[str, str] = {"\u0153": "oe", "\u00e6": "ae", "\u00df": "ss"}
+_CHARACTERS = str.maketrans(CHARACTER_MAP)
+_LIGATURES = str.maketrans(LIGATURES)
+APOSTROPHES = "'"
+HYPHENS = "\\-"
 WORD = re.compile(f"[a-z0-9]+(?:[{APOSTROPHES}{HYPHENS}][a-z0-9]+)*")
 APOSTROPHE = re.compile(f"[{APOSTROPHES}]")
 HYPHEN = re.compile(f"[{HYPHENS}]")
@@ -60,12 +83,34 @@ PREFIX_MIN = 3
 EXACT_BOOST = 4  # while typing: the exact stem ranks above the words that merely start with it
 TYPED_BOOST = 8  # … and the words that start with the very letters typed rank above both
 JOINED_BOOST = 2  # « co-construction » typed with its hyphen: pages that have the joined word first
+# Typos (issue 13): a word of 5+ letters that finds fewer than TYPO_FEW pages also looks for the
+# words of the index 1 edit away (2 edits from 9 letters; a swap of two letters is one edit),
+# the TYPO_CANDIDATES closest, ranked below the pages that have the word as typed.
+TYPO_MIN_ONE = 5
+TYPO_MIN_TWO = 9
+TYPO_FEW = 2
+TYPO_CANDIDATES = 3
+TYPO_BOOST = 0.1
+# Passages: PASSAGE_WORDS words around the best match, starting PASSAGE_BEFORE words before
+# it; up to SUBRESULTS other sections of the page (by heading) as sub-results.
+PASSAGE_WORDS = 30
+PASSAGE_BEFORE = 8
+SUBRESULTS = 3
+# Characters around a word that are not part of it when it is highlighted.
+PUNCTUATION = "\"'([{<)]}>,.;:!?\u2026*/\u00ab\u00bb\u201c\u201d\u2018\u2019"
+# A phrase is checked in the text of at most this many best-ranked pages having its words.
+PHRASE_CANDIDATES = 300
+
+
+def normalise(text: str) -> str:
+    """Step 0: NFKC, invisible characters removed, apostrophes, dashes and quotes unified."""
+    return unicodedata.normalize("NFKC", text).translate(_CHARACTERS)
 
 
 def fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text).lower()
-    text = COMBINING.sub("", text)
-    return text.replace("œ", "oe").replace("æ", "ae").replace("ß", "ss")
+    """Steps 0 and 1: the text as the index compares it (no accents, lower case, no ligature)."""
+    text = unicodedata.normalize("NFKD", normalise(text)).lower()
+    return _COMBINING.sub("", text).translate(_LIGATURES)
 
 
 STOP_WORDS: tuple[str, ...] = tuple(sorted({fold(w) for w in _STOP_WORDS.split()}))
@@ -109,13 +154,14 @@ def _word(written: str) -> Word | None:
     return Word(stems, joined_stem, "" if parts[-1] in _STOP else parts[-1], stems + ((joined_stem,) if joined_stem else ()))
 
 
-def terms(text: str) -> list[str]:
-    """The index terms of a text, in order."""
+def terms(text: str, joined: bool = True) -> list[str]:
+    """The index terms of a text, in order (``joined=False``: without the joined form of
+    hyphenated words, the sequence phrases are matched against)."""
     result: list[str] = []
     for written in WORD.findall(fold(text)):
         word = _word(written)
         if word is not None:
-            result.extend(word.terms)
+            result.extend(word.terms if joined else word.parts)
     return result
 
 
@@ -125,32 +171,168 @@ class Clause:
     required: bool
     boost: float = 1
     prefix: bool = False
+    excluded: bool = False
 
 
-def query_clauses(query: str) -> list[Clause]:
-    """The lunr clauses of a query: every word required; the last one, while it is still
-    being typed (no space after it), also matches as a prefix (« parten » → partenariat)."""
-    found = words(query)
-    typing = fold(query)[-1:] not in ("", " ", "\t", "\n", "\r")
+@dataclass(frozen=True)
+class Part:
+    """One item of a query as typed: a word, a ``"phrase"`` (or « phrase »), or ``-excluded``."""
+
+    text: str  # normalised, without its operator
+    phrase: bool = False
+    excluded: bool = False
+
+
+QUERY_PART = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+
+
+def parse_query(query: str) -> list[Part]:
+    """The items of a query: ``"…"`` is a phrase (closed or not), ``-mot`` or ``-"…"`` excluded."""
+    parts = []
+    for match in QUERY_PART.finditer(normalise(query)):
+        if match.group(3) is None:
+            parts.append(Part(match.group(2), True, bool(match.group(1))))
+        else:
+            text = match.group(3)
+            excluded = text.startswith("-") and text.lstrip("-") != ""
+            parts.append(Part(text.lstrip("-") if excluded else text, False, excluded))
+    return parts
+
+
+@dataclass(frozen=True)
+class QueryWord:
+    """The clauses of one word of the query; ``typed`` is the folded word when a typo in it
+    may be forgiven (a plain word of one piece, long enough), else ""."""
+
+    part: int  # its item in parse_query's list
+    clauses: tuple[Clause, ...]
+    typed: str = ""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a query asks: lunr clauses by word, phrases that must (or must not) appear."""
+
+    parts: tuple[Part, ...]
+    words: tuple[QueryWord, ...]
+    phrases: tuple[tuple[str, ...], ...]
+    excluded_phrases: tuple[tuple[str, ...], ...]
+
+    @property
+    def clauses(self) -> list[Clause]:
+        return [c for w in self.words for c in w.clauses]
+
+
+def _word_clauses(word: Word, last: bool) -> list[Clause]:
     clauses: list[Clause] = []
-    for position, word in enumerate(found):
-        last = typing and position == len(found) - 1
-        for index, part in enumerate(word.parts):
-            if last and index == len(word.parts) - 1 and len(word.tail) >= PREFIX_MIN:
-                clauses.append(Clause(part, True, 1, prefix=True))
-                clauses.append(Clause(part, False, EXACT_BOOST))
-                if word.tail != part:
-                    # « parte » stems to « part »: words that start with the letters typed
-                    # (partenariat) rank above the stem itself (part).
-                    clauses.append(Clause(word.tail, False, TYPED_BOOST, prefix=True))
-            else:
-                clauses.append(Clause(part, True))
-        if word.joined:
-            # Optional: a page that writes « coconstruction » in one piece still matches by its parts.
-            clauses.append(Clause(word.joined, not word.parts, JOINED_BOOST, prefix=last))
+    for index, part in enumerate(word.parts):
+        if last and index == len(word.parts) - 1 and len(word.tail) >= PREFIX_MIN:
+            clauses.append(Clause(part, True, 1, prefix=True))
+            clauses.append(Clause(part, False, EXACT_BOOST))
+            if word.tail != part:
+                # « parte » stems to « part »: words that start with the letters typed
+                # (partenariat) rank above the stem itself (part).
+                clauses.append(Clause(word.tail, False, TYPED_BOOST, prefix=True))
+        else:
+            clauses.append(Clause(part, True))
+    if word.joined:
+        # Optional: a page that writes « coconstruction » in one piece still matches by its parts.
+        clauses.append(Clause(word.joined, not word.parts, JOINED_BOOST, prefix=last))
     return clauses
 
 
+def plan(query: str) -> Plan:
+    """Every word required; the last one, while it is still being typed (no space after
+    it), also matches as a prefix (« parten » → partenariat); a phrase requires its words,
+    in order; an excluded word removes the pages that have it."""
+    parts = parse_query(query)
+    typing = fold(query)[-1:] not in ("", " ", "\t", "\n", "\r", '"')
+    found_words: list[QueryWord] = []
+    phrases: list[tuple[str, ...]] = []
+    excluded_phrases: list[tuple[str, ...]] = []
+    for number, part in enumerate(parts):
+        sequence = tuple(terms(part.text, joined=False))
+        if part.excluded:
+            if len(sequence) == 1 and not part.phrase:
+                found_words.append(QueryWord(number, (Clause(sequence[0], False, excluded=True),)))
+            elif sequence:
+                excluded_phrases.append(sequence)
+            continue
+        found = words(part.text)
+        last_part = typing and not part.phrase and number == len(parts) - 1
+        for position, word in enumerate(found):
+            last = last_part and position == len(found) - 1
+            typed = ""
+            if (not part.phrase and len(found) == 1 and len(word.parts) == 1 and not word.joined
+                    and len(word.tail) >= TYPO_MIN_ONE):
+                typed = word.tail
+            found_words.append(QueryWord(number, tuple(_word_clauses(word, last)), typed))
+        if part.phrase and len(sequence) > 1:
+            phrases.append(sequence)
+    return Plan(tuple(parts), tuple(found_words), tuple(phrases), tuple(excluded_phrases))
+
+
+def query_clauses(query: str) -> list[Clause]:
+    """The lunr clauses of a query (see ``plan``)."""
+    return plan(query).clauses
+
+
 def relaxed(clauses: list[Clause]) -> list[Clause]:
-    """The same clauses, none required: the fallback when no page has every word."""
-    return [Clause(c.term, False, c.boost, c.prefix) for c in clauses]
+    """The same clauses, none required (exclusions stay): the fallback when no page has every word."""
+    return [Clause(c.term, False, c.boost, c.prefix, c.excluded) for c in clauses]
+
+
+def typo_distance(typed: str) -> int:
+    """Edits forgiven in a typed (folded) word: 0 under 5 letters, 1, or 2 from 9 letters."""
+    return 2 if len(typed) >= TYPO_MIN_TWO else 1 if len(typed) >= TYPO_MIN_ONE else 0
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Optimal string alignment distance (insert, delete, replace, swap two neighbours),
+    or ``limit + 1`` as soon as it is known to exceed ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    before: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                value = min(value, before[j - 2] + 1)
+            current[j] = value
+        if min(current) > limit:
+            return limit + 1
+        before, previous = previous, current
+    return previous[len(b)]
+
+
+def browser_rules() -> dict:
+    """Every table and setting the browser's copy of this pipeline needs, written into
+    ``search/index.js`` at build time: the two sides read one definition."""
+    return {
+        "characterMap": sorted(CHARACTER_MAP.items()),
+        "ligatures": sorted(LIGATURES.items()),
+        "combining": COMBINING,
+        "word": WORD.pattern,
+        "apostrophe": APOSTROPHE.pattern,
+        "hyphen": HYPHEN.pattern,
+        "queryPart": QUERY_PART.pattern,
+        "stopWords": list(STOP_WORDS),
+        "elisions": list(ELISIONS),
+        "prefixMin": PREFIX_MIN,
+        "exactBoost": EXACT_BOOST,
+        "typedBoost": TYPED_BOOST,
+        "joinedBoost": JOINED_BOOST,
+        "typoMinOne": TYPO_MIN_ONE,
+        "typoMinTwo": TYPO_MIN_TWO,
+        "typoFew": TYPO_FEW,
+        "typoCandidates": TYPO_CANDIDATES,
+        "typoBoost": TYPO_BOOST,
+        "passageWords": PASSAGE_WORDS,
+        "passageBefore": PASSAGE_BEFORE,
+        "subresults": SUBRESULTS,
+        "punctuation": PUNCTUATION,
+        "phraseCandidates": PHRASE_CANDIDATES,
+    }

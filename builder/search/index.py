@@ -7,7 +7,10 @@ The index is a lunr index built by lunr.py (the same format lunr.js 2.3.9 loads 
 
 It is a script, not a JSON file, because pages opened from disk (``file://``) can
 load a ``<script>`` but not fetch a file. The site loads it only when a reader
-reaches for the search box, never with the page.
+reaches for the search box, never with the page. Beside it, also scripts:
+``search/pages/<n>.js``, the text of page n by section (heading, anchor), loaded only
+for the results shown (their passages, phrase checks), and ``search/vocabulary.js``,
+the words as written, loaded only when a typed word finds nothing (typos).
 """
 
 from __future__ import annotations
@@ -26,18 +29,21 @@ from lunr.vector import Vector
 
 from builder.config import SiteConfig
 from builder.models import Kit
-from builder.pages import CASES_INDEX_PAGE, CATALOGUE_PAGE, plain_summary
+from builder.pages import CASES_INDEX_PAGE, CATALOGUE_PAGE
 from builder.search import french
 
 INDEX_FILE = "search/index.js"
+PAGES_DIR = "search/pages"
+VOCABULARY_FILE = "search/vocabulary.js"
 LOADER_CALL = "kitSearch.ready(JSON.parse("
+PAGE_CALL = "kitSearch.page("
+VOCABULARY_CALL = "kitSearch.vocabulary(JSON.parse("
 # Fields and their weights: a word of the title counts ten times a word of the text.
 # One-letter names: they are repeated in every entry of the index.
 FIELDS = (("t", 10), ("m", 3), ("b", 1))
 # Pages that list others (home, catalogue, index of case sheets) quote every title:
 # they must not push the pages they list down the results.
 LISTING_BOOST = 0.3
-EXCERPT_LENGTH = 180
 SKIPPED_PAGES = {"404.html"}
 
 
@@ -49,54 +55,92 @@ class Entry:
     title: str
     kind: str  # what the page is: a nature, « Fiche d'expérience », « Parcours de lecture »…
     paths: list[str]  # short titles of the reading paths the page belongs to
-    excerpt: str
+    sections: list[tuple[str, str, str]] = field(default_factory=list)  # (anchor, heading, text), in order
     fields: list[str] = field(default_factory=list)  # structured fields: authors, year, territory…
-    text: str = ""
     boost: float = 1.0
 
+    @property
+    def text(self) -> str:
+        """The page's text below its title: headings and sections, in order."""
+        return " ".join(t for _, heading, text in self.sections for t in (heading, text) if t)
 
-# The built pages are MkDocs' own well-formed HTML: regular expressions on the content
-# (article.md-content__inner) read them four times faster than html.parser, which
-# matters at 2,000 pages. A tag may hold « > » inside a quoted attribute (abbr titles).
-_TAG = r"""<(?:[^>"']|"[^"]*"|'[^']*')*>"""
-_COMMENT = re.compile(r"<!--.*?-->", re.S)
+
+# The built pages are MkDocs' own HTML, read with one linear scan of tokens (tags,
+# comments, text): no pattern here can go back over the text it passed, so a page of
+# unclosed tags or quotes costs the same as a well-formed one (see the test with 120 KB
+# of them). A tag may hold « > » inside a quoted attribute (abbr titles).
+_TOKEN = re.compile(r"""<!--.*?(?:-->|$)|<(/?)([a-zA-Z][a-zA-Z0-9]*)((?:[^<>"']|"[^"<]*"|'[^'<]*')*)>|<|[^<]+""", re.S)
+_ID = re.compile(r"""\bid=(?:"([^"]*)"|'([^']*)')""")
+_CLASS = re.compile(r"""\bclass=(?:"([^"]*)"|'([^']*)')""")
 # Permalinks (¶) and « (nécessite une connexion internet) » notes are not content.
-_SKIPPED = re.compile(r"<(script|style)\b.*?</\1\s*>"
-                      r"|<(a|span)\b[^>]*\bclass=\"(?:[^\"]*\s)?(?:headerlink|kit-externe__note)(?:\s[^\"]*)?\"[^>]*>.*?</\2>", re.S)
+_SKIPPED_CLASSES = {"headerlink", "kit-externe__note"}
+_VOID = {"br", "img", "hr", "input", "meta", "link", "wbr", "source", "col", "area", "base", "embed", "track"}
 # Elements that separate words; inline ones (abbr, em, a…) do not: « <em>co</em>-construction ».
-_BLOCK = re.compile(r"</?(?:p|li|dt|dd|h[1-6]|td|th|div|ul|ol|dl|table|tr|section|blockquote|figcaption|pre"
-                    r"|details|summary|nav|figure|br)\b" + _TAG[1:], re.S)
-_ANY_TAG = re.compile(_TAG, re.S)
-_H1 = re.compile(r"<h1\b" + _TAG[1:-1] + r">(.*?)</h1>", re.S)
-_P = re.compile(r"<p\b" + _TAG[1:-1] + r">(.*?)</p>", re.S)
-
-
-def _text(fragment: str) -> str:
-    return _clean(html.unescape(_ANY_TAG.sub("", _BLOCK.sub(" ", fragment))))
-
-
-def page_text(page: str) -> tuple[str, str, str]:
-    """The title (h1), the rest of the text and the first paragraph of a page's content."""
-    start = page.find('<article class="md-content__inner')
-    if start < 0:
-        return "", "", ""
-    body = page[page.find(">", start) + 1:page.find("</article>", start)]
-    body = _SKIPPED.sub("", _COMMENT.sub("", body))
-    title = ""
-    heading = _H1.search(body)
-    if heading:
-        title = _text(heading.group(1))
-        body = f"{body[:heading.start()]} {body[heading.end():]}"
-    first = next((t for t in (_text(p) for p in _P.findall(body)) if t), "")
-    return title, _text(body), first
+_BLOCK = {"p", "li", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "div", "ul", "ol", "dl", "table", "tr",
+          "section", "blockquote", "figcaption", "pre", "details", "summary", "nav", "figure", "br"}
+_HEADINGS = {"h2", "h3", "h4", "h5", "h6"}
 
 
 def _clean(text: str) -> str:
     return " ".join(text.split())
 
 
-def _cut(text: str, limit: int = EXCERPT_LENGTH) -> str:
-    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
+def _attribute(pattern: re.Pattern, attributes: str) -> str:
+    found = pattern.search(attributes)
+    return (found.group(1) if found.group(1) is not None else found.group(2)) if found else ""
+
+
+def page_sections(page: str) -> tuple[str, list[tuple[str, str, str]]]:
+    """The title (first h1) of a page's content and its text by section: a list of
+    (heading's anchor, heading, text), the first one without a heading ("", "", text)."""
+    start = page.find('<article class="md-content__inner')
+    if start < 0:
+        return "", []
+    end = page.find("</article>", start)
+    body = page[page.find(">", start) + 1:end if end >= 0 else len(page)]
+    title: list[str] = []
+    sections: list[list] = [["", [], []]]  # anchor, heading parts, text parts
+    target = sections[-1][2]
+    skipped, depth = "", 0  # the element being skipped (script, permalink…), its nesting
+    seen_title = in_title = False
+    for token in _TOKEN.finditer(body):
+        name = token.group(2)
+        if skipped:
+            if name and name.lower() == skipped:
+                depth += -1 if token.group(1) else (0 if token.group(3).rstrip().endswith("/") else 1)
+                if depth == 0:
+                    skipped = ""
+            continue
+        if name is None:
+            if not token.group(0).startswith("<!--"):
+                target.append(token.group(0))
+            continue
+        name, closing, attributes = name.lower(), bool(token.group(1)), token.group(3)
+        if not closing and name not in _VOID and (
+                name in ("script", "style")
+                or name in ("a", "span") and _SKIPPED_CLASSES & set(_attribute(_CLASS, attributes).split())):
+            skipped, depth = name, 1
+            continue
+        if name in _BLOCK:
+            target.append(" ")
+        if name == "h1" and not seen_title:
+            if closing and in_title:
+                in_title, seen_title = False, True
+                target = sections[-1][2]
+            elif not closing:
+                in_title, target = True, title
+        elif name in _HEADINGS and not in_title:
+            if not closing:
+                sections.append([_attribute(_ID, attributes), [], []])
+                target = sections[-1][1]
+            else:
+                target = sections[-1][2]
+    found = []
+    for anchor, heading, text in sections:
+        heading_text, body_text = _clean(html.unescape("".join(heading))), _clean(html.unescape("".join(text)))
+        if heading_text or body_text:
+            found.append((anchor, heading_text, body_text))
+    return _clean(html.unescape("".join(title))), found
 
 
 def page_entries(site_dir: Path, config: SiteConfig, kit: Kit) -> list[Entry]:
@@ -116,22 +160,20 @@ def page_entries(site_dir: Path, config: SiteConfig, kit: Kit) -> list[Entry]:
         url = page.relative_to(site_dir).as_posix()
         if url in SKIPPED_PAGES or url.split("/")[0] == out.dossier_telechargements:
             continue
-        title, text, first_paragraph = page_text(page.read_text(encoding="utf-8"))
-        if not title and not text:
+        title, sections = page_sections(page.read_text(encoding="utf-8"))
+        if not title and not sections:
             continue
-        entry = Entry(url, title, config.rubriques.a_propos, [], _cut(first_paragraph), text=text)
+        entry = Entry(url, title, config.rubriques.a_propos, [], sections)
         if url in documents:
             doc = documents[url]
             nature = taxonomy.nature(doc.nature)
             family = nature.family(doc.famille) if nature else None
             entry.kind = " — ".join(t.libelle for t in (nature, family) if t) or doc.nature
             entry.paths = [p.titre_court for p in kit.paths_of(doc.id)]
-            entry.excerpt = plain_summary(doc.resume, EXCERPT_LENGTH)
             entry.fields = [*doc.auteurs, doc.years, str(doc.annee), entry.kind]
         elif url in cases:
             sheet = cases[url].sheet
             entry.kind = "Fiche d'expérience"
-            entry.excerpt = plain_summary(sheet.objet, EXCERPT_LENGTH)
             entry.fields = [
                 entry.kind, sheet.territoire, sheet.region or "", sheet.statut,
                 *(taxonomy.label("formes", f) for f in sheet.formes),
@@ -141,7 +183,6 @@ def page_entries(site_dir: Path, config: SiteConfig, kit: Kit) -> list[Entry]:
         elif url in paths:
             entry.kind = "Parcours de lecture"
             entry.paths = [paths[url].titre_court]
-            entry.excerpt = plain_summary(paths[url].introduction, EXCERPT_LENGTH)
             entry.fields = [paths[url].titre_court]
         elif url in listings:
             entry.kind = listings[url]
@@ -225,24 +266,47 @@ def entry_terms(entry: Entry) -> dict[str, list[str]]:
 
 
 def build_index(entries: list[Entry]) -> dict:
-    """The data ``search/index.js`` hands to the page: pipeline settings, results, lunr index."""
+    """Everything the search reads, as one dict: ``pipeline``, ``config`` (the French
+    pipeline's rules, ``french.browser_rules``), ``docs`` (one row per page, by lunr
+    reference, its position: url, title, kind, paths), ``index`` (compact lunr index) —
+    these four make ``search/index.js`` — then ``pages`` (each page's sections:
+    [anchor, heading, text]), one ``search/pages/<n>.js`` each, and ``vocabulary``
+    (``search/vocabulary.js``, see ``written_words``)."""
     builder = new_builder()
     for number, entry in enumerate(entries):
         builder.add_terms(str(number), entry_terms(entry), entry.boost)
     return {
         "pipeline": french.PIPELINE,
-        "config": {
-            "stopWords": list(french.STOP_WORDS),
-            "elisions": list(french.ELISIONS),
-            "prefixMin": french.PREFIX_MIN,
-            "exactBoost": french.EXACT_BOOST,
-            "typedBoost": french.TYPED_BOOST,
-            "joinedBoost": french.JOINED_BOOST,
-        },
-        # One row per page, by lunr reference (its position): url, title, kind, paths, excerpt.
-        "docs": [[e.url, e.title, e.kind, e.paths, e.excerpt] for e in entries],
+        "config": french.browser_rules(),
+        "docs": [[e.url, e.title, e.kind, e.paths] for e in entries],
         "index": compact_index(builder.build().serialize()),
+        "pages": [[list(section) for section in e.sections] for e in entries],
+        "vocabulary": written_words(entries),
     }
+
+
+def written_words(entries: list[Entry]) -> list[list[str]]:
+    """The words of the pages that a typo may be corrected to: [folded, as written] pairs,
+    sorted; « as written » (lower case, accents kept: what « Résultats pour … » shows) is
+    its most frequent spelling, omitted when it is the folded word itself. Words of one
+    piece (elisions dropped), of at least TYPO_MIN_ONE - 1 letters."""
+    spellings: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    shortest = french.TYPO_MIN_ONE - 1
+    for entry in entries:
+        for text in (entry.title, entry.text, " ".join(entry.fields)):
+            for written in re.findall(r"[^\s\-]+", french.normalise(text).lower()):
+                pieces = french.APOSTROPHE.split(written)
+                while len(pieces) > 1 and french.fold(pieces[0]) in french.ELISIONS:
+                    pieces.pop(0)
+                word = "".join(pieces).strip(french.PUNCTUATION + "«»")
+                folded = french.fold(word)
+                if len(folded) >= shortest and french.WORD.fullmatch(folded) and folded not in french.STOP_WORDS:
+                    spellings[folded][word] += 1
+    rows = []
+    for folded in sorted(spellings):
+        best = min(spellings[folded].items(), key=lambda item: (-item[1], item[0]))[0]
+        rows.append([folded] if best == folded else [folded, best])
+    return rows
 
 
 # --- lunr's serialised index, written compactly ---
@@ -306,31 +370,72 @@ def expand_index(compact: dict) -> dict:
             "invertedIndex": inverted, "pipeline": compact["pipeline"]}
 
 
-def render_script(data: dict) -> str:
+def _literal(data: object) -> str:
     # The JSON inside a string handed to JSON.parse: V8 read the same data three times
     # faster than as an object literal (10 MB: 1.3 s against 4.4 s, machine loaded).
     # ASCII only (accents as \\u escapes): one-byte strings for V8, and no dependence on
     # the encoding a browser assumes for a script read from the disk.
     payload = json.dumps(data, ensure_ascii=True, separators=(",", ":"))
-    literal = payload.replace("\\", "\\\\").replace("'", "\\'")
-    return f"/* Search index of the site, written by kit build: do not edit. */\n{LOADER_CALL}'{literal}'));\n"
+    return "'" + payload.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+INDEX_KEYS = ("pipeline", "config", "docs", "index", "links")
+
+
+def render_script(data: dict) -> str:
+    """``search/index.js``: the pipeline's rules, the pages' rows and the lunr index."""
+    main = {key: data[key] for key in INDEX_KEYS if key in data}
+    return f"/* Search index of the site, written by kit build: do not edit. */\n{LOADER_CALL}{_literal(main)}));\n"
+
+
+def render_page(number: int, sections: list) -> str:
+    """``search/pages/<number>.js``: one page's text by section, for passages and phrases."""
+    return f"{PAGE_CALL}{number},JSON.parse({_literal(sections)}));\n"
+
+
+def render_vocabulary(rows: list) -> str:
+    return f"{VOCABULARY_CALL}{_literal(rows)}));\n"
 
 
 _ESCAPE = re.compile(r"\\(.)", re.S)
 
 
+def _read_literal(text: str, call: str) -> object:
+    start = text.index(call) + len(call)
+    start = text.index("'", start) + 1
+    end = text.rindex("'));")
+    return json.loads(_ESCAPE.sub(lambda m: m.group(1), text[start:end]))
+
+
 def read_script(text: str) -> dict:
     """The data of a ``search/index.js`` (for ``kit search`` and the tests)."""
-    start = text.index(LOADER_CALL) + len(LOADER_CALL) + 1
-    end = text.rindex("'));")
-    literal = _ESCAPE.sub(lambda m: m.group(1), text[start:end])
-    return json.loads(literal)
+    return _read_literal(text, LOADER_CALL)
+
+
+def read_site(site_dir: Path) -> dict:
+    """Everything ``build_index`` made, read back from a built site's ``search/`` folder.
+
+    Raises OSError (a file missing), ValueError or UnicodeDecodeError (not such a file)."""
+    data = read_script((site_dir / INDEX_FILE).read_text(encoding="utf-8"))
+    if data.get("pipeline") == french.PIPELINE:
+        data["pages"] = [_read_literal((site_dir / PAGES_DIR / f"{n}.js").read_text(encoding="utf-8"), PAGE_CALL)
+                         for n in range(len(data["docs"]))]
+        data["vocabulary"] = _read_literal((site_dir / VOCABULARY_FILE).read_text(encoding="utf-8"), VOCABULARY_CALL)
+    return data
 
 
 def search_stage(site_dir: Path, config: SiteConfig, kit: Kit) -> None:
-    target = site_dir / INDEX_FILE
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(render_script(build_index(page_entries(site_dir, config, kit))), encoding="utf-8")
+    """Post-build stage: writes search/index.js, search/pages/<n>.js, search/vocabulary.js."""
+    data = build_index(page_entries(site_dir, config, kit))
+    # Where an empty result sends the reader: the catalogue and the case sheets, with their filters.
+    data["links"] = {"catalogue": CATALOGUE_PAGE.replace(".md", ".html"),
+                     "fiches": f"{config.sorties.dossier_fiches}/{CASES_INDEX_PAGE}".replace(".md", ".html")}
+    pages_dir = site_dir / PAGES_DIR
+    pages_dir.mkdir(parents=True, exist_ok=True)
+    (site_dir / INDEX_FILE).write_text(render_script(data), encoding="utf-8")
+    for number, sections in enumerate(data["pages"]):
+        (pages_dir / f"{number}.js").write_text(render_page(number, sections), encoding="utf-8")
+    (site_dir / VOCABULARY_FILE).write_text(render_vocabulary(data["vocabulary"]), encoding="utf-8")
 
 
 # Words of the index as written (before stemming), for the tests that compare stems.

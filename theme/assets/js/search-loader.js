@@ -12,6 +12,7 @@
   if (!form || !toggle) return;
   var input = form.querySelector(".md-search__input");
   var started = false;
+  var quiet = false; // Esc gives the focus back to the box without opening it again
 
   function load() {
     if (started) return;
@@ -28,15 +29,28 @@
     });
   }
 
-  window.kitSearchLoader = { root: root, load: load };
-  input.addEventListener("focus", function () { toggle.checked = true; load(); });
-  input.addEventListener("input", load);
+  function focusClosed() {
+    quiet = true;
+    input.focus();
+    quiet = false;
+  }
+
+  window.kitSearchLoader = { root: root, load: load, focusClosed: focusClosed };
+  input.addEventListener("focus", function () {
+    if (quiet) return;
+    toggle.checked = true;
+    load();
+  });
+  input.addEventListener("input", function () {
+    toggle.checked = true;
+    load();
+  });
   toggle.addEventListener("change", function () { if (toggle.checked) input.focus(); });
   document.addEventListener("keydown", function (event) {
     var target = event.target;
-    if (event.key === "Escape" && toggle.checked) { // search.js handles it once loaded
+    if (event.key === "Escape" && toggle.checked && !window.kitSearch) { // search.js handles it once loaded
       toggle.checked = false;
-      input.blur();
+      focusClosed();
       return;
     }
     if (toggle.checked || event.ctrlKey || event.metaKey || event.altKey || target.isContentEditable ||

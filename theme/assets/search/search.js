@@ -1,33 +1,56 @@
-/* Search of the site: the French pipeline, lunr.js queries, Material's search UI.
+/* Search of the site: the French pipeline, lunr.js queries, passages, the results box.
  *
  * Loaded only when a reader reaches for the search box (assets/js/search-loader.js),
  * after lunr.js and the French stemmer, before search/index.js, which calls
- * kitSearch.ready(data). The pipeline mirrors builder/search/french.py step by step
- * (the tests compare both, word for word); the stop words and elisions come from the
- * index itself, so the two sides read one list. ASCII only: this file may be read
- * with any page encoding.
+ * kitSearch.ready(data). Every step mirrors builder/search/french.py and engine.py
+ * (the tests compare both, word for word and result for result); every table and
+ * pattern of the pipeline comes from the index itself (data.config, written from
+ * french.browser_rules() at build time), so the two sides read one definition.
+ * Each page's text (search/pages/<n>.js) is loaded only for the results shown, the
+ * words of the pages (search/vocabulary.js) only when a typed word finds nothing.
+ * ASCII only: this file may be read with any page encoding. No eval, no inline handler.
  */
 (function () {
   "use strict";
 
-  var PIPELINE = "fr-2";
-  var COMBINING = /[\u0300-\u036f]/g;
-  var APOSTROPHES = "'\u2018\u2019\u02bc";
-  var HYPHENS = "\\-\u2010\u2011";
-  var WORD = new RegExp("[a-z0-9]+(?:[" + APOSTROPHES + HYPHENS + "][a-z0-9]+)*", "g");
-  var APOSTROPHE = new RegExp("[" + APOSTROPHES + "]");
-  var HYPHEN = new RegExp("[" + HYPHENS + "]");
+  var PIPELINE = "fr-3";
   var BATCH = 20; // results drawn at a time; the count says how many there are
 
-  var config = null; // from the index: stopWords, elisions, prefixMin, exactBoost, joinedBoost
+  var config = null; // french.browser_rules()
+  var rx = null; // its patterns, compiled
   var stop = null;
   var stems = new Map();
+  var root = "";
+
+  function characterClass(pairs) {
+    return new RegExp("[" + pairs.map(function (p) {
+      return "\\u" + ("000" + p[0].charCodeAt(0).toString(16)).slice(-4);
+    }).join("") + "]", "g");
+  }
+
+  function compile(rules) {
+    rx = {
+      characters: characterClass(rules.characterMap),
+      characterMap: new Map(rules.characterMap),
+      ligatures: characterClass(rules.ligatures),
+      ligatureMap: new Map(rules.ligatures),
+      combining: new RegExp("[" + rules.combining + "]", "g"),
+      word: new RegExp(rules.word, "g"),
+      apostrophe: new RegExp(rules.apostrophe),
+      hyphen: new RegExp(rules.hyphen),
+      queryPart: new RegExp(rules.queryPart, "g")
+    };
+  }
 
   // --- the pipeline (builder/search/french.py) ---
 
+  function normalise(text) {
+    return text.normalize("NFKC").replace(rx.characters, function (c) { return rx.characterMap.get(c); });
+  }
+
   function fold(text) {
-    return text.normalize("NFKD").toLowerCase().replace(COMBINING, "")
-      .replace(/\u0153/g, "oe").replace(/\u00e6/g, "ae").replace(/\u00df/g, "ss");
+    return normalise(text).normalize("NFKD").toLowerCase().replace(rx.combining, "")
+      .replace(rx.ligatures, function (c) { return rx.ligatureMap.get(c); });
   }
 
   function stem(word) {
@@ -41,11 +64,11 @@
 
   function words(text) {
     var result = [];
-    var matches = fold(text).match(WORD) || [];
+    var matches = fold(text).match(rx.word) || [];
     for (var i = 0; i < matches.length; i++) {
-      var pieces = matches[i].split(APOSTROPHE);
+      var pieces = matches[i].split(rx.apostrophe);
       while (pieces.length > 1 && config.elisions.indexOf(pieces[0]) >= 0) pieces.shift();
-      var parts = pieces.join("").split(HYPHEN);
+      var parts = pieces.join("").split(rx.hyphen);
       var kept = [];
       for (var j = 0; j < parts.length; j++) if (!stop.has(parts[j])) kept.push(stem(parts[j]));
       var joined = parts.length > 1 ? parts.join("") : null;
@@ -58,41 +81,152 @@
     return result;
   }
 
-  function terms(text) {
+  function terms(text, joined) {
     var result = [];
     words(text).forEach(function (word) {
       result.push.apply(result, word.parts);
-      if (word.joined) result.push(word.joined);
+      if (word.joined && joined !== false) result.push(word.joined);
     });
     return result;
   }
 
-  function queryClauses(query) {
-    var found = words(query);
-    var end = fold(query).slice(-1);
-    var typing = ["", " ", "\t", "\n", "\r"].indexOf(end) < 0;
+  function clause(term, required, boost, prefix, excluded) {
+    return { term: term, required: required, boost: boost, prefix: prefix, excluded: !!excluded };
+  }
+
+  function parseQuery(query) {
+    var parts = [], text = normalise(query), match;
+    rx.queryPart.lastIndex = 0;
+    while ((match = rx.queryPart.exec(text))) {
+      if (match[3] === undefined) {
+        parts.push({ text: match[2], phrase: true, excluded: match[1] === "-" });
+      } else {
+        var stripped = match[3].replace(/^-+/, "");
+        var excluded = match[3].charAt(0) === "-" && stripped !== "";
+        parts.push({ text: excluded ? stripped : match[3], phrase: false, excluded: excluded });
+      }
+    }
+    return parts;
+  }
+
+  function wordClauses(word, last) {
     var clauses = [];
-    found.forEach(function (word, position) {
-      var last = typing && position === found.length - 1;
-      word.parts.forEach(function (part, index) {
-        if (last && index === word.parts.length - 1 && word.tail.length >= config.prefixMin) {
-          clauses.push({ term: part, required: true, boost: 1, prefix: true });
-          clauses.push({ term: part, required: false, boost: config.exactBoost, prefix: false });
-          if (word.tail !== part) clauses.push({ term: word.tail, required: false, boost: config.typedBoost, prefix: true });
-        } else {
-          clauses.push({ term: part, required: true, boost: 1, prefix: false });
-        }
-      });
-      if (word.joined) {
-        clauses.push({ term: word.joined, required: word.parts.length === 0, boost: config.joinedBoost, prefix: last });
+    word.parts.forEach(function (part, index) {
+      if (last && index === word.parts.length - 1 && word.tail.length >= config.prefixMin) {
+        clauses.push(clause(part, true, 1, true));
+        clauses.push(clause(part, false, config.exactBoost, false));
+        if (word.tail !== part) clauses.push(clause(word.tail, false, config.typedBoost, true));
+      } else {
+        clauses.push(clause(part, true, 1, false));
       }
     });
+    if (word.joined) clauses.push(clause(word.joined, word.parts.length === 0, config.joinedBoost, last));
     return clauses;
   }
 
+  function plan(query) {
+    var parts = parseQuery(query);
+    var typing = ["", " ", "\t", "\n", "\r", "\""].indexOf(fold(query).slice(-1)) < 0;
+    var found = [], phrases = [], excludedPhrases = [];
+    parts.forEach(function (part, number) {
+      var sequence = terms(part.text, false);
+      if (part.excluded) {
+        if (sequence.length === 1 && !part.phrase) {
+          found.push({ part: number, clauses: [clause(sequence[0], false, 1, false, true)], typed: "" });
+        } else if (sequence.length) {
+          excludedPhrases.push(sequence);
+        }
+        return;
+      }
+      var partWords = words(part.text);
+      var lastPart = typing && !part.phrase && number === parts.length - 1;
+      partWords.forEach(function (word, position) {
+        var last = lastPart && position === partWords.length - 1;
+        var typed = !part.phrase && partWords.length === 1 && word.parts.length === 1 && !word.joined &&
+          word.tail.length >= config.typoMinOne ? word.tail : "";
+        found.push({ part: number, clauses: wordClauses(word, last), typed: typed });
+      });
+      if (part.phrase && sequence.length > 1) phrases.push(sequence);
+    });
+    return { parts: parts, words: found, phrases: phrases, excludedPhrases: excludedPhrases };
+  }
+
+  function flatten(found) {
+    var clauses = [];
+    found.forEach(function (word) { clauses.push.apply(clauses, word.clauses); });
+    return clauses;
+  }
+
+  function queryClauses(query) {
+    return flatten(plan(query).words);
+  }
+
   function relaxed(clauses) {
-    return clauses.map(function (c) {
-      return { term: c.term, required: false, boost: c.boost, prefix: c.prefix };
+    return clauses.map(function (c) { return clause(c.term, false, c.boost, c.prefix, c.excluded); });
+  }
+
+  function typoDistance(typed) {
+    return typed.length >= config.typoMinTwo ? 2 : typed.length >= config.typoMinOne ? 1 : 0;
+  }
+
+  // Optimal string alignment distance, or limit + 1 once it is known to exceed limit.
+  function editDistance(a, b, limit) {
+    if (Math.abs(a.length - b.length) > limit) return limit + 1;
+    var before = [], previous = [], current, i, j;
+    for (j = 0; j <= b.length; j++) previous.push(j);
+    for (i = 1; i <= a.length; i++) {
+      current = [i];
+      var smallest = i;
+      for (j = 1; j <= b.length; j++) {
+        var cost = a.charAt(i - 1) === b.charAt(j - 1) ? 0 : 1;
+        var value = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost);
+        if (i > 1 && j > 1 && a.charAt(i - 1) === b.charAt(j - 2) && a.charAt(i - 2) === b.charAt(j - 1)) {
+          value = Math.min(value, before[j - 2] + 1);
+        }
+        current.push(value);
+        if (value < smallest) smallest = value;
+      }
+      if (smallest > limit) return limit + 1;
+      before = previous;
+      previous = current;
+    }
+    return previous[b.length];
+  }
+
+  // --- files loaded on demand: a page's text, the words of the pages ---
+
+  var pages = new Map(), vocabulary = null, waiting = new Map();
+
+  function loadScript(key, file) {
+    if (!waiting.has(key)) {
+      var done, promise = new Promise(function (resolve) { done = resolve; });
+      waiting.set(key, { promise: promise, done: done });
+      var script = document.createElement("script");
+      script.src = root + file;
+      script.addEventListener("load", function () { script.remove(); });
+      script.addEventListener("error", function () { script.remove(); done(null); }); // a missing file: no passage
+      document.head.appendChild(script);
+    }
+    return waiting.get(key).promise;
+  }
+
+  function loadPage(ref) {
+    if (pages.has(ref)) return Promise.resolve(pages.get(ref));
+    return loadScript("page " + ref, "search/pages/" + ref + ".js").then(function (sections) {
+      if (!pages.has(ref)) pages.set(ref, sections || []);
+      return pages.get(ref);
+    });
+  }
+
+  function loadPages(refs) {
+    return Promise.all(refs.map(loadPage));
+  }
+
+  function loadVocabulary() {
+    if (vocabulary) return Promise.resolve(vocabulary);
+    return loadScript("vocabulary", "search/vocabulary.js").then(function (rows) {
+      if (!vocabulary) vocabulary = rows || [];
+      return vocabulary;
     });
   }
 
@@ -100,6 +234,10 @@
 
   var index = null;
   var docs = null;
+  var links = null; // catalogue and case sheets' index, suggested when nothing is found
+  var termRows = null; // term -> its compact row (see lazyIndex)
+  var written = null; // term -> vocabulary rows that stem to it
+  var sequences = new Map();
 
   function run(clauses) {
     var matches = index.query(function (q) {
@@ -108,68 +246,294 @@
           usePipeline: false,
           boost: c.boost,
           wildcard: c.prefix ? lunr.Query.wildcard.TRAILING : lunr.Query.wildcard.NONE,
-          presence: c.required ? lunr.Query.presence.REQUIRED : lunr.Query.presence.OPTIONAL
+          presence: c.excluded ? lunr.Query.presence.PROHIBITED
+            : c.required ? lunr.Query.presence.REQUIRED : lunr.Query.presence.OPTIONAL
         });
       });
     });
-    return matches
-      .map(function (m) { return { score: m.score, ref: Number(m.ref) }; })
-      .sort(function (a, b) { return b.score - a.score || a.ref - b.ref; });
-  }
-
-  function search(query) {
-    var clauses = queryClauses(query);
-    if (!clauses.length) return [];
-    var matches = run(clauses);
-    if (!matches.length) matches = run(relaxed(clauses));
     return matches.map(function (m) {
-      var doc = docs[m.ref];
-      return { url: doc[0], title: doc[1], kind: doc[2], paths: doc[3], excerpt: doc[4], score: m.score };
+      return { score: m.score, ref: Number(m.ref), terms: Object.keys(m.matchData.metadata) };
     });
   }
 
-  // --- the interface: Material's markup (partials/kit-search.html), its keyboard ---
+  function expand(clauses) {
+    var found = new Set();
+    clauses.forEach(function (c) {
+      if (c.excluded) return;
+      if (c.prefix) {
+        index.tokenSet.intersect(lunr.TokenSet.fromString(c.term + "*")).toArray()
+          .forEach(function (t) { found.add(t); });
+      } else if (termRows.has(c.term)) {
+        found.add(c.term);
+      }
+    });
+    return found;
+  }
 
-  var ui = null;
+  function pagesWith(found) {
+    var refs = new Set();
+    found.forEach(function (term) {
+      var posting = index.invertedIndex[term];
+      index.fields.forEach(function (name) {
+        Object.keys(posting[name]).forEach(function (ref) { refs.add(ref); });
+      });
+    });
+    return refs.size;
+  }
 
-  function translations() {
-    var element = document.getElementById("__config");
-    var all = {};
-    try { all = JSON.parse(element.textContent).translations || {}; } catch (error) { /* keep defaults */ }
-    return {
-      placeholder: all["search.result.placeholder"] || "Taper pour d\u00e9marrer la recherche",
-      none: all["search.result.none"] || "Aucun document trouv\u00e9",
-      one: all["search.result.one"] || "1 document correspondant",
-      other: all["search.result.other"] || "# documents correspondants"
+  function writtenForms() {
+    if (!written) {
+      written = new Map();
+      vocabulary.forEach(function (row) {
+        var term = stem(row[0]);
+        if (!written.has(term)) written.set(term, []);
+        written.get(term).push(row);
+      });
+    }
+    return written;
+  }
+
+  function compareArrays(a, b) {
+    for (var i = 0; i < a.length; i++) {
+      if (a[i] < b[i]) return -1;
+      if (a[i] > b[i]) return 1;
+    }
+    return 0;
+  }
+
+  function candidates(typed) {
+    var limit = typoDistance(typed), forms = writtenForms(), close = new Map();
+    vocabulary.forEach(function (row) {
+      var distance = editDistance(typed, row[0], limit);
+      if (distance > 0 && distance <= limit) {
+        var term = stem(row[0]), known = close.get(term);
+        if (termRows.has(term) && (!known || compareArrays([distance, row[0]], known) < 0)) {
+          close.set(term, [distance, row[0], row]);
+        }
+      }
+    });
+    var typedStem = stem(typed);
+    termRows.forEach(function (_, term) {
+      if (!forms.has(term) || close.has(term)) return;
+      var distance = editDistance(typedStem, term, limit);
+      if (distance > 0 && distance <= limit) {
+        var best = null;
+        forms.get(term).forEach(function (row) {
+          var key = [editDistance(typed, row[0], 99), row[0]];
+          if (!best || compareArrays(key, best[0]) < 0) best = [key, row];
+        });
+        close.set(term, [distance, best[1][0], best[1]]);
+      }
+    });
+    var ranked = [];
+    close.forEach(function (value, term) {
+      ranked.push([value[0], -pagesWith(new Set([term])), value[1], term]);
+    });
+    ranked.sort(compareArrays);
+    return ranked.slice(0, config.typoCandidates).map(function (r) {
+      var row = close.get(r[3])[2];
+      return [r[3], row[row.length - 1]];
+    });
+  }
+
+  function pageSequences(ref) {
+    if (!sequences.has(ref)) {
+      var stretches = [docs[ref][1]];
+      pages.get(ref).forEach(function (section) { stretches.push(section[1], section[2]); });
+      sequences.set(ref, stretches.map(function (t) { return terms(t, false); }));
+    }
+    return sequences.get(ref);
+  }
+
+  function hasPhrase(ref, phrase) {
+    return pageSequences(ref).some(function (sequence) {
+      for (var i = 0; i + phrase.length <= sequence.length; i++) {
+        var j = 0;
+        while (j < phrase.length && sequence[i + j] === phrase[j]) j++;
+        if (j === phrase.length) return true;
+      }
+      return false;
+    });
+  }
+
+  function byScore(a, b) {
+    return b.score - a.score || a.ref - b.ref;
+  }
+
+  // Phrases are checked in the text of the best-ranked pages, loaded for that.
+  function filter(matches, found) {
+    if (!found.phrases.length && !found.excludedPhrases.length) return Promise.resolve(matches);
+    var best = matches.slice().sort(byScore).slice(0, config.phraseCandidates);
+    return loadPages(best.map(function (m) { return m.ref; })).then(function () {
+      return best.filter(function (m) {
+        return found.phrases.every(function (p) { return hasPhrase(m.ref, p); }) &&
+          !found.excludedPhrases.some(function (p) { return hasPhrase(m.ref, p); });
+      });
+    });
+  }
+
+  function search(query, options) {
+    var typos = !options || options.typos !== false;
+    var found = plan(query);
+    var outcome = { results: [], corrected: null, marks: { exact: [], prefixes: [] } };
+    var looking = found.phrases.length || flatten(found.words).some(function (c) { return !c.excluded; });
+    if (!looking) return Promise.resolve(outcome); // exclusions alone find nothing
+    var list = found.words.slice(), tried = [];
+    if (typos) {
+      list.forEach(function (word, number) {
+        if (!word.typed) return;
+        var own = expand(word.clauses), reached = pagesWith(own);
+        if (reached < config.typoFew) tried.push({ number: number, own: own, reached: reached });
+      });
+    }
+    var ready = tried.length ? loadVocabulary() : Promise.resolve(null);
+    return ready.then(function () {
+      var checks = [], corrected = new Map();
+      tried.forEach(function (t) {
+        var word = list[t.number], close = candidates(word.typed);
+        if (!close.length) return;
+        var clauses = word.clauses.map(function (c) { return clause(c.term, false, c.boost, c.prefix); });
+        var boost = t.reached ? config.typoBoost : 1;
+        close.forEach(function (c) { clauses.push(clause(c[0], false, boost, false)); });
+        list[t.number] = { part: word.part, clauses: clauses, typed: word.typed };
+        checks.push(t.own);
+        if (t.reached === 0) corrected.set(word.part, close[0][1]);
+      });
+      if (corrected.size) {
+        outcome.corrected = found.parts.map(function (part, number) {
+          var text = corrected.has(number) ? corrected.get(number) : part.text;
+          return (part.excluded ? "-" : "") + (part.phrase ? "\u00ab " + text + " \u00bb" : text);
+        }).join(" ");
+      }
+      var clauses = flatten(list), exact = new Set();
+      clauses.forEach(function (c) {
+        if (c.excluded) return;
+        if (c.prefix) outcome.marks.prefixes.push(c.term); else exact.add(c.term);
+      });
+      outcome.marks.exact = Array.from(exact);
+      var first = clauses.length ? filter(run(clauses), found) : Promise.resolve([]);
+      return first.then(function (matches) {
+        return matches.length || !clauses.length ? matches : filter(run(relaxed(clauses)), found);
+      }).then(function (matches) {
+        // Pages that have the words as typed rank above those found by a close word only.
+        var ranked = matches.map(function (m) {
+          var lacking = 0;
+          checks.forEach(function (own) {
+            if (!m.terms.some(function (t) { return own.has(t); })) lacking++;
+          });
+          return { lacking: lacking, score: m.score, ref: m.ref };
+        });
+        ranked.sort(function (a, b) { return a.lacking - b.lacking || byScore(a, b); });
+        outcome.results = ranked.map(function (m) {
+          var doc = docs[m.ref];
+          return { ref: m.ref, url: doc[0], title: doc[1], kind: doc[2], paths: doc[3], score: m.score };
+        });
+        return outcome;
+      });
+    });
+  }
+
+  // --- passages (engine.page_passages) ---
+
+  function strip(token) {
+    var punctuation = config.punctuation, start = 0, end = token.length;
+    while (start < end && punctuation.indexOf(token.charAt(start)) >= 0) start++;
+    while (end > start && punctuation.indexOf(token.charAt(end - 1)) >= 0) end--;
+    return { before: token.slice(0, start), core: token.slice(start, end), after: token.slice(end) };
+  }
+
+  function marker(marks) {
+    var exact = new Set(marks.exact), cache = new Map();
+    return function (word) {
+      if (!cache.has(word)) {
+        cache.set(word, terms(word).some(function (t) {
+          return exact.has(t) || marks.prefixes.some(function (p) { return t.lastIndexOf(p, 0) === 0; });
+        }));
+      }
+      return cache.get(word);
     };
   }
+
+  function better(a, b) {
+    return a[0] > b[0] || (a[0] === b[0] && a[1] > b[1]);
+  }
+
+  function pagePassages(sections, marks) {
+    var hit = marker(marks), words = config.passageWords;
+    var scored = sections.map(function (section, number) {
+      var tokens = section[2] ? section[2].split(" ") : [];
+      var hits = [];
+      tokens.forEach(function (token, i) { if (hit(token)) hits.push(i); });
+      var best = [0, 0], start = 0;
+      hits.forEach(function (h) {
+        var first = Math.max(0, Math.min(h - config.passageBefore, tokens.length - words));
+        var distinct = new Set(), inside = 0;
+        hits.forEach(function (i) {
+          if (i >= first && i < first + words) {
+            inside++;
+            distinct.add(fold(strip(tokens[i]).core));
+          }
+        });
+        var score = [distinct.size, inside];
+        if (better(score, best)) { best = score; start = first; }
+      });
+      return { score: best, number: number, start: start, tokens: tokens };
+    });
+    var withText = scored.filter(function (s) { return s.tokens.length; });
+    if (!withText.length) return { main: { anchor: "", heading: "", segments: [] }, subs: [] };
+    var ranked = withText.slice().sort(function (a, b) {
+      return b.score[0] - a.score[0] || b.score[1] - a.score[1] || a.number - b.number;
+    });
+    var some = function (s) { return better(s.score, [0, 0]); };
+    var main = some(ranked[0]) ? ranked[0] : withText[0];
+    var subs = ranked.filter(function (s) { return s !== main && some(s) && sections[s.number][0]; })
+      .slice(0, config.subresults);
+
+    function passage(item) {
+      var end = Math.min(item.tokens.length, item.start + words), segments = [];
+      function add(text, marked) {
+        var last = segments[segments.length - 1];
+        if (last && !marked && !last[1]) last[0] += text;
+        else if (text) segments.push([text, marked]);
+      }
+      add(item.start > 0 ? "\u2026 " : "", false);
+      for (var i = item.start; i < end; i++) {
+        var token = item.tokens[i];
+        if (i > item.start) add(" ", false);
+        if (hit(token)) {
+          var parts = strip(token);
+          add(parts.before, false);
+          add(parts.core, true);
+          add(parts.after, false);
+        } else {
+          add(token, false);
+        }
+      }
+      add(end < item.tokens.length ? " \u2026" : "", false);
+      var section = sections[item.number];
+      return { anchor: section[0], heading: section[1], segments: segments };
+    }
+
+    return { main: passage(main), subs: subs.map(passage) };
+  }
+
+  function passages(ref, marks) {
+    return loadPage(ref).then(function (sections) { return pagePassages(sections, marks); });
+  }
+
+  // --- the interface: Material's look (partials/kit-search.html), a list of named links ---
+
+  var ui = null;
+  var TEXT = {
+    placeholder: "Taper pour d\u00e9marrer la recherche",
+    none: "Aucun r\u00e9sultat",
+    one: "1 r\u00e9sultat",
+    other: "# r\u00e9sultats"
+  };
 
   function setOpen(open) {
     ui.toggle.checked = open;
     ui.toggle.dispatchEvent(new Event("change"));
-  }
-
-  // Title and excerpt with the query's words marked, built as DOM nodes (no HTML parsing).
-  function highlighter(query) {
-    var exact = new Set(), prefixes = [];
-    queryClauses(query).forEach(function (c) { if (c.prefix) prefixes.push(c.term); else exact.add(c.term); });
-    function hit(term) {
-      return exact.has(term) || prefixes.some(function (p) { return term.lastIndexOf(p, 0) === 0; });
-    }
-    return function (text) {
-      var fragment = document.createDocumentFragment();
-      var pattern = /[\p{L}\p{N}'\u2019\-]+/gu, last = 0, match;
-      while ((match = pattern.exec(text))) {
-        if (!terms(match[0]).some(hit)) continue;
-        fragment.appendChild(document.createTextNode(text.slice(last, match.index)));
-        var mark = document.createElement("mark");
-        mark.textContent = match[0];
-        fragment.appendChild(mark);
-        last = match.index + match[0].length;
-      }
-      fragment.appendChild(document.createTextNode(text.slice(last)));
-      return fragment;
-    };
   }
 
   function element(tag, className, children) {
@@ -181,96 +545,214 @@
     return node;
   }
 
-  var shown = { results: [], count: 0, mark: null };
+  // Marked text built as DOM nodes (no HTML parsing).
+  function segmentsNode(segments) {
+    var fragment = document.createDocumentFragment();
+    segments.forEach(function (segment) {
+      fragment.appendChild(segment[1] ? element("mark", null, [segment[0]]) : document.createTextNode(segment[0]));
+    });
+    return fragment;
+  }
+
+  function titleNode(title, marks) {
+    var hit = marker(marks), segments = [];
+    title.split(" ").forEach(function (word, i) {
+      var parts = hit(word) ? strip(word) : { before: word, core: "", after: "" };
+      segments.push([(i ? " " : "") + parts.before, false]);
+      if (parts.core) segments.push([parts.core, true], [parts.after, false]);
+    });
+    return segmentsNode(segments.filter(function (s) { return s[0]; }));
+  }
+
+  var shown = { results: [], count: 0, marks: null, generation: 0 };
+  var generation = 0, serial = 0;
+
+  function fill(item, result, marks, mine) {
+    return passages(result.ref, marks).then(function (found) {
+      if (mine !== generation) return;
+      var text = item.querySelector(".kit-search-result__passage");
+      text.appendChild(segmentsNode(found.main.segments));
+      found.subs.forEach(function (sub) {
+        var id = "kit-recherche-" + (++serial);
+        var link = element("a", "md-search-result__link kit-search-result__sub", [
+          element("div", "md-search-result__article md-typeset", [
+            element("div", "kit-search-result__heading", [sub.heading]),
+            element("p", "kit-search-result__passage", [segmentsNode(sub.segments)])
+          ])
+        ]);
+        link.href = root + result.url + "#" + encodeURIComponent(sub.anchor);
+        link.setAttribute("aria-label", result.title + " \u2014 " + sub.heading);
+        link.lastChild.lastChild.id = id;
+        link.setAttribute("aria-describedby", id);
+        item.appendChild(link);
+      });
+    });
+  }
 
   // Results are drawn BATCH at a time: the next ones when the list is scrolled to its end
-  // or the arrow keys reach the last one drawn.
+  // or the arrow keys reach the last one drawn. Titles at once, passages as their page arrives.
   function more() {
-    var batch = shown.results.slice(shown.count, shown.count + BATCH);
-    batch.forEach(function (result) {
+    var batch = shown.results.slice(shown.count, shown.count + BATCH), mine = generation;
+    var filled = batch.map(function (result) {
       var about = result.kind + (result.paths.length ? " \u00b7 Parcours : " + result.paths.join(", ") : "");
-      var article = element("article", "md-search-result__article md-search-result__article--document md-typeset", [
-        element("div", "md-search-result__icon md-icon"),
-        element("h1", null, [shown.mark(result.title)]),
-        element("p", "kit-search-result__kind", [about]),
-        element("p", null, [shown.mark(result.excerpt)])
+      var id = "kit-recherche-" + (++serial);
+      var link = element("a", "md-search-result__link kit-search-result__main", [
+        element("div", "md-search-result__article md-search-result__article--document md-typeset", [
+          element("div", "md-search-result__icon md-icon"),
+          element("div", "kit-search-result__title", [titleNode(result.title, shown.marks)]),
+          element("p", "kit-search-result__kind", [about]),
+          element("p", "kit-search-result__passage")
+        ])
       ]);
-      var link = element("a", "md-search-result__link", [article]);
-      link.href = ui.root + result.url;
-      link.tabIndex = -1;
-      ui.list.appendChild(element("li", "md-search-result__item", [link]));
+      link.href = root + result.url;
+      link.setAttribute("aria-label", result.title);
+      link.querySelector(".kit-search-result__kind").id = id + "-nature";
+      link.querySelector(".kit-search-result__passage").id = id;
+      link.setAttribute("aria-describedby", id + "-nature " + id);
+      var item = element("li", "md-search-result__item", [link]);
+      ui.list.appendChild(item);
+      return fill(item, result, shown.marks, mine);
     });
     shown.count += batch.length;
-    return batch.length > 0;
+    return { drawn: batch.length > 0, filled: Promise.all(filled) };
   }
 
-  function render(query) {
-    var text = ui.text;
+  function suggestion() {
+    var catalogue = element("a", null, ["le catalogue"]), cases = element("a", null, ["les fiches d'exp\u00e9rience"]);
+    catalogue.href = root + ui.links.catalogue;
+    cases.href = root + ui.links.fiches;
+    return element("p", "kit-search-suggestion", [
+      "Essayez d'autres mots ou moins de mots, ou parcourez ", catalogue, " et ", cases,
+      " avec leurs filtres (nature, parcours, territoire, forme de co-construction\u2026)."]);
+  }
+
+  function render(query, asTyped) {
+    var mine = ++generation;
     ui.list.textContent = "";
-    shown = { results: [], count: 0, mark: null };
+    ui.notice.textContent = "";
+    ui.notice.hidden = true;
+    shown = { results: [], count: 0, marks: null };
     if (!query.trim()) {
-      ui.meta.textContent = text.placeholder;
-      ui.result.removeAttribute("data-kit-query");
-      return;
+      ui.meta.textContent = TEXT.placeholder;
+      ui.help.hidden = false;
+      ui.result.setAttribute("data-kit-query", query);
+      return Promise.resolve();
     }
-    shown.results = search(query);
-    shown.mark = highlighter(query);
-    var count = shown.results.length;
-    ui.meta.textContent = count === 0 ? text.none : count === 1 ? text.one : text.other.replace("#", count);
-    more();
-    // For tests and benchmarks: the query these results answer.
-    ui.result.setAttribute("data-kit-query", query);
+    ui.help.hidden = true;
+    return search(query, { typos: !asTyped }).then(function (found) {
+      if (mine !== generation) return;
+      shown.results = found.results;
+      shown.marks = found.marks;
+      var count = found.results.length;
+      ui.meta.textContent = count === 0 ? TEXT.none : count === 1 ? TEXT.one : TEXT.other.replace("#", count);
+      if (found.corrected) {
+        var asIs = element("a", "kit-search-as-typed", ["Rechercher \u00ab " + query.trim() + " \u00bb tel quel"]);
+        asIs.href = "#";
+        asIs.addEventListener("click", function (event) {
+          event.preventDefault();
+          ui.input.focus();
+          render(ui.input.value, true);
+        });
+        ui.notice.appendChild(element("span", null, ["R\u00e9sultats pour \u00ab " + found.corrected + " \u00bb. "]));
+        ui.notice.appendChild(asIs);
+        ui.notice.hidden = false;
+      } else if (count === 0) {
+        ui.notice.appendChild(suggestion());
+        ui.notice.hidden = false;
+      }
+      return more().filled.then(function () {
+        // For tests and benchmarks: the query these results (and their passages) answer.
+        if (mine === generation) ui.result.setAttribute("data-kit-query", query);
+      });
+    });
   }
 
-  function links() {
-    return Array.prototype.slice.call(ui.list.querySelectorAll(".md-search-result__link"));
+  function resultLinks() {
+    return Array.prototype.slice.call(ui.list.querySelectorAll("a[href]"));
+  }
+
+  function close(focusBox) {
+    setOpen(false);
+    if (focusBox) {
+      window.kitSearchLoader.focusClosed(); // the box keeps the focus, closed
+    } else if (ui.form.contains(document.activeElement) || ui.output.contains(document.activeElement)) {
+      document.activeElement.blur();
+    }
   }
 
   function onKey(event) {
     if (!ui.toggle.checked || event.ctrlKey || event.metaKey || event.altKey) return;
     var active = document.activeElement;
-    var inside = active === ui.input || ui.list.contains(active);
+    var inside = active === ui.input || ui.output.contains(active);
     switch (event.key) {
       case "Escape":
-      case "Tab":
-        setOpen(false);
-        ui.input.blur();
+        close(true);
+        event.preventDefault();
         break;
       case "Enter":
         if (active === ui.input) {
-          var first = links()[0];
+          var first = ui.list.querySelector("a[href]");
           if (first) first.click();
           event.preventDefault();
         }
         break;
       case "ArrowUp":
       case "ArrowDown":
-        var all = [ui.input].concat(links());
+        if (!inside) return;
+        var all = [ui.input].concat(resultLinks());
         var at = Math.max(0, all.indexOf(active));
-        if (event.key === "ArrowDown" && at === all.length - 1 && more()) all = [ui.input].concat(links());
+        if (event.key === "ArrowDown" && at === all.length - 1 && more().drawn) all = [ui.input].concat(resultLinks());
         all[(at + all.length + (event.key === "ArrowUp" ? -1 : 1)) % all.length].focus();
         event.preventDefault();
         break;
+      case "Tab":
+        break; // the links are in the Tab order; leaving the box closes it (focusout)
       default:
-        if (!inside) ui.input.focus();
+        if (!inside && event.key.length === 1) ui.input.focus();
     }
   }
 
-  function setUp(root) {
+  // The box's help (operators, keyboard), shown while it is empty, and its description.
+  // Added here, not in the page: pages carry no search weight until the box is used.
+  function helpNode() {
+    var help = element("div", "kit-search-help md-typeset", [
+      element("p", null, ["Tous les mots tap\u00e9s sont cherch\u00e9s, avec ou sans accents, au singulier comme " +
+        "au pluriel ; une faute de frappe est corrig\u00e9e quand le mot ne trouve rien."]),
+      element("ul", null, [
+        element("li", null, [element("kbd", null, ["\"innovation soci\u00e9tale\""]),
+          " : les mots entre guillemets, dans cet ordre (expression exacte) ;"]),
+        element("li", null, [element("kbd", null, ["partenariats -alsace"]),
+          " : sans les pages qui contiennent \u00ab alsace \u00bb."])
+      ]),
+      element("p", null, ["Fl\u00e8ches ou ", element("kbd", null, ["Tab"]), " pour parcourir les r\u00e9sultats, ",
+        element("kbd", null, ["Entr\u00e9e"]), " pour ouvrir le premier, ", element("kbd", null, ["\u00c9chap"]),
+        " pour fermer."])
+    ]);
+    help.id = "kit-search-help";
+    return help;
+  }
+
+  function setUp() {
     var form = document.forms.namedItem("kit-search");
     if (!form) return;
+    var meta = document.querySelector(".md-search-result__meta");
+    if (!document.getElementById("kit-search-help")) meta.parentNode.insertBefore(helpNode(), meta.nextSibling);
+    form.querySelector(".md-search__input").setAttribute("aria-describedby", "kit-search-help");
     ui = {
-      root: root,
       form: form,
       input: form.querySelector(".md-search__input"),
       toggle: document.getElementById("__search"),
+      output: document.querySelector(".md-search__output"),
       result: document.querySelector(".md-search-result"),
       meta: document.querySelector(".md-search-result__meta"),
+      help: document.getElementById("kit-search-help"),
+      notice: document.getElementById("kit-search-notice"),
       list: document.querySelector(".md-search-result__list"),
-      text: translations()
+      links: links
     };
     var pending = 0;
     ui.input.addEventListener("input", function () {
+      if (!ui.toggle.checked) setOpen(true);
       if (pending) cancelAnimationFrame(pending);
       // One search per frame, for the latest text, however fast the typing.
       pending = requestAnimationFrame(function () { pending = 0; render(ui.input.value); });
@@ -282,6 +764,11 @@
     form.addEventListener("submit", function (event) { event.preventDefault(); });
     form.addEventListener("reset", function () {
       setTimeout(function () { render(""); ui.input.focus(); }, 0);
+    });
+    // Tab out of the box and its results: it closes, as a click outside does.
+    document.querySelector(".md-search").addEventListener("focusout", function (event) {
+      var next = event.relatedTarget;
+      if (ui.toggle.checked && next && !ui.form.contains(next) && !ui.output.contains(next)) setOpen(false);
     });
     document.addEventListener("keydown", onKey, true);
     render(ui.input.value);
@@ -297,6 +784,7 @@
   function lazyIndex(compact) {
     var fields = compact.fields, rows = new Map(), terms = [];
     compact.terms.forEach(function (row) { rows.set(row[0], row); terms.push(row[0]); });
+    termRows = rows;
     var postings = new Map(), vectors = new Map();
     function posting(term) {
       var row = rows.get(term), result = {};
@@ -363,16 +851,39 @@
     });
   }
 
+  function arrived(key, value) {
+    var entry = waiting.get(key);
+    if (entry) entry.done(value);
+    else waiting.set(key, { promise: Promise.resolve(value), done: function () {} });
+  }
+
   window.kitSearch = {
-    pipeline: { fold: fold, stem: stem, words: words, terms: terms, queryClauses: queryClauses },
+    pipeline: {
+      normalise: normalise, fold: fold, stem: stem, words: words, terms: terms, parseQuery: parseQuery,
+      plan: plan, queryClauses: queryClauses, editDistance: editDistance, candidates: function (typed) {
+        return loadVocabulary().then(function () { return candidates(typed); });
+      }
+    },
     search: search,
+    passages: passages,
     ready: function (data) {
       if (data.pipeline !== PIPELINE) throw new Error("search/index.js: pipeline " + data.pipeline + ", expected " + PIPELINE);
       config = data.config;
+      compile(config);
       stop = new Set(config.stopWords);
       docs = data.docs;
+      links = data.links || { catalogue: "catalogue/index.html", fiches: "fiches/index.html" };
       index = lazyIndex(data.index);
-      setUp((window.kitSearchLoader && window.kitSearchLoader.root) || "");
+      root = (window.kitSearchLoader && window.kitSearchLoader.root) || "";
+      setUp();
+    },
+    page: function (ref, sections) {
+      pages.set(ref, sections);
+      arrived("page " + ref, sections);
+    },
+    vocabulary: function (rows) {
+      vocabulary = rows;
+      arrived("vocabulary", rows);
     }
   };
 })();
