@@ -373,6 +373,9 @@ def load_kit(project: Project) -> tuple[SiteConfig, Kit]:
     fragilities = load_fragilities(kit_dir, problems)
     objectives = load_objectives(kit_dir, problems)
     check_markers(project.content_dir, [f for f, _, _ in figures], fragilities, objectives, problems)
+    from builder.content_check import check_content  # front matter, anchors, addresses in content/
+
+    check_content(project.content_dir, problems)
 
     if problems:
         raise CatalogueError(problems)

@@ -1,0 +1,117 @@
+"""``kit check`` on the editorial pages of content/: what MkDocs would silently get wrong, or
+stop the build for in English.
+
+- a key twice in a page's front matter (between the « --- » lines): MkDocs keeps the last one;
+- a link to an anchor that the target page does not have (« [x](#genèse-du-kit) »): MkDocs'
+  strict build stops on its own warning. The anchors are the ids the page's HTML will have
+  (Python-Markdown's toc, as MkDocs configures it: lower case, accents dropped, « - » for
+  spaces); the message suggests the right one, accents folded;
+- a link target that is an address without « https:// » (builder.dialect).
+"""
+
+from __future__ import annotations
+
+import difflib
+import posixpath
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import markdown as md
+from markdown.extensions.toc import slugify
+
+from builder import dialect
+from builder.problems import Problems
+
+# What MkDocs renders content/ with (builder.site), less the builder's own post-processing.
+_EXTENSIONS = ["abbr", "admonition", "attr_list", "def_list", "footnotes", "md_in_html", "tables", "toc",
+               *dialect.EXTENSIONS]
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)(?:---|\.\.\.)[ \t]*\n", re.S)
+
+
+class _Anchors(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.ids: set[str] = set()
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name in ("id", "name") and value:
+                self.ids.add(value)
+            elif name == "href" and tag == "a" and value:
+                self.links.append(value)
+
+
+def _body(text: str) -> tuple[str, int]:
+    """The page's Markdown without its front matter, and the number of lines dropped."""
+    found = _FRONT_MATTER.match(text)
+    return (text[found.end():], found.group(0).count("\n")) if found else (text, 0)
+
+
+def _render(text: str) -> _Anchors:
+    converter = md.Markdown(extensions=_EXTENSIONS, extension_configs=dialect.EXTENSION_CONFIGS)
+    parser = _Anchors()
+    parser.feed(converter.convert(text))
+    parser.close()
+    return parser
+
+
+def _line_of(text: str, needle: str, skipped: int) -> int:
+    for number, line in enumerate(text.splitlines(), 1):
+        if needle in line:
+            return number + skipped
+    return 0
+
+
+def _front_matter_duplicates(path: Path, text: str, problems: Problems) -> None:
+    from builder.yamlio import _compose_and_construct, _first_duplicate_key
+
+    found = _FRONT_MATTER.match(text)
+    if not found:
+        return
+    try:
+        node, _ = _compose_and_construct(found.group(1))
+    except Exception:  # a syntax error: MkDocs reports it itself, with the file
+        return
+    duplicate = _first_duplicate_key(node)
+    if duplicate:
+        key, line = duplicate
+        problems.add(path, line + 1, f"la clé « {key} » apparaît deux fois dans l'en-tête de la page (entre les lignes "
+                                     "« --- ») : MkDocs ne garderait que la dernière ; gardez-en une seule.")
+
+
+def check_content(content_dir: Path, problems: Problems) -> None:
+    """Report, with file and line, the front-matter duplicates, links to missing anchors and
+    addresses without scheme of every page of ``content_dir``."""
+    if not content_dir.is_dir():
+        return
+    pages = {p.relative_to(content_dir).as_posix(): p for p in sorted(content_dir.rglob("*.md"))}
+    texts = {name: path.read_text(encoding="utf-8", errors="replace") for name, path in pages.items()}
+    rendered = {name: _render(_body(text)[0]) for name, text in texts.items()}
+    for name, path in pages.items():
+        text = texts[name]
+        _front_matter_duplicates(path, text, problems)
+        body, skipped = _body(text)
+        for href in rendered[name].links:
+            if dialect.scheme_less_address(href):
+                problems.add(path, _line_of(body, f"]({href}", skipped),
+                             f"lien vers « {href} » sans « https:// » : le navigateur y chercherait une page du site ; "
+                             f"écrivez {dialect.complete_address(href)}.")
+                continue
+            target, _, anchor = href.partition("#")
+            if not anchor or "://" in target or target.startswith(("mailto:", "/")):
+                continue
+            page = posixpath.normpath(posixpath.join(posixpath.dirname(name), target)) if target else name
+            if page not in rendered:
+                continue  # a generated page (documents/, fiches/…): its anchors are the builder's
+            ids = rendered[page].ids
+            if anchor in ids:
+                continue
+            where = "cette page" if page == name else f"content/{page}"
+            guess = slugify(anchor, "-")
+            hint = guess if guess in ids else next(iter(difflib.get_close_matches(guess, sorted(ids), n=1, cutoff=0.6)), None)
+            problems.add(path, _line_of(body, f"#{anchor}", skipped),
+                         f"lien vers l'ancre « #{anchor} », qui n'existe pas dans {where}."
+                         + (f" Vouliez-vous dire « #{hint} » ?" if hint else "")
+                         + " Une ancre est l'intertitre en minuscules, sans accents ni ponctuation, avec « - » entre les mots.")

@@ -1,0 +1,74 @@
+"""``kit check`` on content/ pages: duplicate front-matter keys, links to anchors that do not
+exist (with the right anchor suggested, accents folded), addresses without « https:// »."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from builder.build import build
+from builder.cli import main
+from conftest import FIXTURES, copy_project
+
+PAGE = "content/le-kit/co-construction.md"
+ANCHOR_RULE = "Une ancre est l'intertitre en minuscules, sans accents ni ponctuation, avec « - » entre les mots."
+
+
+@pytest.fixture
+def project(tmp_path: Path):
+    return copy_project(FIXTURES / "mini", tmp_path / "mini")
+
+
+def edit(project, change) -> Path:
+    path = project.root / PAGE
+    path.write_text(change(path.read_text(encoding="utf-8")), encoding="utf-8")
+    return path
+
+
+def check(project, capsys) -> tuple[int, list[str]]:
+    code = main(["--projet", str(project.root), "check"])
+    return code, capsys.readouterr().err.splitlines()[:-2]
+
+
+def test_a_key_twice_in_the_front_matter(project, capsys) -> None:
+    edit(project, lambda t: t.replace("title: La co-construction territoriale\n",
+                                      "title: La co-construction territoriale\ndescription: Les notions.\ntitle: Autre\n", 1))
+    assert check(project, capsys) == (1, [
+        f"{PAGE}:4 : la clé « title » apparaît deux fois dans l'en-tête de la page (entre les lignes « --- ») : MkDocs ne "
+        "garderait que la dernière ; gardez-en une seule."])
+
+
+def test_a_link_to_a_missing_anchor_suggests_the_right_one(project, capsys) -> None:
+    edit(project, lambda t: t + "\n## Genèse du kit\n\nVoir [la genèse](#genèse-du-kit).\n")
+    code, err = check(project, capsys)
+    line = len((project.root / PAGE).read_text(encoding="utf-8").splitlines())
+    assert (code, err) == (1, [
+        f"{PAGE}:{line} : lien vers l'ancre « #genèse-du-kit », qui n'existe pas dans cette page. Vouliez-vous dire "
+        f"« #genese-du-kit » ? {ANCHOR_RULE}"])
+
+
+def test_the_suggested_anchor_is_the_one_the_site_has(project, tmp_path: Path, fixed_epoch: str) -> None:
+    edit(project, lambda t: t + "\n## Genèse du kit\n\nVoir [la genèse](#genese-du-kit).\n")
+    site = build(project, tmp_path / "site", with_archive=False).site_dir
+    assert 'id="genese-du-kit"' in (site / "le-kit" / "co-construction.html").read_text(encoding="utf-8")
+
+
+def test_a_link_to_a_missing_anchor_of_another_page(project, capsys) -> None:
+    edit(project, lambda t: t + "\nVoir [l'accueil](../index.md#nulle-part).\n")
+    code, err = check(project, capsys)
+    assert code == 1
+    assert err == [f"{PAGE}:{len((project.root / PAGE).read_text(encoding='utf-8').splitlines())} : lien vers l'ancre "
+                   f"« #nulle-part », qui n'existe pas dans content/index.md. {ANCHOR_RULE}"]
+
+
+def test_an_address_without_scheme_in_a_page(project, capsys) -> None:
+    edit(project, lambda t: t + "\nVoir [Le RAMEAU](www.lerameau.fr).\n")
+    code, err = check(project, capsys)
+    assert (code, err[0].split(" : ", 1)[1]) == (1, "lien vers « www.lerameau.fr » sans « https:// » : le navigateur y "
+                                                    "chercherait une page du site ; écrivez https://www.lerameau.fr.")
+
+
+def test_good_anchors_pass(project, capsys) -> None:
+    edit(project, lambda t: t + "\n## Genèse du kit\n\nVoir [la genèse](#genese-du-kit) et [x](../index.md).\n")
+    assert main(["--projet", str(project.root), "check"]) == 0
