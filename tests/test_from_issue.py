@@ -263,3 +263,17 @@ def test_contributing_quotes_what_kit_from_issue_answers(project, capsys, tmp_pa
     (tmp_path / "b.md").write_text(body_with("Site web", "www.coordinactions.org"), encoding="utf-8")
     code, _, err = run(project, str(tmp_path / "b.md"), capsys)
     assert code == 1 and err.splitlines()[0] == quoted
+
+
+def test_lists_typed_in_the_form_render_as_lists(project, capsys, fixed_epoch, tmp_path: Path) -> None:
+    """As typed in a textarea: a list right under a line, a sub-list at 2 spaces, a bare address."""
+    text = body_with("Résultats", "Bilan :\n- 142 dirigeants présents ;\n  - dont des associations.\n\n"
+                                  "Voir https://www.lerameau.fr/ pour le détail.")
+    (tmp_path / "b.md").write_text(text, encoding="utf-8")
+    code, out, _ = run(project, str(tmp_path / "b.md"), capsys)
+    assert code == 0
+    site = build(project, tmp_path / "site", with_archive=False).site_dir
+    page = (site / "fiches" / f"{AGIR_SLUG}.html").read_text(encoding="utf-8")
+    flat = "".join(line.strip() for line in page.splitlines())
+    assert "<p>Bilan :</p><ul><li>142 dirigeants présents ;<ul><li>dont des associations.</li></ul></li></ul>" in flat
+    assert 'href="https://www.lerameau.fr/"' in page
