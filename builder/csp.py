@@ -12,9 +12,9 @@ What the policy allows, and why (CSP Level 3, https://www.w3.org/TR/CSP3/):
   nowhere, and event-handler attributes (``onclick=…``) and ``javascript:`` URLs are
   refused by the browser. The hashes are computed here, over the built HTML, so they
   follow Material's updates; pages written in MkDocs' order, hashes sorted: deterministic.
-  Inline scripts inside the page's content (between ``<span id="kit-contenu">`` and
-  ``<!--kit:fin-contenu-->``, written by theme/main.html) are not hashed: only the
-  theme's own scripts run. Data blocks (``type="application/json"``, JSON-LD) are not
+  Inline scripts inside the page's content (after ``<span id="kit-contenu">``, written by
+  theme/main.html before the content, up to the last ``</article>``, which closes
+  Material's content block) are not hashed: only the theme's own scripts run. Data blocks (``type="application/json"``, JSON-LD) are not
   scripts and need no hash.
 - ``style-src 'self' 'unsafe-inline'``: Material and the France map use ``style``
   attributes, and Material's bundle sets styles; styles cannot run script, and
@@ -51,7 +51,7 @@ def _end_of_head(html: str) -> int:
 _DOCTYPE = re.compile(r"\s*<!doctype[^>]*>", re.I)
 _EXISTING = re.compile(r'\s*<meta http-equiv="Content-Security-Policy"[^>]*>')
 CONTENT_START = '<span id="kit-contenu" class="kit-contenu"></span>'
-CONTENT_END = "<!--kit:fin-contenu-->"
+CONTENT_END = "</article>"  # the last one: content cannot come after it
 # Types a browser runs as script (HTML § 4.12.1: empty, a JavaScript MIME type, or module).
 _JAVASCRIPT_TYPES = {"", "module", "text/javascript", "application/javascript", "application/x-javascript",
                      "text/ecmascript", "application/ecmascript"}

@@ -120,13 +120,25 @@ class MarkdownRenderer:
 
 # --- HTML placed after MkDocs' Markdown stage ------------------------------------------------
 
-_BLOCK = re.compile(r"<p>\s*<!--kit:bloc:([A-Za-z0-9+/=]*)-->\s*</p>|<!--kit:bloc:([A-Za-z0-9+/=]*)-->")
+# A block placeholder alone in a paragraph loses the paragraph; an inline one (kit:ligne) stays
+# where it is, inside its paragraph, list item or definition.
+_BLOCK = re.compile(r"<p>\s*<!--kit:bloc:([A-Za-z0-9+/=]*)-->\s*</p>|<!--kit:(?:bloc|ligne):([A-Za-z0-9+/=]*)-->")
+
+
+def _placeholder(kind: str, html: str) -> Markup:
+    return Markup(f"<!--kit:{kind}:{base64.b64encode(str(html).encode('utf-8')).decode('ascii')}-->")
 
 
 def raw_block(html: str) -> Markup:
-    """A placeholder for ``html`` (already sanitised or built by us) in a generated Markdown
-    page; the extension below puts ``html`` in its place once Markdown is done."""
-    return Markup(f"<!--kit:bloc:{base64.b64encode(str(html).encode('utf-8')).decode('ascii')}-->")
+    """A placeholder for block-level ``html`` (already sanitised, or built by us) in a generated
+    Markdown page; the extension below puts ``html`` in its place once Markdown is done."""
+    return _placeholder("bloc", html)
+
+
+def raw_inline(html: str) -> Markup:
+    """The same for inline ``html`` (a link with catalogue text inside a sentence or a list):
+    Markdown's inline patterns (automatic links, emphasis) never see its text."""
+    return _placeholder("ligne", html)
 
 
 def _restore(found: re.Match[str]) -> str:

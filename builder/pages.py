@@ -8,6 +8,7 @@ sheets are reached from the path, catalogue and index pages, never from the side
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 import shutil
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from jinja2.nodes import EvalContext
 from markupsafe import Markup, escape
 
 from builder.config import Project, SiteConfig
-from builder.markdown import MarkdownRenderer, plain_text, raw_block
+from builder.markdown import MarkdownRenderer, plain_text, raw_block, raw_inline
 from builder.models import Case, Document, Kit, Nature, ReadingPath, Term
 from builder import charts, facets, files, francemap, metadata
 
@@ -172,8 +173,12 @@ class PageRenderer:
             rubriques=config.rubriques,
             taxonomy=config.taxonomie,
             md=self.markdown,
-            # catalogue HTML goes into the Markdown page as a placeholder (builder.markdown.raw_block)
+            # catalogue HTML goes into the Markdown page as a placeholder (builder.markdown.raw_block):
+            # sanitised texts, and the HTML we build around catalogue text (map, charts)
             text_block=lambda html: raw_block(Markup('<div class="kit-texte">\n') + html + Markup("\n</div>")),
+            raw_block=raw_block,
+            raw_inline=raw_inline,
+            link_to=link_to,
             months=MONTHS,
             catalogue_page=CATALOGUE_PAGE,
             nature_label=lambda doc: config.taxonomie.label("natures", doc.nature),
@@ -194,6 +199,7 @@ class PageRenderer:
 
     def write(self, docs: Path, relative: str, template: str, **values: Any) -> None:
         self.markdown.start_page()  # footnote ids numbered per page
+        values.setdefault("current_page", relative)  # links between pages are relative to it (link_to)
         target = docs / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(self.render(template, **values), encoding="utf-8")
@@ -261,6 +267,16 @@ class PageRenderer:
                 raise ValueError(f"marqueur « kit:{name} » impossible à afficher dans content/{page}") from error
 
         return HOME_MARKER.sub(block, text)
+
+
+def link_to(current: str | None, target: str, root: str = "") -> Markup:
+    """The href from the page ``current`` (its Markdown path in docs/, or None when unknown)
+    to the built page ``target`` (a site path ending in .html), as MkDocs writes links:
+    relative and shortest (« film.html » beside, « ../parcours/x.html » elsewhere); without
+    ``current``, ``root`` (the way back to the site's root) followed by ``target``."""
+    if current is None:
+        return Markup(quote(root + target, safe="/"))
+    return Markup(quote(posixpath.relpath(target, posixpath.dirname(current) or "."), safe="/"))
 
 
 def format_number(value: float) -> str:

@@ -30,6 +30,7 @@ class _Head(HTMLParser):
         self.before_policy: list[str] = []
         self.scripts: list[tuple[dict[str, str | None], str]] = []
         self.in_content = False
+        self.articles = 0
         self._script: dict[str, str | None] | None = None
         self._text: list[str] = []
 
@@ -41,6 +42,8 @@ class _Head(HTMLParser):
             self.before_policy.append(tag)
         if tag == "span" and values.get("id") == "kit-contenu":
             self.in_content = True
+        if tag == "article":
+            self.articles += 1
         if tag == "script":
             self._script = {**values, "kit-in-content": "1" if self.in_content else None}
             self._text = []
@@ -49,11 +52,11 @@ class _Head(HTMLParser):
         if self._script is not None:
             self._text.append(data)
 
-    def handle_comment(self, data: str) -> None:
-        if data == "kit:fin-contenu":
-            self.in_content = False
-
     def handle_endtag(self, tag: str) -> None:
+        if tag == "article":
+            self.articles -= 1
+            if self.articles == 0:
+                self.in_content = False  # Material's content block ends with its <article>
         if tag == "script" and self._script is not None:
             self.scripts.append((self._script, "".join(self._text)))
             self._script = None
@@ -123,12 +126,13 @@ def test_scripts_in_the_content_get_no_hash_and_data_blocks_none() -> None:
     page = (
         "<!doctype html><html><head><meta charset=\"utf-8\"><script>" + theme + "</script>"
         '<script type="application/ld+json">{"a": 1}</script></head><body>'
-        + csp.CONTENT_START + "<script>alert('contenu')</script>" + csp.CONTENT_END
-        + '<script src="x.js"></script><script type="module">import "./y.js";</script></body></html>'
+        + '<article>' + csp.CONTENT_START + "<script>alert('contenu')</script></article><script>alert(2)</script>"
+        + "</article>" + '<script src="x.js"></script><script type="module">import "./y.js";</script></body></html>'
     )
     rules = directives(parse(csp.with_policy(page)).policies[0])
     assert sorted(rules["script-src"][1:]) == sorted([sha256(theme), sha256('import "./y.js";')])
     assert sha256("alert('contenu')") not in rules["script-src"]
+    assert sha256("alert(2)") not in rules["script-src"]  # after a fake </article>: still content
     # run again (a second build stage, a rebuilt page): one policy, the same
     assert csp.with_policy(csp.with_policy(page)) == csp.with_policy(page)
 
