@@ -80,7 +80,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_schemas(args: argparse.Namespace) -> int:
     from builder import schemas
-    from builder.loader import load_config
+    from builder.loader import CatalogueError, load_config
     from builder.problems import Problems
 
     project = _project(args)
