@@ -45,6 +45,8 @@ def typed_value_message(file: YamlFile, path: tuple[Any, ...], key: str, value: 
     """For a text field that YAML read as ``value`` (a boolean, a number, a date) although the
     writer typed something else (« off », « 01000 »): the French message, echoing the line as it
     should be written. None when the text typed is the value's own (« 2024 »)."""
+    if not isinstance(value, (bool, int, float, dt.date)):  # an empty value has its own message
+        return None
     node = node_at(file, path)
     if not isinstance(node, ScalarNode) or node.style or node.value == str(value):
         return None
