@@ -140,6 +140,7 @@ def build_offline_edition(project: Project, target: Path | None = None, progress
         config, kit, _, config_file = render(project, work_dir, watch)
         if target is None:
             target = safety.check_zip_target(project.root / f"{config.sorties.archive}.zip", project.root, project.theme_dir, force)
+        runs.sweep_stale_temporary_files(target)  # half-written zips of killed runs
         temporary = runs.claim(temporary_root, ZIP_PREFIX)
         try:
             staging = temporary.path / "site"

@@ -117,6 +117,25 @@ def sweep(parent: Path, prefix: str) -> list[Path]:
     return removed
 
 
+def sweep_stale_temporary_files(target: Path, age: float = ORPHAN_LOCK_SECONDS) -> list[Path]:
+    """Remove the temporary files ``.<name>.XXXXXXXX`` (``tempfile.mkstemp``) that a zip
+    writer killed by SIGKILL left beside ``target``; only those untouched for ``age``
+    seconds (a zip is written in seconds: an older one has no live writer)."""
+    import re
+
+    pattern = re.compile(rf"\.{re.escape(target.name)}\.[a-z0-9_]{{8}}")
+    removed = []
+    now = time.time()
+    if not target.parent.is_dir():
+        return removed
+    for entry in target.parent.iterdir():
+        with contextlib.suppress(OSError):
+            if pattern.fullmatch(entry.name) and entry.is_file() and now - entry.stat().st_mtime > age:
+                entry.unlink()
+                removed.append(entry)
+    return removed
+
+
 @contextlib.contextmanager
 def work_folder(work_root: Path) -> Iterator[Path]:
     """A work folder of its own for this run under ``work_root`` (``.kit-build/``), removed

@@ -164,8 +164,13 @@ def test_zip_refuses_folders_and_files_it_did_not_write(project: Path, tmp_path:
         assert str(target) in result.stderr and named in result.stderr
     assert digest(tmp_path) == before
 
+    stale, fresh = tmp_path / ".edition.zip.k1ll3d00", tmp_path / ".edition.zip.wr1t1ng0"
+    stale.write_bytes(b"PK moitie de zip")  # a zip writer killed with SIGKILL, an hour ago
+    os.utime(stale, (time.time() - 3600, time.time() - 3600))
+    fresh.write_bytes(b"PK en cours")  # maybe another run writing right now: kept
     made = kit("zip", "--sortie", str(tmp_path / "edition"), cwd=project)  # « .zip » added
     assert made.returncode == 0 and (tmp_path / "edition.zip").is_file()
+    assert not stale.exists() and fresh.exists()
     assert kit("zip", "--sortie", str(tmp_path / "edition.zip"), cwd=project).returncode == 0  # its own zip
     forced = kit("zip", "--sortie", str(foreign), "--force", cwd=project)
     assert forced.returncode == 0
