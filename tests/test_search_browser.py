@@ -21,7 +21,8 @@ pytestmark = pytest.mark.browser
 REPO = Path(__file__).resolve().parent.parent
 GOLDEN = yaml.safe_load((Path(__file__).parent / "search_golden.yml").read_text(encoding="utf-8"))
 # Files the search loads on demand: none of them may come with a page.
-LAZY_FILES = ("search/index.js", "assets/vendor/lunr/", "assets/vendor/snowball/", "assets/search/", "search/pages/")
+LAZY_FILES = ("search/index.js", "assets/vendor/lunr/", "assets/vendor/snowball/", "assets/search/", "search/pages/",
+              "search/terms/")
 PAGE_BUDGET = 350_000  # bytes of a page's first load, whatever the catalogue's size
 
 
@@ -207,10 +208,10 @@ def test_the_browser_finds_what_kit_search_finds(pipeline_page: SearchPage, real
         clauses = pipeline_page.page.evaluate("q => kitSearch.pipeline.queryClauses(q)", query)
         assert clauses == [vars(c) for c in french.query_clauses(query)], query
         found = pipeline_page.page.evaluate(
-            "q => kitSearch.search(q).then(f => ({results: f.results.map(r => [r.url, r.score]), corrected: f.corrected,"
+            "q => kitSearch.search(q).then(f => ({results: f.results.map(r => [r.ref, r.score]), corrected: f.corrected,"
             " marks: {exact: f.marks.exact.slice().sort(), prefixes: f.marks.prefixes}}))", query)
         expected = index.search(query)
-        assert [u for u, _ in found["results"]] == [r.url for r in expected], query
+        assert [u for u, _ in found["results"]] == [r.ref for r in expected], query
         assert all(abs(b - p.score) < 1e-9 for (_, b), p in zip(found["results"], expected)), query
         assert found["corrected"] == expected.corrected, query
         if expected.marks:
@@ -236,7 +237,7 @@ def test_the_browser_shows_the_passages_kit_search_prints(pipeline_page: SearchP
 # --- the page does not pay for the search until the reader uses it ---
 
 
-def test_pages_load_no_search_file_until_the_box_is_used(browser, real_url: str) -> None:
+def test_pages_load_no_search_file_until_the_box_is_used(browser, real_url: str, real_site: Path) -> None:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     loaded: dict[str, int] = {}
@@ -259,7 +260,7 @@ def test_pages_load_no_search_file_until_the_box_is_used(browser, real_url: str)
         page.locator("input.md-search__input").focus()
     page.wait_for_function("() => window.kitSearch && document.querySelector('.md-search-result__meta')"
                            ".textContent.includes('Taper')")
-    assert [f for f in LAZY_FILES[:-1] if any(f in u for u in loaded)] == list(LAZY_FILES[:-1])
+    assert [f for f in LAZY_FILES[:-2] if any(f in u for u in loaded)] == list(LAZY_FILES[:-2])
     # A page's text comes with the results that show it; the words of the pages only for a typo.
     with page.expect_response(lambda response: "search/pages/" in response.url):
         page.locator("input.md-search__input").fill("partenariats alsace")
@@ -267,6 +268,9 @@ def test_pages_load_no_search_file_until_the_box_is_used(browser, real_url: str)
     page.wait_for_timeout(200)  # let the last responses reach the recorder (no timing is asserted)
     texts = [u for u in loaded if "search/pages/" in u]
     assert 1 <= len(texts) <= 20 and not any("vocabulary" in u for u in loaded)
+    # Only the shards of the index that hold the query's terms.
+    shards = [u for u in loaded if "search/terms/" in u]
+    assert 1 <= len(shards) <= 2 < len(list((real_site / "search" / "terms").glob("*.js")))
     with page.expect_response(lambda response: response.url.endswith("search/vocabulary.js")):
         page.locator("input.md-search__input").fill("silvergek")
     context.close()
@@ -412,5 +416,5 @@ def test_long_result_lists_are_drawn_as_the_reader_goes(page, real_url: str, rea
     # From the last link drawn, one more arrow: the next ones are drawn, and focused.
     page.locator(".md-search-result__list a").last.focus()
     page.keyboard.press("ArrowDown")
-    assert items.count() == min(expected, 60)
+    page.wait_for_function("n => document.querySelectorAll('.md-search-result__item').length === n", arg=min(expected, 60))
     assert page.evaluate("() => document.activeElement.href") == items.nth(40).locator("a").first.evaluate("a => a.href")

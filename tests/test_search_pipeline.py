@@ -11,8 +11,8 @@ from builder.config import Project
 from builder.loader import load_kit
 from builder.search import french, snowball_js
 from builder.search.engine import IndexOutdated, SearchIndex
-from builder.search.index import (INDEX_FILE, PAGES_DIR, VOCABULARY_FILE, Entry, build_index, page_entries, page_sections,
-                                  read_script, read_site, render_script)
+from builder.search.index import (PAGES_DIR, SHARD_CHARACTERS, VOCABULARY_FILE, Entry, build_index, page_entries,
+                                  page_sections, read_script, read_site, render_script, shard_index, unshard_index)
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -127,7 +127,22 @@ def test_the_index_script_round_trips_and_is_deterministic() -> None:
     assert script == render_script(build_index(entries))
     assert script.isascii()  # read alike whatever encoding the browser assumes
     data = json.loads(json.dumps(build_index(entries)))
-    assert read_script(script) == {key: data[key] for key in ("pipeline", "config", "docs", "index")}
+    meta = read_script(script)
+    assert (meta["pipeline"], meta["config"], meta["count"]) == (data["pipeline"], data["config"], 1)
+    assert len(script) < 4_000  # nothing per page or per term but each shard's first term
+
+
+def test_the_index_cut_in_shards_reads_back_whole(real_site: Path) -> None:
+    config, kit = load_kit(Project(REPO))
+    data = build_index(page_entries(real_site, config, kit))
+    firsts, shards = shard_index(data["index"])
+    assert len(shards) > 2 and firsts == sorted(firsts) == [shard[0][0] for shard in shards]
+    assert all(len(json.dumps(shard, separators=(",", ":"))) < SHARD_CHARACTERS * 1.2 or len(shard) == 1 for shard in shards)
+    meta = {"fields": data["index"]["fields"], "count": len(data["docs"]), "version": data["index"]["version"],
+            "lunrPipeline": data["index"]["pipeline"]}
+    assert unshard_index(meta, shards) == data["index"]
+    site = read_site(real_site)
+    assert len(site["docs"]) == len(site["pages"]) == len(site["index"]["vectors"]) > 40
 
 
 # --- the stage, on the repository's own kit ---
@@ -135,7 +150,7 @@ def test_the_index_script_round_trips_and_is_deterministic() -> None:
 
 @pytest.fixture(scope="module")
 def real_index(real_site: Path) -> dict:
-    return read_script((real_site / INDEX_FILE).read_text(encoding="utf-8"))
+    return read_site(real_site)
 
 
 def test_every_page_is_indexed_except_the_error_page(real_site: Path, real_index: dict) -> None:
@@ -369,10 +384,13 @@ def test_the_stage_writes_one_script_per_page_and_the_vocabulary(real_site: Path
     data = read_site(real_site)
     assert len(data["pages"]) == len(data["docs"]) > 40
     first = (real_site / PAGES_DIR / "0.js").read_text(encoding="utf-8")
+    assert "search/terms" in str(real_site / "search" / "terms") and len(list((real_site / "search" / "terms").glob("*.js"))) > 2
     assert first.startswith("kitSearch.page(0,JSON.parse('") and first.isascii()
     silvergeek = data["pages"][[d[0] for d in data["docs"]].index("fiches/silvergeek.html")]
     assert ["genese", "Genèse"] == silvergeek[2][:2] or any(s[:2] == ["genese", "Genèse"] for s in silvergeek)
-    words = dict((row[0], row[-1]) for row in data["vocabulary"])
+    words = {row[0]: row[2] if len(row) > 2 else row[0] for row in data["vocabulary"]}
+    pages = {row[0]: row[1] for row in data["vocabulary"]}
+    assert pages["silvergeek"] >= 3 and all(isinstance(n, int) and n >= 1 for n in pages.values())
     assert words["experimentation"] == "expérimentation" and words["silvergeek"] == "silvergeek"
     assert "innovation" in words and "l'innovation" not in words  # elisions dropped
     assert (real_site / VOCABULARY_FILE).read_text(encoding="utf-8").isascii()

@@ -142,7 +142,7 @@ class SearchIndex:
 
     # --- typos ---
 
-    def written_forms(self) -> dict[str, list[list[str]]]:
+    def written_forms(self) -> dict[str, list[list]]:
         """Index term → the vocabulary rows (words of the pages) that stem to it."""
         if self._written is None:
             self._written = {}
@@ -155,25 +155,27 @@ class SearchIndex:
         first: fewest edits, then most pages, then alphabetical; distinct terms. Close
         are the words of the pages within ``typo_distance(typed)`` edits of it, and the
         terms within as many edits of its stem (« fragilté » → fragilt → fragil); each
-        is shown as the word of the pages closest to what was typed."""
+        is shown as the word of the pages closest to what was typed. Reads only the
+        vocabulary (rows: folded word, pages of its stem, as written if different)."""
         limit = french.typo_distance(typed)
         written = self.written_forms()
-        close: dict[str, tuple[int, str, list[str]]] = {}
+        close: dict[str, tuple[int, str, list]] = {}
         for row in self.vocabulary:
             distance = french.edit_distance(typed, row[0], limit)
             if 0 < distance <= limit:
                 term = french.stem(row[0])
-                if term in self.index.inverted_index and (distance, row[0]) < close.get(term, (limit + 1, ""))[:2]:
+                if (distance, row[0]) < close.get(term, (limit + 1, ""))[:2]:
                     close[term] = (distance, row[0], row)
         typed_stem = french.stem(typed)
-        for term in self.index.inverted_index:
-            if term in written and term not in close:
+        for term, rows in written.items():
+            if term not in close:
                 distance = french.edit_distance(typed_stem, term, limit)
                 if 0 < distance <= limit:
-                    row = min(written[term], key=lambda r: (french.edit_distance(typed, r[0], 99), r[0]))
+                    row = min(rows, key=lambda r: (french.edit_distance(typed, r[0], 99), r[0]))
                     close[term] = (distance, row[0], row)
-        ranked = sorted((d, -len(self.pages_with({t})), word, t) for t, (d, word, _) in close.items())
-        return [(t, close[t][2][-1]) for *_, t in ranked[:french.TYPO_CANDIDATES]]
+        ranked = sorted((d, -row[1], word, t) for t, (d, word, row) in close.items())
+        return [(t, close[t][2][-1] if len(close[t][2]) > 2 else close[t][2][0])
+                for *_, t in ranked[:french.TYPO_CANDIDATES]]
 
     # --- phrases ---
 

@@ -285,27 +285,32 @@ def build_index(entries: list[Entry]) -> dict:
     }
 
 
-def written_words(entries: list[Entry]) -> list[list[str]]:
-    """The words of the pages that a typo may be corrected to: [folded, as written] pairs,
-    sorted; « as written » (lower case, accents kept: what « Résultats pour … » shows) is
-    its most frequent spelling, omitted when it is the folded word itself. Words of one
-    piece (elisions dropped), of at least TYPO_MIN_ONE - 1 letters."""
+def written_words(entries: list[Entry]) -> list[list]:
+    """The words of the pages that a typo may be corrected to, sorted: [folded, pages,
+    as written] rows, « pages » the number of pages having its stem (to rank
+    candidates without loading the index), « as written » (lower case, accents kept:
+    what « Résultats pour … » shows) its most frequent spelling, omitted when it is the
+    folded word itself. Words of one piece (elisions dropped), of TYPO_MIN_ONE - 1
+    letters or more."""
     spellings: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    pages_of: dict[str, set[int]] = defaultdict(set)
     shortest = french.TYPO_MIN_ONE - 1
-    for entry in entries:
+    for number, entry in enumerate(entries):
         for text in (entry.title, entry.text, " ".join(entry.fields)):
             for written in re.findall(r"[^\s\-]+", french.normalise(text).lower()):
                 pieces = french.APOSTROPHE.split(written)
                 while len(pieces) > 1 and french.fold(pieces[0]) in french.ELISIONS:
                     pieces.pop(0)
-                word = "".join(pieces).strip(french.PUNCTUATION + "«»")
+                word = "".join(pieces).strip(french.PUNCTUATION)
                 folded = french.fold(word)
                 if len(folded) >= shortest and french.WORD.fullmatch(folded) and folded not in french.STOP_WORDS:
                     spellings[folded][word] += 1
-    rows = []
+                    pages_of[french.stem(folded)].add(number)
+    rows: list[list] = []
     for folded in sorted(spellings):
         best = min(spellings[folded].items(), key=lambda item: (-item[1], item[0]))[0]
-        rows.append([folded] if best == folded else [folded, best])
+        pages = len(pages_of[french.stem(folded)])
+        rows.append([folded, pages] if best == folded else [folded, pages, best])
     return rows
 
 
@@ -379,18 +384,87 @@ def _literal(data: object) -> str:
     return "'" + payload.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-INDEX_KEYS = ("pipeline", "config", "docs", "index", "links")
+# --- the files of the built site ---
+# search/index.js holds what every query needs and nothing that grows with the pages but
+# the first term of each shard; the terms, with their postings and weights, are cut in
+# shards of about SHARD_CHARACTERS, in term order, each a script (search/terms/<n>.js),
+# loaded for the terms a query asks (a prefix: the shards its range covers); a page's
+# row and text (search/pages/<n>.js) for the results shown.
+SHARD_CHARACTERS = 24_000
+TERMS_DIR = "search/terms"
+TERMS_CALL = "kitSearch.terms("
 
 
-def render_script(data: dict) -> str:
-    """``search/index.js``: the pipeline's rules, the pages' rows and the lunr index."""
-    main = {key: data[key] for key in INDEX_KEYS if key in data}
+def shard_index(compact: dict) -> tuple[list[str], list[list]]:
+    """The compact index → (first term of each shard, shards). A shard's row:
+    [term, term number, then per field [page delta, weight × 1000, …]], the weights
+    being the page's vector values for that term (so a query needs no page vector)."""
+    fields = compact["fields"]
+    weights: dict[int, list[list[int]]] = defaultdict(lambda: [[] for _ in fields])
+    last: dict[tuple[int, int], int] = {}  # (term number, field) → the last page added
+    for page, row in enumerate(compact["vectors"]):
+        for position, packed in enumerate(row):
+            number = 0
+            for delta, score in zip(packed[0::2], packed[1::2]):
+                number += delta
+                weights[number][position] += [page - last.get((number, position), 0), score]
+                last[number, position] = page
+    firsts: list[str] = []
+    shards: list[list] = []
+    size = 0
+    for term, number, *_ in compact["terms"]:
+        row = [term, number, *weights[number]]
+        characters = len(json.dumps(row, separators=(",", ":")))
+        if not shards or size + characters > SHARD_CHARACTERS:
+            shards.append([])
+            firsts.append(term)
+            size = 0
+        shards[-1].append(row)
+        size += characters
+    return firsts, shards
+
+
+def unshard_index(meta: dict, shards: list[list]) -> dict:
+    """``shard_index`` undone: the compact index (what ``expand_index`` reads)."""
+    fields = meta["fields"]
+    vectors: list[list[list[tuple[int, int]]]] = [[[] for _ in fields] for _ in range(meta["count"])]
+    terms = []
+    for shard in shards:
+        for term, number, *per_field in shard:
+            refs = []
+            for position, pairs in enumerate(per_field):
+                page, pages = 0, []
+                for delta, score in zip(pairs[0::2], pairs[1::2]):
+                    page += delta
+                    pages.append(page)
+                    vectors[page][position].append((number, score))
+                refs.append(_deltas(pages))
+            terms.append([term, number, *refs])
+    packed = []
+    for row in vectors:
+        packed.append([[v for pair in zip(_deltas([n for n, _ in sorted(pairs)]), [s for _, s in sorted(pairs)])
+                        for v in pair] for pairs in row])
+    return {"version": meta["version"], "fields": fields, "pipeline": meta["lunrPipeline"], "terms": terms,
+            "vectors": packed}
+
+
+def render_script(data: dict, firsts: list[str] | None = None) -> str:
+    """``search/index.js``: the pipeline's rules, the shards' first terms, the links."""
+    if firsts is None:
+        firsts = shard_index(data["index"])[0]
+    main = {"pipeline": data["pipeline"], "config": data["config"], "links": data.get("links", {}),
+            "fields": data["index"]["fields"], "version": data["index"]["version"],
+            "lunrPipeline": data["index"]["pipeline"], "count": len(data["docs"]), "shards": firsts}
     return f"/* Search index of the site, written by kit build: do not edit. */\n{LOADER_CALL}{_literal(main)}));\n"
 
 
-def render_page(number: int, sections: list) -> str:
-    """``search/pages/<number>.js``: one page's text by section, for passages and phrases."""
-    return f"{PAGE_CALL}{number},JSON.parse({_literal(sections)}));\n"
+def render_terms(number: int, shard: list) -> str:
+    return f"{TERMS_CALL}{number},JSON.parse({_literal(shard)}));\n"
+
+
+def render_page(number: int, doc: list, sections: list) -> str:
+    """``search/pages/<number>.js``: one page's row (url, title, kind, paths) and text by section."""
+    return f"{PAGE_CALL}{number},JSON.parse({_literal([*doc, sections])}));\n"
 
 
 def render_vocabulary(rows: list) -> str:
@@ -416,25 +490,34 @@ def read_site(site_dir: Path) -> dict:
     """Everything ``build_index`` made, read back from a built site's ``search/`` folder.
 
     Raises OSError (a file missing), ValueError or UnicodeDecodeError (not such a file)."""
-    data = read_script((site_dir / INDEX_FILE).read_text(encoding="utf-8"))
-    if data.get("pipeline") == french.PIPELINE:
-        data["pages"] = [_read_literal((site_dir / PAGES_DIR / f"{n}.js").read_text(encoding="utf-8"), PAGE_CALL)
-                         for n in range(len(data["docs"]))]
-        data["vocabulary"] = _read_literal((site_dir / VOCABULARY_FILE).read_text(encoding="utf-8"), VOCABULARY_CALL)
-    return data
+    meta = read_script((site_dir / INDEX_FILE).read_text(encoding="utf-8"))
+    if meta.get("pipeline") != french.PIPELINE:
+        return meta
+    shards = [_read_literal((site_dir / TERMS_DIR / f"{n}.js").read_text(encoding="utf-8"), TERMS_CALL)
+              for n in range(len(meta["shards"]))]
+    rows = [_read_literal((site_dir / PAGES_DIR / f"{n}.js").read_text(encoding="utf-8"), PAGE_CALL)
+            for n in range(meta["count"])]
+    return {"pipeline": meta["pipeline"], "config": meta["config"], "links": meta["links"],
+            "docs": [row[:4] for row in rows], "index": unshard_index(meta, shards),
+            "pages": [row[4] for row in rows],
+            "vocabulary": _read_literal((site_dir / VOCABULARY_FILE).read_text(encoding="utf-8"), VOCABULARY_CALL)}
 
 
 def search_stage(site_dir: Path, config: SiteConfig, kit: Kit) -> None:
-    """Post-build stage: writes search/index.js, search/pages/<n>.js, search/vocabulary.js."""
+    """Post-build stage: writes search/index.js, search/terms/<n>.js, search/pages/<n>.js
+    and search/vocabulary.js."""
     data = build_index(page_entries(site_dir, config, kit))
     # Where an empty result sends the reader: the catalogue and the case sheets, with their filters.
     data["links"] = {"catalogue": CATALOGUE_PAGE.replace(".md", ".html"),
                      "fiches": f"{config.sorties.dossier_fiches}/{CASES_INDEX_PAGE}".replace(".md", ".html")}
-    pages_dir = site_dir / PAGES_DIR
-    pages_dir.mkdir(parents=True, exist_ok=True)
-    (site_dir / INDEX_FILE).write_text(render_script(data), encoding="utf-8")
-    for number, sections in enumerate(data["pages"]):
-        (pages_dir / f"{number}.js").write_text(render_page(number, sections), encoding="utf-8")
+    firsts, shards = shard_index(data["index"])
+    for folder in (PAGES_DIR, TERMS_DIR):
+        (site_dir / folder).mkdir(parents=True, exist_ok=True)
+    (site_dir / INDEX_FILE).write_text(render_script(data, firsts), encoding="utf-8")
+    for number, shard in enumerate(shards):
+        (site_dir / TERMS_DIR / f"{number}.js").write_text(render_terms(number, shard), encoding="utf-8")
+    for number, (doc, sections) in enumerate(zip(data["docs"], data["pages"])):
+        (site_dir / PAGES_DIR / f"{number}.js").write_text(render_page(number, doc, sections), encoding="utf-8")
     (site_dir / VOCABULARY_FILE).write_text(render_vocabulary(data["vocabulary"]), encoding="utf-8")
 
 

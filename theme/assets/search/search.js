@@ -195,7 +195,7 @@
 
   // --- files loaded on demand: a page's text, the words of the pages ---
 
-  var pages = new Map(), vocabulary = null, waiting = new Map();
+  var pages = new Map(), rows = new Map(), vocabulary = null, waiting = new Map();
 
   function loadScript(key, file) {
     if (!waiting.has(key)) {
@@ -210,10 +210,14 @@
     return waiting.get(key).promise;
   }
 
+  // A page's row (url, title, kind, paths) and text by section: for the results shown.
   function loadPage(ref) {
     if (pages.has(ref)) return Promise.resolve(pages.get(ref));
-    return loadScript("page " + ref, "search/pages/" + ref + ".js").then(function (sections) {
-      if (!pages.has(ref)) pages.set(ref, sections || []);
+    return loadScript("page " + ref, "search/pages/" + ref + ".js").then(function (row) {
+      if (!pages.has(ref)) {
+        pages.set(ref, row ? row[4] : []);
+        rows.set(ref, row ? row.slice(0, 4) : ["", "", "", []]);
+      }
       return pages.get(ref);
     });
   }
@@ -224,18 +228,18 @@
 
   function loadVocabulary() {
     if (vocabulary) return Promise.resolve(vocabulary);
-    return loadScript("vocabulary", "search/vocabulary.js").then(function (rows) {
-      if (!vocabulary) vocabulary = rows || [];
+    return loadScript("vocabulary", "search/vocabulary.js").then(function (found) {
+      if (!vocabulary) vocabulary = found || [];
       return vocabulary;
     });
   }
 
   // --- the engine (builder/search/engine.py) ---
 
-  var index = null;
-  var docs = null;
+  var meta = null; // search/index.js: fields, shards' first terms, page count
+  var index = null; // a lunr.Index over the terms loaded so far (see shards below)
   var links = null; // catalogue and case sheets' index, suggested when nothing is found
-  var termRows = null; // term -> its compact row (see lazyIndex)
+  var termRows = new Map(); // term -> [term, number, per field [page delta, weight, ...]], as loaded
   var written = null; // term -> vocabulary rows that stem to it
   var sequences = new Map();
 
@@ -307,18 +311,16 @@
       var distance = editDistance(typed, row[0], limit);
       if (distance > 0 && distance <= limit) {
         var term = stem(row[0]), known = close.get(term);
-        if (termRows.has(term) && (!known || compareArrays([distance, row[0]], known) < 0)) {
-          close.set(term, [distance, row[0], row]);
-        }
+        if (!known || compareArrays([distance, row[0]], known) < 0) close.set(term, [distance, row[0], row]);
       }
     });
     var typedStem = stem(typed);
-    termRows.forEach(function (_, term) {
-      if (!forms.has(term) || close.has(term)) return;
+    forms.forEach(function (formRows, term) {
+      if (close.has(term)) return;
       var distance = editDistance(typedStem, term, limit);
       if (distance > 0 && distance <= limit) {
         var best = null;
-        forms.get(term).forEach(function (row) {
+        formRows.forEach(function (row) {
           var key = [editDistance(typed, row[0], 99), row[0]];
           if (!best || compareArrays(key, best[0]) < 0) best = [key, row];
         });
@@ -326,19 +328,17 @@
       }
     });
     var ranked = [];
-    close.forEach(function (value, term) {
-      ranked.push([value[0], -pagesWith(new Set([term])), value[1], term]);
-    });
+    close.forEach(function (value, term) { ranked.push([value[0], -value[2][1], value[1], term]); });
     ranked.sort(compareArrays);
     return ranked.slice(0, config.typoCandidates).map(function (r) {
       var row = close.get(r[3])[2];
-      return [r[3], row[row.length - 1]];
+      return [r[3], row.length > 2 ? row[2] : row[0]];
     });
   }
 
   function pageSequences(ref) {
     if (!sequences.has(ref)) {
-      var stretches = [docs[ref][1]];
+      var stretches = [rows.get(ref)[1]];
       pages.get(ref).forEach(function (section) { stretches.push(section[1], section[2]); });
       sequences.set(ref, stretches.map(function (t) { return terms(t, false); }));
     }
@@ -378,26 +378,34 @@
     var outcome = { results: [], corrected: null, marks: { exact: [], prefixes: [] } };
     var looking = found.phrases.length || flatten(found.words).some(function (c) { return !c.excluded; });
     if (!looking) return Promise.resolve(outcome); // exclusions alone find nothing
-    var list = found.words.slice(), tried = [];
-    if (typos) {
-      list.forEach(function (word, number) {
-        if (!word.typed) return;
-        var own = expand(word.clauses), reached = pagesWith(own);
-        if (reached < config.typoFew) tried.push({ number: number, own: own, reached: reached });
+    var list = found.words.slice(), tried = [], close = new Map();
+    return loadTerms(flatten(list)).then(function () {
+      if (typos) {
+        list.forEach(function (word, number) {
+          if (!word.typed) return;
+          var own = expand(word.clauses), reached = pagesWith(own);
+          if (reached < config.typoFew) tried.push({ number: number, own: own, reached: reached });
+        });
+      }
+      return tried.length ? loadVocabulary() : null;
+    }).then(function () {
+      var wanted = [];
+      tried.forEach(function (t) {
+        close.set(t.number, candidates(list[t.number].typed));
+        close.get(t.number).forEach(function (c) { wanted.push(clause(c[0], false, 1, false)); });
       });
-    }
-    var ready = tried.length ? loadVocabulary() : Promise.resolve(null);
-    return ready.then(function () {
+      return loadTerms(wanted);
+    }).then(function () {
       var checks = [], corrected = new Map();
       tried.forEach(function (t) {
-        var word = list[t.number], close = candidates(word.typed);
-        if (!close.length) return;
+        var word = list[t.number], near = close.get(t.number);
+        if (!near.length) return;
         var clauses = word.clauses.map(function (c) { return clause(c.term, false, c.boost, c.prefix); });
         var boost = t.reached ? config.typoBoost : 1;
-        close.forEach(function (c) { clauses.push(clause(c[0], false, boost, false)); });
+        near.forEach(function (c) { clauses.push(clause(c[0], false, boost, false)); });
         list[t.number] = { part: word.part, clauses: clauses, typed: word.typed };
         checks.push(t.own);
-        if (t.reached === 0) corrected.set(word.part, close[0][1]);
+        if (t.reached === 0) corrected.set(word.part, near[0][1]);
       });
       if (corrected.size) {
         outcome.corrected = found.parts.map(function (part, number) {
@@ -424,10 +432,8 @@
           return { lacking: lacking, score: m.score, ref: m.ref };
         });
         ranked.sort(function (a, b) { return a.lacking - b.lacking || byScore(a, b); });
-        outcome.results = ranked.map(function (m) {
-          var doc = docs[m.ref];
-          return { ref: m.ref, url: doc[0], title: doc[1], kind: doc[2], paths: doc[3], score: m.score };
-        });
+        // The pages' rows (url, title…) come with their files, for the results drawn.
+        outcome.results = ranked.map(function (m) { return { ref: m.ref, score: m.score }; });
         return outcome;
       });
     });
@@ -564,57 +570,58 @@
     return segmentsNode(segments.filter(function (s) { return s[0]; }));
   }
 
-  var shown = { results: [], count: 0, marks: null, generation: 0 };
+  var shown = { results: [], count: 0, marks: null, chain: Promise.resolve(false) };
   var generation = 0, serial = 0;
 
-  function fill(item, result, marks, mine) {
-    return passages(result.ref, marks).then(function (found) {
-      if (mine !== generation) return;
-      var text = item.querySelector(".kit-search-result__passage");
-      text.appendChild(segmentsNode(found.main.segments));
-      found.subs.forEach(function (sub) {
-        var id = "kit-recherche-" + (++serial);
-        var link = element("a", "md-search-result__link kit-search-result__sub", [
-          element("div", "md-search-result__article md-typeset", [
-            element("div", "kit-search-result__heading", [sub.heading]),
-            element("p", "kit-search-result__passage", [segmentsNode(sub.segments)])
-          ])
-        ]);
-        link.href = root + result.url + "#" + encodeURIComponent(sub.anchor);
-        link.setAttribute("aria-label", result.title + " \u2014 " + sub.heading);
-        link.lastChild.lastChild.id = id;
-        link.setAttribute("aria-describedby", id);
-        item.appendChild(link);
-      });
+  function resultItem(result, marks) {
+    var row = rows.get(result.ref), found = pagePassages(pages.get(result.ref), marks);
+    var title = row[1], about = row[2] + (row[3].length ? " \u00b7 Parcours : " + row[3].join(", ") : "");
+    var id = "kit-recherche-" + (++serial);
+    var link = element("a", "md-search-result__link kit-search-result__main", [
+      element("div", "md-search-result__article md-search-result__article--document md-typeset", [
+        element("div", "md-search-result__icon md-icon"),
+        element("div", "kit-search-result__title", [titleNode(title, marks)]),
+        element("p", "kit-search-result__kind", [about]),
+        element("p", "kit-search-result__passage", [segmentsNode(found.main.segments)])
+      ])
+    ]);
+    link.href = root + row[0];
+    link.setAttribute("aria-label", title);
+    link.querySelector(".kit-search-result__kind").id = id + "-nature";
+    link.querySelector(".kit-search-result__passage").id = id;
+    link.setAttribute("aria-describedby", id + "-nature " + id);
+    var item = element("li", "md-search-result__item", [link]);
+    found.subs.forEach(function (sub) {
+      var subId = "kit-recherche-" + (++serial);
+      var passage = element("p", "kit-search-result__passage", [segmentsNode(sub.segments)]);
+      passage.id = subId;
+      var subLink = element("a", "md-search-result__link kit-search-result__sub", [
+        element("div", "md-search-result__article md-typeset", [
+          element("div", "kit-search-result__heading", [sub.heading]), passage])
+      ]);
+      subLink.href = root + row[0] + "#" + encodeURIComponent(sub.anchor);
+      subLink.setAttribute("aria-label", title + " \u2014 " + sub.heading);
+      subLink.setAttribute("aria-describedby", subId);
+      item.appendChild(subLink);
     });
+    return item;
   }
 
-  // Results are drawn BATCH at a time: the next ones when the list is scrolled to its end
-  // or the arrow keys reach the last one drawn. Titles at once, passages as their page arrives.
+  // Results are drawn BATCH at a time, once their pages' files are in (title, text):
+  // the next ones when the list is scrolled to its end or the arrow keys reach the last
+  // one drawn. Resolves to whether some were drawn.
   function more() {
-    var batch = shown.results.slice(shown.count, shown.count + BATCH), mine = generation;
-    var filled = batch.map(function (result) {
-      var about = result.kind + (result.paths.length ? " \u00b7 Parcours : " + result.paths.join(", ") : "");
-      var id = "kit-recherche-" + (++serial);
-      var link = element("a", "md-search-result__link kit-search-result__main", [
-        element("div", "md-search-result__article md-search-result__article--document md-typeset", [
-          element("div", "md-search-result__icon md-icon"),
-          element("div", "kit-search-result__title", [titleNode(result.title, shown.marks)]),
-          element("p", "kit-search-result__kind", [about]),
-          element("p", "kit-search-result__passage")
-        ])
-      ]);
-      link.href = root + result.url;
-      link.setAttribute("aria-label", result.title);
-      link.querySelector(".kit-search-result__kind").id = id + "-nature";
-      link.querySelector(".kit-search-result__passage").id = id;
-      link.setAttribute("aria-describedby", id + "-nature " + id);
-      var item = element("li", "md-search-result__item", [link]);
-      ui.list.appendChild(item);
-      return fill(item, result, shown.marks, mine);
-    });
+    var batch = shown.results.slice(shown.count, shown.count + BATCH), mine = generation, marks = shown.marks;
     shown.count += batch.length;
-    return { drawn: batch.length > 0, filled: Promise.all(filled) };
+    var ready = loadPages(batch.map(function (r) { return r.ref; })), current = shown;
+    current.drawing = batch.length > 0;
+    current.chain = current.chain.then(function () { return ready; }).then(function () {
+      current.drawing = false;
+      if (mine !== generation || !batch.length) return false;
+      batch.forEach(function (result) { ui.list.appendChild(resultItem(result, marks)); });
+      return true;
+    });
+    return current.chain;
   }
 
   function suggestion() {
@@ -631,7 +638,7 @@
     ui.list.textContent = "";
     ui.notice.textContent = "";
     ui.notice.hidden = true;
-    shown = { results: [], count: 0, marks: null };
+    shown = { results: [], count: 0, marks: null, chain: Promise.resolve(false) };
     if (!query.trim()) {
       ui.meta.textContent = TEXT.placeholder;
       ui.help.hidden = false;
@@ -660,7 +667,7 @@
         ui.notice.appendChild(suggestion());
         ui.notice.hidden = false;
       }
-      return more().filled.then(function () {
+      return more().then(function () {
         // For tests and benchmarks: the query these results (and their passages) answer.
         if (mine === generation) ui.result.setAttribute("data-kit-query", query);
       });
@@ -700,10 +707,16 @@
       case "ArrowDown":
         if (!inside) return;
         var all = [ui.input].concat(resultLinks());
-        var at = Math.max(0, all.indexOf(active));
-        if (event.key === "ArrowDown" && at === all.length - 1 && more().drawn) all = [ui.input].concat(resultLinks());
-        all[(at + all.length + (event.key === "ArrowUp" ? -1 : 1)) % all.length].focus();
+        var at = Math.max(0, all.indexOf(active)), step = event.key === "ArrowUp" ? -1 : 1;
         event.preventDefault();
+        if (step === 1 && at === all.length - 1 && (shown.drawing || shown.count < shown.results.length)) {
+          (shown.drawing ? shown.chain : more()).then(function () {
+            all = [ui.input].concat(resultLinks());
+            all[(at + 1) % all.length].focus();
+          });
+          break;
+        }
+        all[(at + all.length + step) % all.length].focus();
         break;
       case "Tab":
         break; // the links are in the Tab order; leaving the box closes it (focusout)
@@ -759,7 +772,8 @@
     });
     var scroller = document.querySelector(".md-search__scrollwrap");
     scroller.addEventListener("scroll", function () {
-      if (scroller.scrollTop + scroller.clientHeight > scroller.scrollHeight - 200) more();
+      // One batch at a time: the list grows only once the one asked for is drawn.
+      if (!shown.drawing && scroller.scrollTop + scroller.clientHeight > scroller.scrollHeight - 200) more();
     });
     form.addEventListener("submit", function (event) { event.preventDefault(); });
     form.addEventListener("reset", function () {
@@ -774,25 +788,64 @@
     render(ui.input.value);
   }
 
-  // The index travels compact (builder/search/index.py, compact_index). Python expands
-  // it whole into lunr's format for lunr.Index.load (expand_index); here a term's
-  // postings and a page's vectors are expanded the first time a query needs them, so
-  // the box is ready once the JSON is parsed and the token set built, at any catalogue
-  // size. lunr.Index.query only reads invertedIndex[term] and fieldVectors[fieldRef].
+  // --- the index, in shards (builder/search/index.py, shard_index) ---
+  // search/terms/<n>.js holds the terms from meta.shards[n] to the next shard's first, each
+  // with its pages and their weights per field (the pages' lunr vector values for it).
+  // A query loads the shards of its terms (a prefix: all those its range covers), then
+  // runs on a lunr.Index over the terms loaded: lunr only reads the postings and vector
+  // values of the query's own terms (its score is the query vector's dot product with
+  // the page's, over the query vector's magnitude), so scores are those of the whole index.
+  var shardsLoaded = new Set();
+  var weights = new Map(); // "field/page" -> [[term number, weight], ...] of the loaded terms
   var NO_METADATA = Object.freeze({}); // lunr reads postings' metadata, never writes it
 
-  function lazyIndex(compact) {
-    var fields = compact.fields, rows = new Map(), terms = [];
-    compact.terms.forEach(function (row) { rows.set(row[0], row); terms.push(row[0]); });
-    termRows = rows;
-    var postings = new Map(), vectors = new Map();
+  function shardOf(term) {
+    var low = 0, high = meta.shards.length - 1;
+    while (low < high) {
+      var middle = (low + high + 1) >> 1;
+      if (meta.shards[middle] <= term) low = middle; else high = middle - 1;
+    }
+    return low;
+  }
+
+  function loadTerms(clauses) {
+    var wanted = new Set();
+    clauses.forEach(function (c) {
+      var last = c.prefix ? shardOf(c.term + "\uffff") : shardOf(c.term);
+      for (var n = shardOf(c.term); n <= last; n++) if (!shardsLoaded.has(n)) wanted.add(n);
+    });
+    if (!wanted.size) return Promise.resolve();
+    return Promise.all(Array.from(wanted).map(function (n) {
+      return loadScript("terms " + n, "search/terms/" + n + ".js");
+    })).then(rebuild);
+  }
+
+  function addShard(number, shard) {
+    if (shardsLoaded.has(number) || !shard) return;
+    shardsLoaded.add(number);
+    shard.forEach(function (row) {
+      termRows.set(row[0], row);
+      meta.fields.forEach(function (field, f) {
+        var pairs = row[2 + f], page = 0;
+        for (var i = 0; i < pairs.length; i += 2) {
+          page += pairs[i];
+          var key = field + "/" + page;
+          if (!weights.has(key)) weights.set(key, []);
+          weights.get(key).push([row[1], pairs[i + 1]]);
+        }
+      });
+    });
+  }
+
+  function rebuild() {
+    var fields = meta.fields, postings = new Map(), vectors = new Map();
     function posting(term) {
-      var row = rows.get(term), result = {};
+      var row = termRows.get(term), result = {};
       if (row === undefined) return undefined;
       for (var f = 0; f < fields.length; f++) {
-        var deltas = row[2 + f], documents = {}, ref = 0;
-        for (var i = 0; i < deltas.length; i++) {
-          ref += deltas[i];
+        var pairs = row[2 + f], documents = {}, ref = 0;
+        for (var i = 0; i < pairs.length; i += 2) {
+          ref += pairs[i];
           documents[ref] = NO_METADATA;
         }
         result[fields[f]] = documents;
@@ -801,16 +854,12 @@
       return result;
     }
     function vector(fieldRef) {
-      var slash = fieldRef.indexOf("/");
-      var row = compact.vectors[Number(fieldRef.slice(slash + 1))];
-      var packed = row && row[fields.indexOf(fieldRef.slice(0, slash))];
-      if (!packed) return undefined;
-      var elements = new Array(packed.length), index = 0;
-      for (var i = 0; i < packed.length; i += 2) {
-        index += packed[i];
-        elements[i] = index;
-        elements[i + 1] = packed[i + 1] / 1000;
-      }
+      var found = weights.get(fieldRef);
+      if (!found) return new lunr.Vector([]);
+      var elements = [];
+      found.slice().sort(function (a, b) { return a[0] - b[0]; }).forEach(function (pair) {
+        elements.push(pair[0], pair[1] / 1000);
+      });
       return new lunr.Vector(elements);
     }
     function cached(cache, make) {
@@ -826,26 +875,10 @@
         }
       });
     }
-    // Once ready, the vectors are expanded in the background, a slice at a time when the
-    // page is idle: the first query on a frequent word then finds them ready.
-    function warm(page) {
-      var idle = window.requestIdleCallback || function (callback) { return setTimeout(callback, 1); };
-      idle(function () {
-        var end = Math.min(page + 100, compact.vectors.length);
-        for (; page < end; page++) {
-          for (var f = 0; f < fields.length; f++) {
-            var key = fields[f] + "/" + page;
-            if (!vectors.has(key)) vectors.set(key, vector(key));
-          }
-        }
-        if (page < compact.vectors.length) warm(page);
-      });
-    }
-    warm(0);
-    return new lunr.Index({
+    index = new lunr.Index({
       invertedIndex: cached(postings, posting),
       fieldVectors: cached(vectors, vector),
-      tokenSet: lunr.TokenSet.fromArray(terms), // terms come sorted, as lunr.Index.load wants them
+      tokenSet: lunr.TokenSet.fromArray(Array.from(termRows.keys()).sort()),
       fields: fields,
       pipeline: new lunr.Pipeline()
     });
@@ -871,19 +904,21 @@
       config = data.config;
       compile(config);
       stop = new Set(config.stopWords);
-      docs = data.docs;
+      meta = data;
       links = data.links || { catalogue: "catalogue/index.html", fiches: "fiches/index.html" };
-      index = lazyIndex(data.index);
+      rebuild();
       root = (window.kitSearchLoader && window.kitSearchLoader.root) || "";
       setUp();
     },
-    page: function (ref, sections) {
-      pages.set(ref, sections);
-      arrived("page " + ref, sections);
+    page: function (ref, row) {
+      arrived("page " + ref, row);
     },
-    vocabulary: function (rows) {
-      vocabulary = rows;
-      arrived("vocabulary", rows);
+    terms: function (number, shard) {
+      addShard(number, shard);
+      arrived("terms " + number, shard);
+    },
+    vocabulary: function (found) {
+      arrived("vocabulary", found);
     }
   };
 })();
