@@ -86,8 +86,17 @@ def check_content(content_dir: Path, problems: Problems) -> None:
     addresses without scheme of every page of ``content_dir``."""
     if not content_dir.is_dir():
         return
-    pages = {p.relative_to(content_dir).as_posix(): p for p in sorted(content_dir.rglob("*.md"))}
-    texts = {name: path.read_text(encoding="utf-8", errors="replace") for name, path in pages.items()}
+    from builder.files import MAX_MARKDOWN_FILE_BYTES, FileRefused, read_bounded
+
+    texts: dict[str, str] = {}
+    pages: dict[str, Path] = {}
+    for page in sorted(content_dir.rglob("*.md")):
+        try:  # bounded, on the opened file: links, FIFOs and huge pages are reported by builder.files
+            texts[page.relative_to(content_dir).as_posix()] = read_bounded(page, MAX_MARKDOWN_FILE_BYTES).decode(
+                "utf-8", errors="replace")
+        except (FileRefused, OSError):
+            continue
+        pages[page.relative_to(content_dir).as_posix()] = page
     rendered = {name: _render(_body(text)[0]) for name, text in texts.items()}
     for name, path in pages.items():
         text = texts[name]
