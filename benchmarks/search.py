@@ -1,22 +1,25 @@
-"""Search figures at N synthetic case sheets (N = 200 and 2,000 by default).
+"""Search figures at N synthetic case sheets (200, 2,000 and 10,000 by default), ours
+beside Pagefind's on the same built site, in one run (issue 13).
 
 For each N, in a temporary copy of the repository's project with N more case sheets of
 ~300 words of varied French (words of the kit's own texts, plus invented place and
 organisation names so the vocabulary grows with the catalogue, as a real one would):
-- build: whole build time, and the search stage's share;
-- index: search/index.js raw and gzip;
-- first load of a case sheet page (bytes, no search file among them);
-- in headless Chromium, over HTTP and from file://: time from the page's load event to the
-  first results of a query typed at once (scripts and index loaded on demand), cold cache;
-- per-query latency once loaded: the engine alone (kitSearch.search), the first time
-  right after the first results (the index's parts still being expanded), then three
-  times more (all runs, and each query's best of three: its own cost without the pauses
-  other processes impose on a shared machine), and
-  from the input event to the results drawn (which waits for the next frame), over 34
-  queries of 1 to 4 words, accented or not, unique place names, and prefixes of 3 to 5
-  letters as typed.
+- build: whole ``kit build`` time; the search stage alone, its time and peak memory
+  (a child process: ``ru_maxrss``);
+- index: our ``search/`` files, raw and gzip (each file gzip -6, as a server sends it);
+  Pagefind (npm ``pagefind`` 1.6.0, installed by this script into a throwaway folder,
+  never a dependency of the site) run on the same site: its time and its ``pagefind/``
+  folder (its files are stored compressed: bytes as served);
+- in headless Chromium, cold cache, a 3-word query typed at once (« partenariats
+  associations territoire »): bytes downloaded from the moment the search is asked for
+  (ours: gzip size of each file fetched; Pagefind: sizes as served) and time to the first
+  results drawn, over HTTP and (ours only: Pagefind does not run there) from file://;
+- later keystrokes: a second query typed one letter at a time, time from each input to
+  its results drawn (ours) / to its first 5 results' data (Pagefind).
 
-Targets (issue 4), at 2,000 sheets: per-query latency under 50 ms, first results under 1 s.
+Targets (issue 13), at 10,000 sheets: first query ≤ 300 KB gzip and less than Pagefind,
+first results ≤ 1 s over HTTP and from file://, later keystrokes ≤ 50 ms, index build
+linear and under 1 GB.
 Usage: python3 benchmarks/search.py [N ...]
 """
 
@@ -27,6 +30,7 @@ import os
 import random
 import re
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -41,8 +45,6 @@ os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 
 from builder.build import build  # noqa: E402
 from builder.config import Project  # noqa: E402
-from builder.loader import load_kit  # noqa: E402
-from builder.search.index import INDEX_FILE, build_index, page_entries, render_script  # noqa: E402
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, serve_directory  # noqa: E402
 
 SECTIONS = ("genese", "objectif", "activites", "resultats", "prochaines_etapes")
@@ -105,25 +107,87 @@ def add_sheets(root: Path, count: int, seed: int = 4) -> list[tuple[str, str]]:
     return targets
 
 
-# Time from typing a query to its results drawn; with focus=true the box is focused first,
-# which is what loads the search code and index (the « first results » measure).
-TIME_TO_RESULTS = """async ([query, focus]) => {
-  const loaded = performance.timing.loadEventEnd - performance.timing.navigationStart;
+FIRST_QUERY = "partenariats associations territoire"
+TYPED_QUERY = "expérimentation collective"
+
+OURS_FIRST = """async (query) => {
   const result = document.querySelector('.md-search-result');
   const input = document.querySelector('input.md-search__input');
   const start = performance.now();
   const done = new Promise(resolve => new MutationObserver((_, observer) => {
     if (result.getAttribute('data-kit-query') === query) { observer.disconnect(); resolve(performance.now()); }
   }).observe(result, {attributes: true}));
-  if (focus) input.focus();
+  input.focus();
   input.value = query;
   input.dispatchEvent(new Event('input'));
-  return {ms: (await done) - start, load: loaded};
+  return (await done) - start;
 }"""
 
-ENGINE = """(queries) => queries.map(q => { const t = performance.now(); const n = kitSearch.search(q).length;
-  return [performance.now() - t, n]; })"""
+OURS_KEYSTROKES = """async (query) => {
+  const result = document.querySelector('.md-search-result');
+  const input = document.querySelector('input.md-search__input');
+  const times = [];
+  for (let i = 1; i <= query.length; i++) {
+    const typed = query.slice(0, i);
+    const start = performance.now();
+    const done = new Promise(resolve => new MutationObserver((_, observer) => {
+      if (result.getAttribute('data-kit-query') === typed) { observer.disconnect(); resolve(performance.now()); }
+    }).observe(result, {attributes: true}));
+    input.value = typed;
+    input.dispatchEvent(new Event('input'));
+    times.push((await done) - start);
+  }
+  return times;
+}"""
 
+PAGEFIND_FIRST = """async ([bundle, query]) => {
+  const start = performance.now();
+  const pagefind = await import(bundle + 'pagefind.js');
+  const search = await pagefind.search(query);
+  const shown = await Promise.all(search.results.slice(0, 5).map(r => r.data()));
+  window.pf = pagefind;
+  return [performance.now() - start, search.results.length, shown.length];
+}"""
+
+PAGEFIND_KEYSTROKES = """async (query) => {
+  const times = [];
+  for (let i = 1; i <= query.length; i++) {
+    const start = performance.now();
+    const search = await window.pf.search(query.slice(0, i));
+    await Promise.all(search.results.slice(0, 5).map(r => r.data()));
+    times.push(performance.now() - start);
+  }
+  return times;
+}"""
+
+
+def gzip_size(path: Path) -> int:
+    return len(gzip.compress(path.read_bytes(), 6))
+
+
+def folder_sizes(folder: Path, compressed: bool) -> tuple[int, int]:
+    files = [f for f in folder.rglob("*") if f.is_file()]
+    raw = sum(f.stat().st_size for f in files)
+    return raw, raw if compressed else sum(gzip_size(f) for f in files)
+
+
+def install_pagefind(folder: Path) -> Path:
+    subprocess.run(["npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(folder), "pagefind@1.6.0"],
+                   check=True, stdout=subprocess.DEVNULL)
+    return folder / "node_modules" / ".bin" / "pagefind"
+
+
+def stage_alone(root: Path, site: Path) -> tuple[float, float]:
+    """The search stage run again in a child process: (seconds, peak memory in MB)."""
+    code = ("import sys, time, resource; sys.path.insert(0, sys.argv[3]); from pathlib import Path;"
+            "from builder.config import Project; from builder.loader import load_kit;"
+            "from builder.search.index import search_stage;"
+            "config, kit = load_kit(Project(Path(sys.argv[1]))); start = time.perf_counter();"
+            "search_stage(Path(sys.argv[2]), config, kit);"
+            "print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
+    out = subprocess.run([sys.executable, "-c", code, str(root), str(site), str(REPO)], check=True,
+                         capture_output=True, text=True).stdout.split()
+    return float(out[0]), float(out[1])
 
 
 def browser_figures(site: Path, targets: list[tuple[str, str]]) -> dict:
@@ -132,56 +196,43 @@ def browser_figures(site: Path, targets: list[tuple[str, str]]) -> dict:
     url, server = serve_directory(site)
     page_path = f"fiches/{targets[0][0]}.html"
     figures: dict = {}
-    rng = random.Random(7)
-    queries = QUERIES + [place for _, place in rng.sample(targets, min(8, len(targets)))] + TYPED
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        for mode, root in (("http", url), ("file", site.as_uri() + "/")):
-            first = []
-            for run in range(5):
+        for engine, mode in (("ours", "http"), ("ours", "file"), ("pagefind", "http")):
+            firsts, sizes, keystrokes = [], [], []
+            root = url if mode == "http" else site.as_uri() + "/"
+            for run in range(3):
                 context = browser.new_context()  # a fresh cache each time
                 page = context.new_page()
-                sizes: list[int] = []
-
-                def count(response, sizes=sizes) -> None:
-                    try:
-                        sizes.append(0 if 300 <= response.status < 400 else len(response.body()))
-                    except Exception:  # noqa: BLE001 - the context closed before the body arrived
-                        pass
-
-                page.on("response", count)
+                fetched: list[str] = []
                 page.goto(root + page_path, wait_until="load")
-                if run == 0 and mode == "http":
-                    page.wait_for_load_state("networkidle")
-                    figures["page_kb"] = sum(sizes) / 1000
-                first.append(page.evaluate(TIME_TO_RESULTS, ["partenariat", True]))
+                page.wait_for_timeout(300)
+                page.on("request", lambda request, fetched=fetched: fetched.append(request.url))
+                if engine == "ours":
+                    firsts.append(page.evaluate(OURS_FIRST, FIRST_QUERY))
+                else:
+                    ms, count, shown = page.evaluate(PAGEFIND_FIRST, [root + "pagefind/", FIRST_QUERY])
+                    assert count > 0 and shown > 0
+                    firsts.append(ms)
+                files = [site / u[len(root):].split("?")[0] for u in fetched if u.startswith(root)]
+                sizes.append(sum((gzip_size(f) if engine == "ours" and not f.name.endswith(".pf_fragment") else
+                                  f.stat().st_size) for f in files if f.is_file()))
                 if run == 0:
-                    # First pass right after the first results: postings and vectors still
-                    # being expanded (cold); then twice more, once they are (warm).
-                    cold = page.evaluate(ENGINE, queries)
-                    page.wait_for_timeout(1000)
-                    warm = page.evaluate(ENGINE, queries * 3)
-                    # Each query's best of its three warm runs: its own cost, without the
-                    # pauses another process on the machine imposes (the raw runs are kept).
-                    figures[f"{mode}_best"] = [min(warm[i][0], warm[i + len(queries)][0], warm[i + 2 * len(queries)][0])
-                                               for i in range(len(queries))]
-                    drawn = [page.evaluate(TIME_TO_RESULTS, [q, False])["ms"] for q in queries]
-                    figures[f"{mode}_cold"] = [ms for ms, _ in cold]
-                    figures[f"{mode}_engine"] = [ms for ms, _ in warm]
-                    figures[f"{mode}_drawn"] = drawn
-                    # The unique place names must find their sheet first.
-                    for slug, place in rng.sample(targets, min(5, len(targets))):
-                        found = page.evaluate("q => kitSearch.search(q).map(r => r.url)", place)
-                        assert found and found[0] == f"fiches/{slug}.html", (place, found[:3])
+                    if engine == "ours":
+                        keystrokes = page.evaluate(OURS_KEYSTROKES, TYPED_QUERY)
+                    else:
+                        keystrokes = page.evaluate(PAGEFIND_KEYSTROKES, TYPED_QUERY)
+                    figures[f"{engine}_{mode}_requests"] = len(files)
                 context.close()
-            figures[f"{mode}_first"] = [f["ms"] for f in first]
-            figures[f"{mode}_load"] = [f["load"] for f in first]
+            figures[f"{engine}_{mode}_first_ms"] = firsts
+            figures[f"{engine}_{mode}_first_kb"] = [b / 1000 for b in sizes]
+            figures[f"{engine}_{mode}_keys_ms"] = keystrokes
         browser.close()
     server.shutdown()
     return figures
 
 
-def measure(count: int) -> dict:
+def measure(count: int, pagefind: Path) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         root = copy_repo_project(Path(tmp) / "projet")
         targets = add_sheets(root, count)
@@ -190,46 +241,45 @@ def measure(count: int) -> dict:
         start = time.perf_counter()
         result = build(project, site, with_archive=False)
         total = time.perf_counter() - start
-        config, kit = load_kit(project)
+        stage_s, stage_mb = stage_alone(root, site)
+        raw, packed = folder_sizes(site / "search", compressed=False)
         start = time.perf_counter()
-        script = render_script(build_index(page_entries(site, config, kit)))
-        stage = time.perf_counter() - start
-        assert script == (site / INDEX_FILE).read_text(encoding="utf-8")
-        raw = script.encode("utf-8")
-        figures = {"sheets": count, "pages": result.page_count, "build_s": total, "stage_s": stage,
-                   "index_mb": len(raw) / 1e6, "index_gzip_mb": len(gzip.compress(raw, 6)) / 1e6}
+        subprocess.run([str(pagefind), "--site", str(site), "--quiet"], check=True, stdout=subprocess.DEVNULL)
+        pagefind_s = time.perf_counter() - start
+        pf_raw, _ = folder_sizes(site / "pagefind", compressed=True)
+        figures = {"sheets": count, "pages": result.page_count, "build_s": total, "stage_s": stage_s,
+                   "stage_mb": stage_mb, "ours_mb": raw / 1e6, "ours_gzip_mb": packed / 1e6,
+                   "ours_files": len(list((site / "search").rglob("*.js"))),
+                   "pagefind_s": pagefind_s, "pagefind_mb": pf_raw / 1e6}
         figures.update(browser_figures(site, targets))
         return figures
 
 
-def p95(values: list[float]) -> float:
-    return sorted(values)[max(0, round(0.95 * len(values)) - 1)]
-
-
 def report(f: dict) -> None:
+    med = statistics.median
     print(f"\n{f['sheets']} fiches synthétiques ({f['pages']} pages)")
-    print(f"  construction : {f['build_s']:.1f} s, dont index de recherche {f['stage_s']:.1f} s")
-    print(f"  index : {f['index_mb']:.2f} Mo brut, {f['index_gzip_mb']:.2f} Mo gzip")
-    print(f"  premier chargement d'une fiche : {f['page_kb']:.0f} Ko (aucun fichier de recherche)")
-    for mode in ("http", "file"):
-        first = f[f"{mode}_first"]
-        print(f"  [{mode}] premiers résultats après le chargement : médiane {statistics.median(first):.0f} ms, "
-              f"max {max(first):.0f} ms (chargement de la page : médiane {statistics.median(f[mode + '_load']):.0f} ms)")
-        for label, values in (("moteur, 1re fois", f[f"{mode}_cold"]), ("moteur, ensuite", f[f"{mode}_engine"]),
-                              ("moteur, meilleur de 3", f[f"{mode}_best"]),
-                              ("saisie → résultats affichés", f[f"{mode}_drawn"])):
-            print(f"  [{mode}] par requête, {label} : médiane {statistics.median(values):.1f} ms, "
-                  f"p95 {p95(values):.1f} ms, max {max(values):.1f} ms")
+    print(f"  construction : {f['build_s']:.1f} s ; étape de l'index seule : {f['stage_s']:.1f} s, "
+          f"mémoire maximale {f['stage_mb']:.0f} Mo")
+    print(f"  index (nous) : {f['ours_mb']:.2f} Mo brut, {f['ours_gzip_mb']:.2f} Mo gzip, {f['ours_files']} fichiers")
+    print(f"  Pagefind : indexation {f['pagefind_s']:.1f} s, {f['pagefind_mb']:.2f} Mo (déjà compressés)")
+    for key, label in (("ours_http", "nous, HTTP"), ("ours_file", "nous, file://"), ("pagefind_http", "Pagefind, HTTP")):
+        print(f"  [{label}] 1re requête de 3 mots : {med(f[key + '_first_kb']):.0f} Ko (gzip) en "
+              f"{f[key + '_requests']} requêtes, premiers résultats médiane {med(f[key + '_first_ms']):.0f} ms "
+              f"(max {max(f[key + '_first_ms']):.0f}) ; frappes suivantes médiane {med(f[key + '_keys_ms'][1:]):.0f} ms, "
+              f"max {max(f[key + '_keys_ms'][1:]):.0f} ms")
 
 
 def main() -> None:
-    counts = [int(a) for a in sys.argv[1:]] or [200, 2000]
-    for count in counts:
-        before = os.getloadavg()[0]
-        figures = measure(count)
-        report(figures)
-        # The machine may be shared: say how busy it was (2 cores: above 2, runs wait).
-        print(f"  charge moyenne de la machine (1 min) : {before:.1f} au début, {os.getloadavg()[0]:.1f} à la fin")
+    counts = [int(a) for a in sys.argv[1:]] or [200, 2000, 10000]
+    with tempfile.TemporaryDirectory(prefix="pagefind-") as folder:
+        pagefind = install_pagefind(Path(folder))
+        for count in counts:
+            before = os.getloadavg()[0]
+            figures = measure(count, pagefind)
+            report(figures)
+            # The machine may be shared: say how busy it was (2 cores: above 2, runs wait).
+            print(f"  charge moyenne de la machine (1 min) : {before:.1f} au début, {os.getloadavg()[0]:.1f} à la fin",
+                  flush=True)
 
 
 if __name__ == "__main__":
