@@ -81,6 +81,47 @@ def _front_matter_duplicates(path: Path, text: str, problems: Problems) -> None:
                                      "« --- ») : MkDocs ne garderait que la dernière ; gardez-en une seule.")
 
 
+# Material prints page.meta values into the HTML unescaped (the description in a <meta>
+# attribute, the title in the header): « < » or « " » there would write markup, even a
+# <script> before the page's content, which the Content-Security-Policy allows as the
+# theme's own. « template » would swap theme/main.html (and the content boundary of
+# builder.csp) for another template: a script written in the page would then be allowed.
+_META_MARKUP = ("<", '"')
+
+
+def _front_matter_markup(path: Path, text: str, problems: Problems) -> None:
+    from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+    from builder.yamlio import _compose_and_construct
+
+    found = _FRONT_MATTER.match(text)
+    if not found:
+        return
+    try:
+        root, _ = _compose_and_construct(found.group(1))
+    except Exception:  # a syntax error: MkDocs reports it itself, with the file
+        return
+    if isinstance(root, MappingNode):
+        for key, _value in root.value:
+            if isinstance(key, ScalarNode) and key.value == "template":
+                problems.add(path, key.start_mark.line + 2,
+                             "la clé « template » est refusée dans l'en-tête d'une page : toutes les pages utilisent le "
+                             "gabarit du site ; retirez cette ligne.")
+    nodes = [root]
+    while nodes:
+        node = nodes.pop()
+        if isinstance(node, MappingNode):
+            nodes.extend(part for pair in reversed(node.value) for part in reversed(pair))
+        elif isinstance(node, SequenceNode):
+            nodes.extend(reversed(node.value))
+        elif isinstance(node, ScalarNode):
+            mark = next((c for c in _META_MARKUP if c in str(node.value)), None)
+            if mark:
+                problems.add(path, node.start_mark.line + 2,
+                             f"caractère « {mark} » refusé dans l'en-tête de la page (entre les lignes « --- ») : le "
+                             "thème l'écrit tel quel dans le HTML ; écrivez les guillemets « » et retirez les balises.")
+
+
 def check_content(content_dir: Path, problems: Problems) -> None:
     """Report, with file and line, the front-matter duplicates, links to missing anchors and
     addresses without scheme of every page of ``content_dir``."""
@@ -101,6 +142,7 @@ def check_content(content_dir: Path, problems: Problems) -> None:
     for name, path in pages.items():
         text = texts[name]
         _front_matter_duplicates(path, text, problems)
+        _front_matter_markup(path, text, problems)
         body, skipped = _body(text)
         for href in rendered[name].links:
             if dialect.scheme_less_address(href):

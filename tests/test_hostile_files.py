@@ -403,3 +403,38 @@ def test_a_huge_document_in_content_is_refused(project: Project, capsys: pytest.
     assert code == 1
     assert lines[0] == ("content/annexe.pdf : fichier trop gros (21 Mo, maximum 20 Mo). Déposez-le ailleurs et donnez "
                         "son adresse dans la page.")
+
+
+def test_markup_and_template_in_a_content_page_front_matter_are_refused(project: Project, tmp_path: Path,
+                                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """Material prints page.meta unescaped before the content (a <script> there would be hashed
+    by the policy as the theme's), and « template » would drop the policy's content boundary."""
+    (project.content_dir / "annonce.md").write_text(
+        "---\ntitle: Annonce\nhide: [toc]\ndescription: 'Rencontre\"><script>fetch(\"/x\")</script>'\n---\n\nTexte.\n",
+        encoding="utf-8")
+    (project.content_dir / "le-kit" / "gabarit.md").write_text(
+        "---\ntitle: Gabarit\ntemplate: blog.html\n---\n\n<script>document.title = 1</script>\n", encoding="utf-8")
+    (project.content_dir / "liste.md").write_text(
+        "---\ntitle: Liste\nhide:\n  - '<img src=x>'\n---\n\nTexte.\n", encoding="utf-8")
+    code, lines = check(project.root, capsys)
+    assert code == 1
+    refused = ("refusé dans l'en-tête de la page (entre les lignes « --- ») : le thème l'écrit tel quel dans le HTML ; "
+               "écrivez les guillemets « » et retirez les balises.")
+    assert lines[:3] == [
+        f"content/annonce.md:4 : caractère « < » {refused}",
+        "content/le-kit/gabarit.md:3 : la clé « template » est refusée dans l'en-tête d'une page : toutes les pages "
+        "utilisent le gabarit du site ; retirez cette ligne.",
+        f"content/liste.md:4 : caractère « < » {refused}",
+    ]
+    site = tmp_path / "site"
+    from builder.loader import CatalogueError
+
+    with pytest.raises(CatalogueError):
+        build(project, site_dir=site)
+    assert not (site / "annonce.html").exists()
+    # Apostrophes, « » and ampersands stay welcome.
+    for name in ("annonce.md", "liste.md", "le-kit/gabarit.md"):
+        (project.content_dir / name).unlink()
+    (project.content_dir / "annonce.md").write_text(
+        "---\ntitle: L'annonce\ndescription: « Rencontre » R&D > tout\n---\n\nTexte.\n", encoding="utf-8")
+    assert check(project.root, capsys)[0] == 0
