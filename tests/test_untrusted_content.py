@@ -487,3 +487,25 @@ def test_hostile_text_in_every_field_of_every_template_builds_inert(mini_project
         "article", "h1", "h2", "a", "p", "div", "abbr", "em", "code", "sup", "ol", "li", "hr", "span", "table",
         "thead", "tbody", "tr", "th", "td", "strong",
     }
+
+
+def test_a_content_page_heading_cannot_close_the_title_element(mini_project: Project, tmp_path: Path,
+                                                               fixed_epoch: str) -> None:
+    """A page of content/ without « title: » takes its first heading as title; Material's
+    « striptags » un-escapes it into <title>, before the policy's content boundary."""
+    from builder.build import build
+
+    headings = {"entites": "# Réunion &lt;/title&gt;&lt;script&gt;window.kitPwned=1&lt;/script&gt;\n",
+                "code": "# Réunion `</title><script>window.kitPwned=2</script>`\n"}
+    for name, heading in headings.items():
+        (mini_project.content_dir / f"{name}.md").write_text(heading + "\nTexte.\n", encoding="utf-8")
+    site = build(mini_project, tmp_path / "site", with_archive=False).site_dir
+    for name, number in (("entites", 1), ("code", 2)):
+        html = (site / f"{name}.html").read_text(encoding="utf-8")
+        head = html.split("</head>", 1)[0]
+        assert "<script>window.kitPwned" not in head, name
+        title = head.split("<title>", 1)[1].split("</title>", 1)[0]
+        assert html_text(title).startswith(f"Réunion </title><script>window.kitPwned={number}</script> - "), title
+    for page in site.rglob("*.html"):  # nor in the navigation of any page
+        scripts = re.findall(r"<script[^>]*>(.*?)</script>", page.read_text(encoding="utf-8"), re.S)
+        assert not any("kitPwned" in code for code in scripts), page
