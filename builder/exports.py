@@ -29,6 +29,7 @@ import datetime as dt
 import io
 import json
 import re
+import unicodedata
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -182,7 +183,11 @@ def _text(value: Any) -> str:
 def neutralise_formula(cell: str) -> str:
     """``cell`` as a spreadsheet shows it as text: with a leading ``'`` when it starts with
     one of ``FORMULA_TRIGGERS`` (OWASP, « CSV Injection »), unchanged otherwise."""
-    return "'" + cell if cell.startswith(FORMULA_TRIGGERS) else cell
+    # Judged after leading spaces too (LibreOffice's « trim spaces » import option, and
+    # readers that trim), and on the NFKC form (full-width ＝ ＋ － ＠, small ﹦, which some
+    # spreadsheets read as the ASCII signs): the quote costs nothing to a real text.
+    head = unicodedata.normalize("NFKC", cell.lstrip()[:8]).lstrip()
+    return "'" + cell if cell.startswith(FORMULA_TRIGGERS) or head.startswith(FORMULA_TRIGGERS) else cell
 
 
 def catalogue_csv(config: SiteConfig, kit: Kit) -> bytes:

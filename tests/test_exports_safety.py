@@ -110,7 +110,15 @@ def test_each_owasp_trigger_is_neutralised(cell: str) -> None:
     assert neutralise_formula(cell) == "'" + cell
 
 
-@pytest.mark.parametrize("cell", ["", "Le RAMEAU", "2016", "https://exemple.fr/?a=1", "a=b", "'déjà"])
+@pytest.mark.parametrize("cell", [" =1+1", "\u00a0=HYPERLINK(\"https://exemple.invalid\")", "\n@SUM(A1)",
+                                  "  - un item en retrait", "\u3000+1", "\uff1d1+1", "\uff0bA1", "\uff20SUM(1)",
+                                  "\ufe66cmd|' /C calc'!A0", " \uff0d2+3"])
+def test_triggers_after_spaces_or_in_full_width_are_neutralised(cell: str) -> None:
+    assert neutralise_formula(cell) == "'" + cell
+
+
+@pytest.mark.parametrize("cell", ["", "Le RAMEAU", "2016", "https://exemple.fr/?a=1", "a=b", "'déjà", " Le RAMEAU",
+                                  "\uff21\uff22"])
 def test_other_cells_are_unchanged(cell: str) -> None:
     assert neutralise_formula(cell) == cell
 
