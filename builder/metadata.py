@@ -146,6 +146,19 @@ def path_schema(config: SiteConfig, kit: Kit, path: ReadingPath) -> dict[str, An
     })
 
 
+# Characters JSON leaves as they are but a YAML reader refuses (DEL, C1 controls, surrogates,
+# U+FFFE/U+FFFF) or reads as line breaks (NEL, U+2028, U+2029): a Markdown field may hold
+# them, and a front matter MkDocs cannot parse is published as the page's text, catalogue
+# text in the JSON-LD included, read as Markdown and raw HTML. Written as \\u escapes, which
+# JSON and YAML both read back to the same character.
+_NOT_YAML = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
+
+
+def yaml_safe_json(text: str) -> str:
+    """``text`` (JSON) with the characters above as ``\\uXXXX`` escapes (they only occur in strings)."""
+    return _NOT_YAML.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
+
+
 def front_matter_json(data: dict[str, Any]) -> Markup:
     """JSON for a front-matter value: JSON is valid YAML, and the keys are sorted (deterministic)."""
-    return Markup(json.dumps(data, ensure_ascii=False, sort_keys=True))
+    return Markup(yaml_safe_json(json.dumps(data, ensure_ascii=False, sort_keys=True)))

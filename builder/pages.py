@@ -161,7 +161,8 @@ class PageRenderer:
         )
         # Front matter: the theme inserts page.meta values into HTML unescaped, so they are
         # HTML-escaped here (a « " » in a description no longer breaks its <meta> tag).
-        self.env.filters["yaml"] = lambda value: Markup(json.dumps(str(escape(" ".join(str(value).split()))), ensure_ascii=False))
+        self.env.filters["yaml"] = lambda value: Markup(metadata.yaml_safe_json(
+            json.dumps(str(escape(" ".join(str(value).split()))), ensure_ascii=False)))
         self.env.filters["join"] = _join_inert  # Jinja's join marks its result safe
         self.env.filters["url"] = lambda value: Markup(quote(str(value), safe="/"))
         self.env.filters["web_address"] = _web_address
@@ -202,7 +203,9 @@ class PageRenderer:
         values.setdefault("current_page", relative)  # links between pages are relative to it (link_to)
         target = docs / relative
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(self.render(template, **values), encoding="utf-8")
+        text = self.render(template, **values)
+        _assert_front_matter_parses(text, relative)
+        target.write_text(text, encoding="utf-8")
 
     # --- each kind of page ---
 
@@ -284,6 +287,23 @@ def format_number(value: float) -> str:
     if float(value).is_integer():
         return f"{int(value):,}".replace(",", "\u202f")
     return f"{value:,}".replace(",", "\u202f").replace(".", ",")
+
+
+_GENERATED_FRONT_MATTER = re.compile(r"\A---\n(.*?\n)---\n", re.S)
+
+
+def _assert_front_matter_parses(text: str, relative: str) -> None:
+    """A front matter MkDocs cannot parse is published as the page's text (catalogue text
+    read as Markdown and raw HTML): stop instead. Our templates always write one."""
+    import yaml
+
+    found = _GENERATED_FRONT_MATTER.match(text)
+    try:
+        data = yaml.load(found.group(1), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) if found else None
+    except yaml.YAMLError as error:
+        raise RuntimeError(f"front matter of the generated page {relative} does not parse: {error}") from error
+    if not isinstance(data, dict):
+        raise RuntimeError(f"front matter of the generated page {relative} is missing")
 
 
 def generate(project: Project, config: SiteConfig, kit: Kit, work_dir: Path) -> GeneratedSite:

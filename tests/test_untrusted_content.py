@@ -3,6 +3,7 @@ neutralises it anyway, and plain-text fields stay plain text in the built pages.
 
 from __future__ import annotations
 
+import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -509,3 +510,29 @@ def test_a_content_page_heading_cannot_close_the_title_element(mini_project: Pro
     for page in site.rglob("*.html"):  # nor in the navigation of any page
         scripts = re.findall(r"<script[^>]*>(.*?)</script>", page.read_text(encoding="utf-8"), re.S)
         assert not any("kitPwned" in code for code in scripts), page
+
+
+def test_controls_in_a_markdown_field_keep_the_page_front_matter(mini_project: Project, tmp_path: Path,
+                                                                 fixed_epoch: str) -> None:
+    """DEL, C1 controls, NEL and U+2028 pass the check in Markdown fields; written raw into the
+    generated page's front matter, they made it unparseable, and MkDocs published it as text:
+    the JSON-LD's catalogue text read as Markdown, a code span's <style> became live."""
+    import yaml
+
+    from builder.build import build
+    from builder.metadata import yaml_safe_json
+
+    odd = "\x7f\x85\x9b\u2028\u2029"
+    data = sheet(titre="Bocage solidaire", objet=f"Bocage{odd} `<style>body{{display:none}}</style>` fin.")
+    data["documents"] = []
+    (mini_project.kit_dir / "cas" / "bocage.yml").write_text(yaml.safe_dump(data, allow_unicode=True),
+                                                             encoding="utf-8")
+    site = build(mini_project, tmp_path / "site", with_archive=False).site_dir
+    page = (site / "fiches" / "bocage.html").read_text(encoding="utf-8")
+    assert "<title>Bocage solidaire - " in page  # the front matter was read
+    assert "schema:" not in page and "<style>body" not in page
+    assert "&lt;style&gt;body{display:none}&lt;/style&gt;" in page  # the code span, as text
+    for text in (odd, f'a"{odd}<b>\u00e9'):
+        written = yaml_safe_json(json.dumps(text, ensure_ascii=False))
+        assert written.isascii() or "\u00e9" in written
+        assert yaml.safe_load(written) == text == json.loads(written)
