@@ -327,11 +327,12 @@ def convert(body: str, project: Project, config: SiteConfig) -> tuple[str, str]:
     return slug_for(str(data["titre"])), sheet_yaml(data)
 
 
-def write_sheet(project: Project, slug: str, text: str) -> Path:
-    """Create kit/cas/<slug>.yml, or <slug>-2.yml… if taken: never overwrites a file."""
+def write_sheet(project: Project, slug: str, text: str, reserved: frozenset[str] | set[str] = frozenset()) -> Path:
+    """Create kit/cas/<slug>.yml, or <slug>-2.yml… if taken: never overwrites a file. ``reserved``:
+    names kit check refuses (« index », « flux », content/ pages), as a title « Index » would give."""
     folder = project.kit_dir / "cas"
     folder.mkdir(parents=True, exist_ok=True)
-    taken = {p.stem.lower() for p in folder.iterdir()}
+    taken = {p.stem.lower() for p in folder.iterdir()} | {name.lower() for name in reserved}
     number = 1
     while True:
         name = slug if number == 1 else f"{slug}-{number}"
@@ -350,7 +351,7 @@ def write_sheet(project: Project, slug: str, text: str) -> Path:
 def run(project: Project, source: str) -> int:
     """The command: read ``source`` (a file, or « - » for standard input), write the sheet,
     print its path relative to the project. Exit status 0, or 1 with French errors on stderr."""
-    from builder.loader import CatalogueError, load_config
+    from builder.loader import CatalogueError, load_config, reserved_case_slugs
 
     try:
         body = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
@@ -373,6 +374,6 @@ def run(project: Project, source: str) -> int:
         print(" : aucune fiche n'a été écrite. Corrigez la demande (bouton « Edit » de GitHub) puis enregistrez-la.",
               file=sys.stderr)
         return 1
-    path = write_sheet(project, slug, text)
+    path = write_sheet(project, slug, text, reserved_case_slugs(project, config))
     print(path.relative_to(project.root).as_posix())
     return 0

@@ -85,6 +85,18 @@ def test_slug_is_made_unique_and_no_file_is_overwritten(project, capsys) -> None
     assert (project.kit_dir / "cas" / f"{AGIR_SLUG}.yml").read_bytes() == first
 
 
+@pytest.mark.parametrize("title", ["Index", "FLUX", "index !"])
+def test_a_title_that_slugs_to_a_reserved_page_gets_another_name(project, capsys, tmp_path: Path, title: str) -> None:
+    # kit/cas/index.yml or flux.yml would be refused by kit check (the sheets' index and feed pages).
+    body = tmp_path / "body.md"
+    body.write_text(AGIR.read_text(encoding="utf-8").replace(
+        "Agir ensemble à Charenton-Saint Maurice : l’expérience “Dialoguer pour agir”", title), encoding="utf-8")
+    code, out, err = run(project, str(body), capsys)
+    assert (code, err) == (0, "")
+    assert out == f"kit/cas/{from_issue.slug_for(title)}-2.yml\n"
+    assert main(["--projet", str(project.root), "check"]) == 0
+
+
 @pytest.mark.parametrize(("title", "slug"), [
     ("Cœur d'Agglo : l’Été", "coeur-d-agglo-l-ete"),
     ("« Réseau » 2024", "reseau-2024"),
