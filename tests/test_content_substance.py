@@ -57,7 +57,8 @@ DISTORTED = [
     # 003: « Il ne s'agit naturellement pas de disposer d'un modèle unique standardisé ».
     (r"il n'existe pas de mod[eè]le unique", "003 parle de ce qu'il ne s'agit pas de faire"),
     # One spelling of the place and one name of the flyer (000).
-    (r"Charenton[ -]Saint Maurice|Charenton Saint", "une seule graphie : Charenton-Saint-Maurice"),
+    # Any other joining (space, en dash, « Charenton – Saint Maurice ») is an old spelling.
+    (r"Charenton(?!-Saint-Maurice)[\s\-–‑]*Saint", "une seule graphie : Charenton-Saint-Maurice"),
     (r"d[ée]pliant", "le flyer de 2016 s'appelle « plaquette » partout"),
 ]
 
@@ -108,6 +109,15 @@ def test_the_resource_centres_addresses_come_from_004() -> None:
     assert len(centres) >= 7
     for address in addresses:
         assert address in source or address in seed("003") or address in seed("000"), address
+
+
+def test_the_resource_centres_are_named_as_004_names_them() -> None:
+    genese = (CONTENT / "le-kit" / "genese.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| [^|]+ \| ([^|]+) \| (?:<https://[^>]+>|centre de ressources [^|]+) \|$", genese, re.MULTILINE)
+    assert len(rows) == 7, rows
+    source = words(seed("004"))
+    for name in rows:
+        assert words(name) in source, name
 
 
 def test_sdg_17_cese_and_territoires_d_avenir_in_the_genesis() -> None:
