@@ -180,6 +180,14 @@ def test_the_fragility_indicators_are_the_slide_s(kit) -> None:
             assert re.search(rf"\b{word}\b", covered), (bullet, word)
 
 
+def test_the_merged_environment_indicator_is_said_to_be_the_team_s(kit) -> None:
+    # The slide prints « Environnement » and « Pollution » apart: merging them is the team's reading,
+    # so the remark must say who merged them (not « le kit », which reads as Le RAMEAU's kit).
+    remark = flat(kit.fragilities.remarque)
+    assert "environnement" in remark and "pollution" in remark
+    assert "l'equipe du kit les reunit" in remark
+
+
 def test_the_citizens_four_fragilities_are_phare_citoyens(kit) -> None:
     figures = [f for f in kit.figures if f.groupe == "fragilites-citoyens"]
     assert len(figures) == 4
