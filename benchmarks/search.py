@@ -54,12 +54,6 @@ STATUSES = ["Association", "Fondation", "Collectivité territoriale", "Entrepris
 FORMS = ["dialogue-territorial", "partenariats", "experimentations-collectives"]
 SYLLABLES = ["ba", "bel", "cha", "mont", "ville", "ro", "lan", "ver", "sur", "gne", "lieu", "pré", "cour", "sel",
              "mar", "tin", "beau", "fort", "lac", "val", "bois", "neuf", "champ", "ri", "dé", "lo"]
-QUERIES = ["partenariat", "partenariats", "ecosysteme", "personnes âgées", "co-construction territoriale",
-           "l'innovation sociétale", "expérimentation collective", "association entreprise territoire",
-           "Grand Est", "fondation", "insertion des jeunes", "numerique seniors isolement", "evaluer",
-           "dialogue territorial", "accompagner les associations", "Le RAMEAU 2015"]
-TYPED = ["par", "parte", "terr", "terri", "exp", "expér", "ass", "assoc", "co-c", "inno"]
-
 
 def kit_words() -> list[str]:
     """Words of the repository's own French texts: catalogue, case sheets, pages."""
