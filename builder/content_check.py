@@ -64,6 +64,20 @@ def _line_of(text: str, needle: str, skipped: int) -> int:
     return 0
 
 
+def _front_matter_alias(path: Path, text: str, problems: Problems) -> bool:
+    """Report an alias (« *nom ») in the front matter, as in the catalogue: nested aliases turn a
+    few lines into billions of values for any walk over them. True when one was reported."""
+    from builder.yamlio import _first_alias_line
+
+    found = _FRONT_MATTER.match(text)
+    line = _first_alias_line(found.group(1)) if found and "&" in found.group(1) else 0
+    if line:
+        problems.add(path, line + 1, "raccourci YAML (ancre « &nom » et alias « *nom ») refusé dans l'en-tête de la "
+                                     "page : recopiez la valeur elle-même (une valeur qui commence par « * » ou « & » se "
+                                     "met entre guillemets).")
+    return bool(line)
+
+
 def _front_matter_duplicates(path: Path, text: str, problems: Problems) -> None:
     from builder.yamlio import _compose_and_construct, _first_duplicate_key
 
@@ -133,16 +147,19 @@ def check_content(content_dir: Path, problems: Problems) -> None:
     pages: dict[str, Path] = {}
     for page in sorted(content_dir.rglob("*.md")):
         try:  # bounded, on the opened file: links, FIFOs and huge pages are reported by builder.files
-            texts[page.relative_to(content_dir).as_posix()] = read_bounded(page, MAX_MARKDOWN_FILE_BYTES).decode(
-                "utf-8", errors="replace")
+            # Read as MkDocs reads a page (utf-8-sig, universal newlines): a BOM or Windows line ends
+            # must not hide the front matter from these checks while MkDocs still uses it.
+            raw = read_bounded(page, MAX_MARKDOWN_FILE_BYTES).decode("utf-8-sig", errors="replace")
+            texts[page.relative_to(content_dir).as_posix()] = raw.replace("\r\n", "\n").replace("\r", "\n")
         except (FileRefused, OSError):
             continue
         pages[page.relative_to(content_dir).as_posix()] = page
     rendered = {name: _render(_body(text)[0]) for name, text in texts.items()}
     for name, path in pages.items():
         text = texts[name]
-        _front_matter_duplicates(path, text, problems)
-        _front_matter_markup(path, text, problems)
+        if not _front_matter_alias(path, text, problems):  # walking nested aliases would never end
+            _front_matter_duplicates(path, text, problems)
+            _front_matter_markup(path, text, problems)
         body, skipped = _body(text)
         for href in rendered[name].links:
             if dialect.scheme_less_address(href):

@@ -438,3 +438,17 @@ def test_markup_and_template_in_a_content_page_front_matter_are_refused(project:
     (project.content_dir / "annonce.md").write_text(
         "---\ntitle: L'annonce\ndescription: « Rencontre » R&D > tout\n---\n\nTexte.\n", encoding="utf-8")
     assert check(project.root, capsys)[0] == 0
+
+
+def test_nested_aliases_in_a_content_page_front_matter_are_refused_without_walking_them(project: Project) -> None:
+    """Ten lines of nested aliases are 10^10 values for the front-matter checks (duplicate keys,
+    markup): refused from the parse events, in a subprocess guarded by a timeout."""
+    rows = ["p0: &p0 [rire, rire, rire, rire, rire, rire, rire, rire, rire, rire]"]
+    rows += [f"p{n}: &p{n} [{', '.join([f'*p{n - 1}'] * 10)}]" for n in range(1, 10)]
+    (project.content_dir / "rires.md").write_text("---\ntitle: Rires\n" + "\n".join(rows) + "\n---\n\nTexte.\n",
+                                                  encoding="utf-8")
+    result = check_in_subprocess(project.root)
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[0] == (
+        "content/rires.md:4 : raccourci YAML (ancre « &nom » et alias « *nom ») refusé dans l'en-tête de la page : "
+        "recopiez la valeur elle-même (une valeur qui commence par « * » ou « & » se met entre guillemets).")
