@@ -39,6 +39,21 @@ def test_a_key_twice_in_the_front_matter(project, capsys) -> None:
         "garderait que la dernière ; gardez-en une seule."])
 
 
+@pytest.mark.parametrize(("start", "end"), [("", "\r\n"), ("\ufeff", "\n"), ("", "\r")],
+                         ids=["windows-line-ends", "bom", "old-mac-line-ends"])
+def test_front_matter_is_checked_whatever_the_line_ends_or_bom(project, capsys, start: str, end: str) -> None:
+    # MkDocs reads pages with utf-8-sig and universal newlines: the check must see the same front matter.
+    path = project.root / PAGE
+    text = path.read_text(encoding="utf-8").replace(
+        "title: La co-construction territoriale\n",
+        "title: La co-construction territoriale\ndescription: '<script>x</script>'\ntitle: Autre\n", 1)
+    path.write_bytes((start + text.replace("\n", end)).encode("utf-8"))
+    code, err = check(project, capsys)
+    assert code == 1
+    assert f"{PAGE}:3 : caractère « < » refusé dans l'en-tête de la page" in "\n".join(err)
+    assert f"{PAGE}:4 : la clé « title » apparaît deux fois dans l'en-tête de la page" in "\n".join(err)
+
+
 def test_a_link_to_a_missing_anchor_suggests_the_right_one(project, capsys) -> None:
     edit(project, lambda t: t + "\n## Genèse du kit\n\nVoir [la genèse](#genèse-du-kit).\n")
     code, err = check(project, capsys)
