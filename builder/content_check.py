@@ -2,6 +2,8 @@
 stop the build for in English.
 
 - a key twice in a page's front matter (between the « --- » lines): MkDocs keeps the last one;
+- a front matter MkDocs cannot read (YAML mistake, not « key: value » lines): MkDocs ignores it
+  without a word and shows it as text; the same hints as the catalogue's, on the line;
 - a link to an anchor that the target page does not have (« [x](#genèse-du-kit) »): MkDocs'
   strict build stops on its own warning. The anchors are the ids the page's HTML will have
   (Python-Markdown's toc, as MkDocs configures it: lower case, accents dropped, « - » for
@@ -19,6 +21,8 @@ from pathlib import Path
 
 import markdown as md
 from markdown.extensions.toc import slugify
+
+from yaml import MarkedYAMLError
 
 from builder import dialect
 from builder.problems import Problems
@@ -79,14 +83,44 @@ def _front_matter_alias(path: Path, text: str, problems: Problems) -> bool:
 
 
 def _front_matter_duplicates(path: Path, text: str, problems: Problems) -> None:
-    from builder.yamlio import _compose_and_construct, _first_duplicate_key
+    from builder.yamlio import _compose_and_construct, _first_duplicate_key, contributor_mistake
 
     found = _FRONT_MATTER.match(text)
     if not found:
         return
     try:
-        node, _ = _compose_and_construct(found.group(1))
-    except Exception:  # a syntax error: MkDocs reports it itself, with the file
+        node, data = _compose_and_construct(found.group(1))
+    except MarkedYAMLError as error:
+        # MkDocs swallows it without a word: the page loses its title and shows the front matter as text.
+        from builder.yamlio import _french_syntax_message, _unclosed_quote_line
+
+        mark = error.problem_mark or error.context_mark
+        # The parser may stop on the closing « --- »: the mistake is inside the front matter.
+        line = min(mark.line + 1, found.group(1).count("\n")) if mark else 0
+        mistake = contributor_mistake(found.group(1), line)
+        unclosed = _unclosed_quote_line(found.group(1), line)
+        if mistake:
+            line, message = mistake
+        elif unclosed:
+            line, message = unclosed, ("erreur de syntaxe YAML : le guillemet ouvert sur cette ligne n'est jamais "
+                                       "refermé ; ajoutez le guillemet fermant en fin de valeur.")
+        else:
+            message = _french_syntax_message(error)
+        problems.add(path, line + 1, f"en-tête de la page (entre les lignes « --- ») : {message} MkDocs l'ignorerait "
+                                     "sans rien dire et afficherait ces lignes dans la page.")
+        return
+    except Exception:  # not YAML at all (a reader error): reported the same way, without a line
+        problems.add(path, 1, "en-tête de la page (entre les lignes « --- ») illisible : MkDocs l'ignorerait sans rien "
+                              "dire ; écrivez une ligne « clé: valeur » par réglage, par exemple « title: Accueil ».")
+        return
+    if not isinstance(data, dict):
+        mistake = contributor_mistake(found.group(1), found.group(1).count("\n"))  # « title:Accueil » alone
+        if mistake:
+            problems.add(path, mistake[0] + 1, f"en-tête de la page (entre les lignes « --- ») : {mistake[1]} MkDocs "
+                                               "l'ignorerait sans rien dire et afficherait ces lignes dans la page.")
+            return
+        problems.add(path, 2, "en-tête de la page (entre les lignes « --- ») : ce n'est pas une suite de lignes "
+                              "« clé: valeur » ; MkDocs l'ignorerait sans rien dire. Écrivez par exemple « title: Accueil ».")
         return
     duplicate = _first_duplicate_key(node)
     if duplicate:

@@ -54,6 +54,20 @@ def test_front_matter_is_checked_whatever_the_line_ends_or_bom(project, capsys, 
     assert f"{PAGE}:4 : la clé « title » apparaît deux fois dans l'en-tête de la page" in "\n".join(err)
 
 
+@pytest.mark.parametrize(("line", "expected"), [
+    ("title: 'L'accueil du kit'", "l'apostrophe après « L » ferme la valeur ouverte par une apostrophe"),
+    ("title:Accueil", "il manque une espace après « title: »"),
+    ("title: [Accueil", "erreur de syntaxe YAML"),
+])
+def test_a_yaml_mistake_in_the_front_matter_is_reported_on_its_line(project, capsys, line: str, expected: str) -> None:
+    # MkDocs ignores a front matter it cannot read without a word (the page shows it as text).
+    edit(project, lambda t: t.replace("title: La co-construction territoriale\n", line + "\n", 1))
+    code, err = check(project, capsys)
+    assert code == 1
+    assert len(err) == 1 and err[0].startswith(f"{PAGE}:2 : en-tête de la page (entre les lignes « --- ») : ")
+    assert expected in err[0] and "MkDocs l'ignorerait sans rien dire" in err[0]
+
+
 def test_a_link_to_a_missing_anchor_suggests_the_right_one(project, capsys) -> None:
     edit(project, lambda t: t + "\n## Genèse du kit\n\nVoir [la genèse](#genèse-du-kit).\n")
     code, err = check(project, capsys)
