@@ -336,6 +336,25 @@ def _suggest_slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "ma-fiche"
 
 
+def _report_generated_addresses(project: Project, config: SiteConfig, documents: list[Any], paths: list[Any],
+                                glossary: Any, problems: Problems) -> None:
+    """A page of content/ at the address of a page the builder writes (a document, a path, the
+    catalogue, the sheets' index, the glossary) would be replaced by it without a word."""
+    from builder.pages import CASES_INDEX_PAGE, CATALOGUE_PAGE, GLOSSARY_PAGE
+
+    out = config.sorties
+    generated = {CATALOGUE_PAGE, f"{out.dossier_fiches}/{CASES_INDEX_PAGE}"}
+    generated |= {f"{out.dossier_documents}/{d.id}.md" for d in documents}
+    generated |= {f"{out.dossier_parcours}/{p.id}.md" for p in paths}
+    if glossary is not None and (glossary.termes or glossary.abreviations):
+        generated.add(GLOSSARY_PAGE)
+    for relative in sorted(generated):
+        page = project.content_dir / relative
+        if os.path.lexists(page):
+            problems.add(page, 0, f"cette page a l'adresse d'une page produite par le site ({relative.removesuffix('.md')}"
+                                  ".html), qui la remplacerait sans rien dire : renommez-la ou déplacez-la.")
+
+
 def load_kit(project: Project) -> tuple[SiteConfig, Kit]:
     """Read and validate everything; raise ``CatalogueError`` listing every problem."""
     problems = Problems(project.root)
@@ -376,6 +395,8 @@ def load_kit(project: Project) -> tuple[SiteConfig, Kit]:
     from builder.content_check import check_content  # front matter, anchors, addresses in content/
 
     check_content(project.content_dir, problems)
+    _report_generated_addresses(project, config, [d for d, _, _ in documents], [p for p, _, _ in paths], glossary,
+                                problems)
 
     if problems:
         raise CatalogueError(problems)

@@ -452,3 +452,19 @@ def test_nested_aliases_in_a_content_page_front_matter_are_refused_without_walki
     assert result.stderr.splitlines()[0] == (
         "content/rires.md:4 : raccourci YAML (ancre « &nom » et alias « *nom ») refusé dans l'en-tête de la page : "
         "recopiez la valeur elle-même (une valeur qui commence par « * » ou « & » se met entre guillemets).")
+
+
+def test_content_pages_at_the_address_of_a_generated_page_are_refused(project: Project,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """The builder writes its pages over content/'s copy: such a page vanished without a word."""
+    names = ("documents/guide.md", "parcours/animer.md", "catalogue/index.md", "fiches/index.md", "le-kit/glossaire.md")
+    for name in names:
+        (project.content_dir / name).parent.mkdir(parents=True, exist_ok=True)
+        (project.content_dir / name).write_text("---\ntitle: Remplacée\n---\n\nTexte.\n", encoding="utf-8")
+    (project.content_dir / "documents" / "guide-bis.md").write_text("---\ntitle: Voisine\n---\n\nTexte.\n",
+                                                                    encoding="utf-8")
+    code, lines = check(project.root, capsys)
+    assert code == 1
+    assert lines[:-2] == [f"content/{name} : cette page a l'adresse d'une page produite par le site "
+                          f"({name.removesuffix('.md')}.html), qui la remplacerait sans rien dire : renommez-la ou "
+                          "déplacez-la." for name in sorted(names)]
