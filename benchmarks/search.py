@@ -55,6 +55,7 @@ FORMS = ["dialogue-territorial", "partenariats", "experimentations-collectives"]
 SYLLABLES = ["ba", "bel", "cha", "mont", "ville", "ro", "lan", "ver", "sur", "gne", "lieu", "pré", "cour", "sel",
              "mar", "tin", "beau", "fort", "lac", "val", "bois", "neuf", "champ", "ri", "dé", "lo"]
 
+
 def kit_words() -> list[str]:
     """Words of the repository's own French texts: catalogue, case sheets, pages."""
     text = (REPO / "kit" / "documents.yml").read_text(encoding="utf-8")

@@ -20,6 +20,7 @@ import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from lunr.builder import Builder
@@ -285,6 +286,23 @@ def build_index(entries: list[Entry]) -> dict:
     }
 
 
+_SPACED = re.compile(r"[^\s\-]+")
+
+
+@lru_cache(maxsize=200_000)
+def _vocabulary_word(written: str) -> tuple[str, str, str] | None:
+    """(word as written, folded, stem) of a lower-case piece of text between spaces and
+    hyphens, elisions and punctuation dropped; None when it is not such a word."""
+    pieces = french.APOSTROPHE.split(written)
+    while len(pieces) > 1 and french.fold(pieces[0]) in french.ELISIONS:
+        pieces.pop(0)
+    word = "".join(pieces).strip(french.PUNCTUATION)
+    folded = french.fold(word)
+    if len(folded) < french.TYPO_MIN_ONE - 1 or not french.WORD.fullmatch(folded) or folded in french.STOP_WORDS:
+        return None
+    return word, folded, french.stem(folded)
+
+
 def written_words(entries: list[Entry]) -> list[list]:
     """The words of the pages that a typo may be corrected to, sorted: [folded, pages,
     as written] rows, « pages » the number of pages having its stem (to rank
@@ -293,23 +311,21 @@ def written_words(entries: list[Entry]) -> list[list]:
     folded word itself. Words of one piece (elisions dropped), of TYPO_MIN_ONE - 1
     letters or more."""
     spellings: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    pages_of: dict[str, set[int]] = defaultdict(set)
-    shortest = french.TYPO_MIN_ONE - 1
-    for number, entry in enumerate(entries):
+    pages_of: dict[str, int] = defaultdict(int)
+    for entry in entries:
+        stems: set[str] = set()
         for text in (entry.title, entry.text, " ".join(entry.fields)):
-            for written in re.findall(r"[^\s\-]+", french.normalise(text).lower()):
-                pieces = french.APOSTROPHE.split(written)
-                while len(pieces) > 1 and french.fold(pieces[0]) in french.ELISIONS:
-                    pieces.pop(0)
-                word = "".join(pieces).strip(french.PUNCTUATION)
-                folded = french.fold(word)
-                if len(folded) >= shortest and french.WORD.fullmatch(folded) and folded not in french.STOP_WORDS:
-                    spellings[folded][word] += 1
-                    pages_of[french.stem(folded)].add(number)
+            for written in _SPACED.findall(french.normalise(text).lower()):
+                found = _vocabulary_word(written)
+                if found:
+                    spellings[found[1]][found[0]] += 1
+                    stems.add(found[2])
+        for stem in stems:
+            pages_of[stem] += 1
     rows: list[list] = []
     for folded in sorted(spellings):
         best = min(spellings[folded].items(), key=lambda item: (-item[1], item[0]))[0]
-        pages = len(pages_of[french.stem(folded)])
+        pages = pages_of[french.stem(folded)]
         rows.append([folded, pages] if best == folded else [folded, pages, best])
     return rows
 
