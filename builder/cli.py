@@ -112,6 +112,14 @@ def cmd_new_case(args: argparse.Namespace) -> int:
     if not _is_slug(slug):
         print(f"Nom « {slug} » invalide : utilisez des minuscules sans accents, des chiffres et des tirets, par exemple « {_suggest_slug(slug)} ».", file=sys.stderr)
         return 2
+    from builder.loader import load_config, reserved_case_slugs
+    from builder.problems import Problems
+
+    config = load_config(project, Problems(project.root))
+    if config is not None and slug in reserved_case_slugs(project, config):  # kit check would refuse the file
+        print(f"Nom « {slug} » réservé : le site a déjà une page {config.sorties.dossier_fiches}/{slug}.html ; "
+              f"choisissez un autre nom, par exemple « {slug}-territoire ».", file=sys.stderr)
+        return 2
     target = project.kit_dir / "cas" / f"{slug}.yml"
     if target.exists():
         print(f"La fiche {target} existe déjà : choisissez un autre nom ou modifiez-la.", file=sys.stderr)

@@ -16,7 +16,7 @@ from builder.config import Project
 from builder.loader import load_config, load_kit
 from builder.models import CaseSheet
 from builder.problems import Problems
-from conftest import repo_project_copy
+from conftest import FIXTURES, copy_project, repo_project_copy
 from test_bad_inputs import CASES
 
 REPO = Path(__file__).resolve().parent.parent
@@ -100,6 +100,17 @@ def test_the_messages_table_quotes_real_messages(fragment: str) -> None:
     assert fragment in table
     sources = "".join(p.read_text(encoding="utf-8") for p in (REPO / "builder").rglob("*.py"))
     assert fragment.replace("« javascript: »", "« {scheme}: »") in sources or fragment in sources
+
+
+@pytest.mark.parametrize("name", ["index", "flux.yml"])
+def test_kit_new_case_refuses_a_reserved_name(tmp_path: Path, capsys, name: str) -> None:
+    # kit check refuses kit/cas/index.yml and flux.yml (the sheets' index and feed pages).
+    from builder.cli import main
+
+    project = copy_project(FIXTURES / "mini", tmp_path / "mini")
+    assert main(["--projet", str(project.root), "new-case", name]) == 2
+    assert "réservé" in capsys.readouterr().err
+    assert not (project.kit_dir / "cas" / f"{name.removesuffix('.yml')}.yml").exists()
 
 
 def test_the_template_the_guide_copies_is_the_one_kit_new_case_writes(tmp_path: Path) -> None:
