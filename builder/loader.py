@@ -94,6 +94,11 @@ def french_message(error: dict[str, Any], model: type[BaseModel]) -> str:
     if kind in ("date_parsing", "date_from_datetime_parsing", "date_type") and isinstance(value, str):
         return (f"« {key} » : « {value} » n'est pas une date existante au format AAAA-MM-JJ "
                 "(par exemple 2026-01-31 : l'année, le mois de 01 à 12, le jour).")
+    if kind == "literal_error" and isinstance(value, str):  # formes_source: « équipe » for « equipe »
+        choices = re.findall(r"'([^']*)'", str((error.get("ctx") or {}).get("expected", "")))
+        if choices:
+            return (f"« {key} » : « {value} » n'est pas une valeur possible. Valeurs possibles : {', '.join(choices)}."
+                    + did_you_mean(value, choices))
     template = _TYPE_MESSAGES.get(kind, "« {key} » : valeur invalide.")
     return template.format(key=key, **(error.get("ctx") or {}))
 

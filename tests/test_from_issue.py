@@ -179,6 +179,9 @@ REFUSED = [
      "Bourgogne-Franche-Comté, Bretagne, Centre-Val de Loire, Corse, Grand Est, Guadeloupe, Guyane, Hauts-de-France, "
      "Île-de-France, La Réunion, Martinique, Mayotte, Normandie, Nouvelle-Aquitaine, Occitanie, Pays de la Loire, "
      "Provence-Alpes-Côte d'Azur. Vouliez-vous dire « Bretagne » ?"),
+    ("origine-avec-accent", "Origine du classement dans les formes", "équipe",
+     "« Origine du classement dans les formes » : « équipe » n'est pas une valeur possible. Valeurs possibles : "
+     "sources, equipe. Vouliez-vous dire « equipe » ?"),
     ("case-decochee", "Vérifications",
      "- [X] Chaque fait de la fiche vient d'une publication citée dans « Sources ».\n"
      "- [ ] Les adresses web indiquées figurent dans ces publications ou sur le site de l'initiative.",
