@@ -286,7 +286,8 @@ def test_form_workflow_runs_on_labelled_issues_with_least_privilege() -> None:
     assert workflow["permissions"] == {}  # nothing by default: each job asks for its own
     jobs = workflow["jobs"]
     [label] = load(ISSUE_FORM)["labels"]
-    assert jobs["lire"]["if"] == f"contains(github.event.issue.labels.*.name, '{label}')"
+    # open issues only: editing a closed one (its pull request merged) would propose the sheet again as <slug>-2.yml
+    assert jobs["lire"]["if"] == f"github.event.issue.state == 'open' && contains(github.event.issue.labels.*.name, '{label}')"
     # the job that reads the untrusted body can write nothing
     assert jobs["lire"]["permissions"] == {"contents": "read"}
     assert jobs["proposer"]["permissions"] == {"contents": "write", "pull-requests": "write", "actions": "write"}
