@@ -303,7 +303,9 @@ def test_form_workflow_converts_then_opens_a_pull_request_or_comments() -> None:
     read = steps_text(jobs["lire"])
     assert 'kit from-issue "$RUNNER_TEMP/proposition.md"' in read
     body_step = next(s for s in jobs["lire"]["steps"] if "from-issue" in str(s.get("run", "")))
-    assert body_step["env"]["CORPS"] == "${{ github.event.issue.body }}"  # through the environment only
+    # the body never passes through an expression: read from the event file (no 128 KiB limit of a variable)
+    assert "github.event.issue.body" not in FROM_ISSUE.read_text(encoding="utf-8")
+    assert 'jq -r \'.issue.body // ""\' "$GITHUB_EVENT_PATH"' in body_step["run"]
     propose = steps_text(jobs["proposer"])
     assert 'branche="fiche/demande-$NUMERO"' in propose and "git push -q --force origin" in propose
     assert "gh pr list --head" in propose and "gh pr create" in propose and "Closes #%s" in propose
@@ -333,8 +335,10 @@ def test_form_workflow_reading_step_for_real(tmp_path: Path) -> None:
     def outputs(body: str) -> dict[str, str]:
         output = tmp_path / "output"
         output.write_text("", encoding="utf-8")
-        env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "PYTHONPATH": str(REPO), "CORPS": body, "RUNNER_TEMP": str(tmp_path),
-               "GITHUB_OUTPUT": str(output), "NO_MKDOCS_2_WARNING": "1"}
+        event = tmp_path / "event.json"  # the body is read from the event payload, as on GitHub
+        event.write_text(json.dumps({"issue": {"body": body, "number": 7}}), encoding="utf-8")
+        env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "PYTHONPATH": str(REPO), "GITHUB_EVENT_PATH": str(event),
+               "RUNNER_TEMP": str(tmp_path), "GITHUB_OUTPUT": str(output), "NO_MKDOCS_2_WARNING": "1"}
         subprocess.run(["bash", "-e", "-c", step["run"]], cwd=project.root, env=env, check=True, timeout=120,
                        capture_output=True)
         return dict(line.split("=", 1) for line in output.read_text(encoding="utf-8").splitlines())
@@ -345,6 +349,9 @@ def test_form_workflow_reading_step_for_real(tmp_path: Path) -> None:
     bad = outputs(golden.replace("http://www.coordinactions.org/", "javascript:alert(1)"))
     assert bad["valide"] == "false" and "chemin" not in bad
     assert base64.b64decode(bad["erreurs"]).decode().startswith("« Site web » : adresse « javascript:alert(1) » refusée")
+    # more than the 128 KiB an environment variable may hold (emoji are 4 bytes): still read and answered
+    huge = outputs(golden.replace("http://www.coordinactions.org/", "javascript:alert(1)") + "🎉" * 40_000)
+    assert huge["valide"] == "false" and base64.b64decode(huge["erreurs"]).decode()
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
