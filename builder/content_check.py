@@ -170,6 +170,33 @@ def _front_matter_markup(path: Path, text: str, problems: Problems) -> None:
                              "thème l'écrit tel quel dans le HTML ; écrivez les guillemets « » et retirez les balises.")
 
 
+def _multimarkdown_meta(path: Path, text: str, problems: Problems) -> None:
+    """The same rules for a page without « --- »: MkDocs then reads its first lines « clé: valeur »
+    as the page's meta-data (MultiMarkdown style), printed by the theme just as unescaped."""
+    if _FRONT_MATTER.match(text):
+        return
+    from mkdocs.utils.meta import META_RE, get_data
+
+    _, data = get_data(text)
+    if not data:
+        return
+    lines: dict[str, int] = {}
+    for number, line in enumerate(text.splitlines()[:len(data) * 50 + 50], 1):
+        found = META_RE.match(line)
+        if found:
+            lines.setdefault(found.group("key").lower().strip(), number)
+    for key, value in data.items():
+        if key == "template":
+            problems.add(path, lines.get(key, 1), "la clé « template » est refusée dans l'en-tête d'une page : toutes les "
+                                                  "pages utilisent le gabarit du site ; retirez cette ligne.")
+        mark = next((c for c in _META_MARKUP if c in str(value)), None)
+        if mark:
+            problems.add(path, lines.get(key, 1),
+                         f"caractère « {mark} » refusé dans l'en-tête de la page (ses premières lignes « clé: valeur », "
+                         "que MkDocs lit comme un en-tête) : le thème l'écrit tel quel dans le HTML ; écrivez les "
+                         "guillemets « » et retirez les balises.")
+
+
 def check_content(content_dir: Path, problems: Problems) -> None:
     """Report, with file and line, the front-matter duplicates, links to missing anchors and
     addresses without scheme of every page of ``content_dir``."""
@@ -194,6 +221,7 @@ def check_content(content_dir: Path, problems: Problems) -> None:
         if not _front_matter_alias(path, text, problems):  # walking nested aliases would never end
             _front_matter_duplicates(path, text, problems)
             _front_matter_markup(path, text, problems)
+        _multimarkdown_meta(path, text, problems)
         body, skipped = _body(text)
         for href in rendered[name].links:
             if dialect.scheme_less_address(href):

@@ -468,3 +468,23 @@ def test_content_pages_at_the_address_of_a_generated_page_are_refused(project: P
     assert lines[:-2] == [f"content/{name} : cette page a l'adresse d'une page produite par le site "
                           f"({name.removesuffix('.md')}.html), qui la remplacerait sans rien dire : renommez-la ou "
                           "déplacez-la." for name in sorted(names)]
+
+
+def test_multimarkdown_meta_lines_follow_the_front_matter_rules(project: Project,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """Without « --- », MkDocs reads a page's first « clé: valeur » lines as its meta-data."""
+    (project.content_dir / "sans-tirets.md").write_text(
+        "Title: Sans tirets\nDescription: Atelier\"><script>fetch(\"/y\")</script>\nTemplate: blog.html\n\n# Sans tirets\n",
+        encoding="utf-8")
+    code, lines = check(project.root, capsys)
+    assert code == 1
+    assert lines[:2] == [
+        "content/sans-tirets.md:2 : caractère « < » refusé dans l'en-tête de la page (ses premières lignes « clé: "
+        "valeur », que MkDocs lit comme un en-tête) : le thème l'écrit tel quel dans le HTML ; écrivez les guillemets "
+        "« » et retirez les balises.",
+        "content/sans-tirets.md:3 : la clé « template » est refusée dans l'en-tête d'une page : toutes les pages "
+        "utilisent le gabarit du site ; retirez cette ligne.",
+    ]
+    (project.content_dir / "sans-tirets.md").write_text("Title: Sans tirets\nDescription: L'atelier, R&D\n\nTexte.\n",
+                                                        encoding="utf-8")
+    assert check(project.root, capsys)[0] == 0
