@@ -112,7 +112,6 @@ def _lone_surrogate(raw: bytes, start: int) -> str:
     return char if len(char) == 1 and 0xD800 <= ord(char) <= 0xDFFF else ""
 
 
-
 def read_yaml(path: Path, problems: Problems) -> YamlFile | None:
     """Parse one file; on failure, report why (in French, with the line) and return None."""
     from builder.files import FileRefused, FileTooBig, read_bounded
@@ -198,6 +197,7 @@ _SINGLE_QUOTED = re.compile(_KEY_PART + r"'(?P<body>(?:[^']|'')*)'(?P<rest>[^#\n
 _DOUBLE_QUOTED = re.compile(_KEY_PART + r'"(?P<body>(?:[^"\\]|\\.)*)"(?P<rest>[^#\n]*?)[ ]*(?:#.*)?$')
 _NO_SPACE = re.compile(r"^(?P<indent>[ ]*(?:-[ ]+)?)(?P<key>[a-z_][a-z0-9_]*):(?P<value>[^\s/].*)$")
 _TEXT_ON_BAR = re.compile(_KEY_PART.replace(":[ ]+)", r":[ ]*)") + r"(?P<bar>[|>][+-]?)[ ]+(?P<text>[^#\s].*)$")
+_NBSP = re.compile(r"^[ ]*(?P<mark>(?:-[ ]+)?[A-Za-z_][\w-]*:|-)[\u00a0\u202f]")
 _BLOCK_START = re.compile(r"^(?P<indent>[ ]*)(?:-[ ]+)?(?P<key>[A-Za-z_][\w-]*):[ ]*[|>][+-]?[0-9]?[ ]*(?:#.*)?$")
 _KEY_LINE = re.compile(r"^[ ]*(?:-[ ]+)?[^\s:#][^:#]*:(?:[ ]|$)")
 
@@ -266,6 +266,11 @@ def contributor_mistake(text: str, error_line: int) -> tuple[int, str] | None:
         if found and not line.lstrip().startswith("#"):
             return number, (f"erreur de syntaxe YAML : il manque une espace après « {found.group('key')}: » : "
                             f"écrivez « {found.group('key')}: {found.group('value')} ».")
+        found = _NBSP.match(line)
+        if found:
+            return number, (f"erreur de syntaxe YAML : l'espace après « {found.group('mark')} » est une espace insécable "
+                            "(collée d'un traitement de texte, ou tapée avec Alt+Espace), que YAML ne reconnaît pas : "
+                            "remplacez-la par une espace ordinaire.")
     return None
 
 

@@ -160,6 +160,10 @@ CASES = [
     BadInput("yaml-cle-sans-espace", (
         "kit/cas/yaml-cle-sans-espace.yml:4 : " + SYNTAX + "il manque une espace après « statut: » : écrivez "
         "« statut: Association ».",)),
+    BadInput("yaml-espace-insecable", (
+        "kit/cas/yaml-espace-insecable.yml:4 : " + SYNTAX + "l'espace après « statut: » est une espace insécable (collée "
+        "d'un traitement de texte, ou tapée avec Alt+Espace), que YAML ne reconnaît pas : remplacez-la par une espace "
+        "ordinaire.",)),
     BadInput("yaml-texte-sur-la-barre", (
         "kit/cas/yaml-texte-sur-la-barre.yml:10 : " + SYNTAX + "le texte commence sur la ligne de « | » : laissez "
         "« genese: | » seul sur sa ligne et écrivez le texte en dessous, décalé de deux espaces.",)),
