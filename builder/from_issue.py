@@ -173,8 +173,12 @@ def _documents(kit_dir: Path) -> list[tuple[str, str]]:
     return [(str(d["id"]), str(d.get("titre", ""))) for d in file.data if isinstance(d, dict) and "id" in d]
 
 
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "«": " ", "»": " ", "“": " ", "”": " ", "„": " ", '"': " "})
+
+
 def _fold(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFC", text).replace("’", "'").casefold().split())
+    # A title typed on a phone gets “ ” and ’ where the catalogue has « » and ' (or the reverse).
+    return " ".join(unicodedata.normalize("NFC", text).translate(_QUOTES).casefold().split())
 
 
 def sheet_data(raw: dict[str, str | None], fields: list[FormField], kit_dir: Path) -> tuple[dict[str, Any], list[str]]:

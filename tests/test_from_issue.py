@@ -72,6 +72,14 @@ def test_values_are_kept_exactly_as_typed(project, capsys) -> None:
     assert not {"region", "demarche", "site_web", "date_ajout"} & set(data)
 
 
+def test_a_document_title_typed_with_other_quotes_is_found() -> None:
+    # Phones type “ ” and ’; the catalogue writes « » and ' : the title is still the document's.
+    ids, errors = from_issue._document_ids(
+        ["Enseignements du parcours d’expériences “co-construction territoriale”"], REPO / "kit", "Documents du kit liés")
+    assert (errors, len(ids)) == ([], 1)
+    assert from_issue._document_ids(["Enseignements du parcours"], REPO / "kit", "Documents du kit liés")[1]
+
+
 def test_standard_input(project, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "stdin", io.StringIO((GOLDEN / "coordin-actions.md").read_text(encoding="utf-8")))
     code, out, _ = run(project, "-", capsys)
