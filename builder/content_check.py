@@ -38,6 +38,7 @@ class _Anchors(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.ids: set[str] = set()
         self.links: list[str] = []
+        self.raw_html: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         for name, value in attrs:
@@ -58,7 +59,23 @@ def _render(text: str) -> _Anchors:
     parser = _Anchors()
     parser.feed(converter.convert(text))
     parser.close()
+    parser.raw_html = _raw_tags(converter)
     return parser
+
+
+def _raw_tags(converter: md.Markdown) -> list[str]:
+    """The raw HTML tags the last ``converter.convert`` stashed, as typed (first 40 characters).
+
+    Pages of content/ are contributed like the catalogue, and MkDocs publishes their raw HTML
+    unsanitised: a ``<meta http-equiv="refresh">`` or a ``<style>`` would pass the
+    Content-Security-Policy. One dialect for both (README « Markdown »): raw HTML is refused.
+    Comments stay allowed: they are invisible editors' notes, and « <!-- kit:… --> » are markers."""
+    tags = []
+    for raw in converter.htmlStash.rawHtmlBlocks:
+        text = str(raw).strip()
+        if text.startswith("<") and not text.startswith(("</", "<!--")):
+            tags.append(text.split(">", 1)[0][:40] + ">")
+    return tags
 
 
 def _line_of(text: str, needle: str, skipped: int) -> int:
@@ -223,6 +240,10 @@ def check_content(content_dir: Path, problems: Problems) -> None:
             _front_matter_markup(path, text, problems)
         _multimarkdown_meta(path, text, problems)
         body, skipped = _body(text)
+        for tag in rendered[name].raw_html:
+            problems.add(path, _line_of(body, tag.split()[0].rstrip(">"), skipped),
+                         f"HTML « {tag} » refusé : les pages s'écrivent en Markdown (**gras**, *italique*, listes « - », "
+                         "liens [texte](https://…)) ; retirez la balise.")
         for href in rendered[name].links:
             if dialect.scheme_less_address(href):
                 problems.add(path, _line_of(body, f"]({href}", skipped),

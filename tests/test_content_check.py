@@ -101,3 +101,24 @@ def test_an_address_without_scheme_in_a_page(project, capsys) -> None:
 def test_good_anchors_pass(project, capsys) -> None:
     edit(project, lambda t: t + "\n## Genèse du kit\n\nVoir [la genèse](#genese-du-kit) et [x](../index.md).\n")
     assert main(["--projet", str(project.root), "check"]) == 0
+
+
+@pytest.mark.parametrize("html", [
+    '<meta http-equiv="refresh" content="0; url=https://ailleurs.example/">',
+    "<style>body { display: none }</style>",
+    '<form action="envoi.html"><input name="q"></form>',
+    'Un mot <span style="color: red">rouge</span> dans la phrase.',
+])
+def test_raw_html_in_a_page_is_refused_on_its_line(project, capsys, html: str) -> None:
+    # MkDocs publishes a page's raw HTML as it is; the policy lets styles and redirects through.
+    path = edit(project, lambda t: t + "\nUn paragraphe.\n\n" + html + "\n")
+    line = path.read_text(encoding="utf-8").splitlines().index(html) + 1
+    tag = html[html.index("<"):].split(">", 1)[0][:40] + ">"
+    code, err = check(project, capsys)
+    assert code == 1
+    assert f"{PAGE}:{line} : HTML « {tag} » refusé : les pages s'écrivent en Markdown" in "\n".join(err)
+
+
+def test_comments_markers_and_autolinks_are_not_raw_html(project, capsys) -> None:
+    edit(project, lambda t: t + "\n<!-- note de l'équipe -->\n\nVoir <https://www.lerameau.fr/>.\n")
+    assert check(project, capsys)[0] == 0
