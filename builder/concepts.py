@@ -18,21 +18,27 @@ FRAGILITIES_FILE = "fragilites.yml"
 OBJECTIVES_FILE = "objectifs.yml"
 
 
+def _read_mapping(path: Path, model, keys: str, problems: Problems):
+    """(file, model instance) for an optional concept file that holds a YAML mapping; the
+    instance is None when the file is absent or invalid (problems added, with file and line)."""
+    from builder.loader import validate_node
+
+    if not path.is_file():
+        return None, None
+    file = read_yaml(path, problems)
+    if file is None:
+        return None, None
+    if not isinstance(file.data, dict):
+        problems.add(path, 1, f"le fichier doit contenir des clés {keys}… et non une liste ou un texte.")
+        return file, None
+    return file, validate_node(model, file.data, file, (), problems, None)
+
+
 def load_fragilities(kit_dir: Path, problems: Problems) -> Fragilities | None:
     """kit/fragilites.yml validated, or None when the file is absent or invalid (the
     problems, with file and line, are added to ``problems``)."""
-    from builder.loader import validate_node
-
     path = kit_dir / FRAGILITIES_FILE
-    if not path.is_file():
-        return None
-    file = read_yaml(path, problems)
-    if file is None:
-        return None
-    if not isinstance(file.data, dict):
-        problems.add(path, 1, "le fichier doit contenir des clés « familles: », « source: »… et non une liste ou un texte.")
-        return None
-    fragilities = validate_node(Fragilities, file.data, file, (), problems, None)
+    file, fragilities = _read_mapping(path, Fragilities, "« familles: », « source: »", problems)
     if fragilities is None:
         return None
     seen: dict[str, int] = {}
@@ -49,19 +55,10 @@ def load_objectives(kit_dir: Path, problems: Problems) -> TerritoryObjectives | 
     """kit/objectifs.yml validated, or None when the file is absent or invalid. Each
     objective's ``nature`` and ``logique`` must name an entry of the file's ``natures`` and
     ``logiques``: an unknown one is reported on its own line, with the possible values."""
-    from builder.loader import validate_node
     from builder.problems import did_you_mean
 
     path = kit_dir / OBJECTIVES_FILE
-    if not path.is_file():
-        return None
-    file = read_yaml(path, problems)
-    if file is None:
-        return None
-    if not isinstance(file.data, dict):
-        problems.add(path, 1, "le fichier doit contenir des clés « natures: », « objectifs: »… et non une liste ou un texte.")
-        return None
-    objectives = validate_node(TerritoryObjectives, file.data, file, (), problems, None)
+    file, objectives = _read_mapping(path, TerritoryObjectives, "« natures: », « objectifs: »", problems)
     if objectives is None:
         return None
     natures = [n.id for n in objectives.natures]
