@@ -25,6 +25,14 @@ def normalise_theme(text: str) -> str:
     written in capitals (« RSE », « ESS »). Raises ``kit_theme_long`` past MAX_THEME_CHARS."""
     words = unicodedata.normalize("NFC", text).split()
     theme = " ".join(w if len(w) > 1 and w.isupper() else w.lower() for w in words)
+    separator = next((c for c in ";," if c in theme), None)
+    if separator:  # « emploi; insertion » typed as one theme would be one filter entry
+        raise PydanticCustomError(
+            "kit_theme_list",
+            "thème « {theme} » : un seul thème par élément de la liste ; écrivez par exemple "
+            "themes: [{example}]",
+            {"theme": theme, "example": ", ".join(part.strip() for part in theme.split(separator) if part.strip())},
+        )
     if len(theme) > MAX_THEME_CHARS:
         raise PydanticCustomError(
             "kit_theme_long",
@@ -56,7 +64,13 @@ def spelling_problems(themes_by_sheet: list[tuple[Any, list[str]]]) -> list[tupl
             spellings[folded(theme)][theme] += 1
     problems = []
     for sheet, themes in themes_by_sheet:
+        earlier: dict[str, str] = {}
         for position, theme in enumerate(themes):
+            if folded(theme) in earlier:  # « emploi, Emploi » or « emploi, emplois » in one sheet
+                problems.append((sheet, position, (
+                    f"thème « {theme} » en double dans cette fiche (déjà « {earlier[folded(theme)]} ») : retirez-le.")))
+                continue
+            earlier[folded(theme)] = theme
             counts = spellings[folded(theme)]
             usual = counts.most_common(1)[0][0]
             if theme != usual:

@@ -96,3 +96,19 @@ def test_curly_quotes_wrapping_a_value_are_taken_off(project) -> None:
     assert sheet.statut == "Collectivité territoriale"
     assert sheet.site_web == "http://www.lerameau.fr/"
     assert sheet.themes == ["emploi", "“le “club” des patrons”"]  # quotes inside are the text's own
+
+
+def test_a_theme_twice_in_one_sheet_is_reported(project, capsys) -> None:
+    path = set_themes(project, "charenton", "\n  - emploi\n  - Emplois")
+    assert main(["--projet", str(project.root), "check"]) == 1
+    line = next(n for n, l in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if l == "  - Emplois")
+    assert (f"kit/cas/charenton.yml:{line} : « themes » : thème « emplois » en double dans cette fiche "
+            "(déjà « emploi ») : retirez-le.") in capsys.readouterr().err.splitlines()
+
+
+@pytest.mark.parametrize("typed", ["emploi; insertion", "emploi, insertion"])
+def test_two_themes_typed_as_one_are_refused(project, capsys, typed: str) -> None:
+    set_themes(project, "charenton", f'["{typed}"]')
+    assert main(["--projet", str(project.root), "check"]) == 1
+    assert ("un seul thème par élément de la liste ; écrivez par exemple themes: [emploi, insertion]"
+            in capsys.readouterr().err)
