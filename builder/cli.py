@@ -291,6 +291,10 @@ class SafeStream:
     def write(self, text: str) -> int:
         if self._closed:
             return len(text)
+        if getattr(self._stream, "errors", "strict") not in (None, "strict"):
+            # stderr's default « backslashreplace » would print a backslash code for « à » on an ASCII console.
+            encoding = getattr(self._stream, "encoding", None) or "ascii"
+            text = text.encode(encoding, "replace").decode(encoding, "replace")
         try:
             return self._stream.write(text)
         except UnicodeEncodeError:

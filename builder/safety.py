@@ -120,7 +120,12 @@ def check_zip_target(target: Path, root: Path, theme_dir: Path, force: bool = Fa
     """
     target = Path(os.path.abspath(target))
     if target.is_dir():
-        raise KitError(f"Refusé : {target} est un dossier ; indiquez un fichier, par exemple « --sortie {target / 'kit.zip'} ».")
+        # Suggest a file kit zip would accept: not one inside kit/ or theme/ (« --sortie kit »).
+        folders = [folder for folder, _ in protected_folders(root, theme_dir)]
+        example = next((c for c in (target / "kit.zip", target.parent / f"{target.name}.zip", root / "kit.zip")
+                        if not any(_inside(c.resolve(), folder) for folder in folders)), None)
+        hint = f", par exemple « --sortie {example} »" if example else ""
+        raise KitError(f"Refusé : {target} est un dossier ; indiquez un fichier{hint}.")
     if target.suffix.lower() != ".zip" and not (target.exists() and not force):
         # An existing « notes.yml » is refused below, not quietly turned into « notes.yml.zip ».
         target = target.with_name(target.name + ".zip")

@@ -179,6 +179,19 @@ def test_zip_refuses_folders_and_files_it_did_not_write(project: Path, tmp_path:
     assert notes.read_text(encoding="utf-8") == "titre: mes notes\n"
 
 
+def test_zip_refusing_a_folder_suggests_a_file_it_would_accept(project: Path) -> None:
+    (project / "content" / "sous-dossier").mkdir(parents=True)
+    for folder in ("kit", "content", "content/sous-dossier"):
+        result = kit("zip", "--sortie", folder, cwd=project)
+        assert result.returncode == 1 and "est un dossier" in result.stderr
+        suggested = result.stderr.split("« --sortie ", 1)[1].split(" »", 1)[0]
+        assert not Path(suggested).exists()
+        accepted = kit("zip", "--sortie", suggested, cwd=project)  # the advice, followed, works
+        assert accepted.returncode == 0, accepted.stderr
+        assert Path(suggested).is_file() and not Path(suggested).resolve().is_relative_to(project / folder)
+        Path(suggested).unlink()
+
+
 # --- concurrent and interrupted runs ---
 
 
@@ -393,6 +406,8 @@ def test_a_console_that_cannot_print_a_character_gets_a_replacement(built: Path,
     assert result.returncode == 0, err
     assert "Traceback" not in out + err
     assert "? Agir ensemble" in out  # the emoji replaced, the rest of the title kept
+    # stderr too (Python's default there is « backslashreplace »): « à » becomes « ? », never « \\xe0 »
+    assert "Recherche dans l'index" in err and "\\x" not in err
 
 
 def test_a_closed_pipe_does_not_crash_the_output(built: Path) -> None:
