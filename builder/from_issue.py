@@ -287,12 +287,22 @@ _SheetDumper.add_representer(
 )
 
 
+_ASTRAL_ESCAPE = re.compile(r"(?<!\\)\\U(0001[0-9A-Fa-f]{4}|000[2-9A-Fa-f][0-9A-Fa-f]{4}|0010[0-9A-Fa-f]{4})")
+
+
 def sheet_yaml(data: dict[str, Any]) -> str:
     """The file's text. Raises IssueFormError if the YAML, read back as ``kit check`` reads
     it, is not exactly ``data`` (it never should be: the check guards the promise)."""
     from builder.yamlio import _compose_and_construct
 
     text = HEADER + yaml.dump(data, Dumper=_SheetDumper, allow_unicode=True, sort_keys=False, width=100)
+    # PyYAML escapes characters beyond U+FFFF (emoji) in double quotes even with allow_unicode:
+    # « \U0001F331 » is unreadable for the reviewer; YAML reads them raw (the check below guards it).
+    # The regex cannot tell a double-quoted scalar from a literal « \U… » typed in a « | » block:
+    # the substituted text is kept only if it reads back identical.
+    readable = _ASTRAL_ESCAPE.sub(lambda found: chr(int(found.group(1), 16)), text)
+    if readable != text and _compose_and_construct(readable)[1] == data:
+        text = readable
     _, reread = _compose_and_construct(text)
     if reread != data:
         raise IssueFormError(["la fiche n'a pas pu être écrite à l'identique : signalez-le à l'équipe du kit."])

@@ -300,3 +300,12 @@ def test_lists_typed_in_the_form_render_as_lists(project, capsys, fixed_epoch, t
     flat = "".join(line.strip() for line in page.splitlines())
     assert "<p>Bilan :</p><ul><li>142 dirigeants présents ;<ul><li>dont des associations.</li></ul></li></ul>" in flat
     assert 'href="https://www.lerameau.fr/"' in page
+
+
+@pytest.mark.parametrize("value", ["Bouge ton bourg 🌱", "Le jardin 🌻 : « ici » et là", "a\\U0001F331 : b"])
+def test_emoji_are_written_as_typed_not_escaped(value: str) -> None:
+    # PyYAML escapes characters beyond U+FFFF in double quotes; the reviewer must read them.
+    text = from_issue.sheet_yaml({"titre": value, "objet": f"{value}\nsuite"})
+    assert yaml.safe_load(text) == {"titre": value, "objet": f"{value}\nsuite"}
+    astral = [c for c in value if ord(c) > 0xFFFF]
+    assert all(text.count(c) == 2 for c in astral)  # raw in the quoted title and in the block
