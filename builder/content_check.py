@@ -105,6 +105,13 @@ def _front_matter_duplicates(path: Path, text: str, problems: Problems) -> None:
     found = _FRONT_MATTER.match(text)
     if not found:
         return
+    from builder.yamlio import _INVISIBLE, _invisible_message
+
+    invisible = _INVISIBLE.search(found.group(1))
+    if invisible:  # named on its line, as in the catalogue (the parser only says « unacceptable character »)
+        problems.add(path, found.group(1).count("\n", 0, invisible.start()) + 2,
+                     f"en-tête de la page (entre les lignes « --- ») : {_invisible_message(invisible.group())}")
+        return
     try:
         node, data = _compose_and_construct(found.group(1))
     except MarkedYAMLError as error:

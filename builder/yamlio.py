@@ -112,6 +112,11 @@ def _lone_surrogate(raw: bytes, start: int) -> str:
     return char if len(char) == 1 and 0xD800 <= ord(char) <= 0xDFFF else ""
 
 
+def _editor_line(text: str, end: int) -> int:
+    """The line number an editor shows for ``text[end]``: Windows (CRLF) and old Mac (CR) line ends count once."""
+    return text[:end].replace("\r\n", "\n").replace("\r", "\n").count("\n") + 1
+
+
 def read_yaml(path: Path, problems: Problems) -> YamlFile | None:
     """Parse one file; on failure, report why (in French, with the line) and return None."""
     from builder.files import FileRefused, FileTooBig, read_bounded
@@ -127,7 +132,8 @@ def read_yaml(path: Path, problems: Problems) -> YamlFile | None:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
+        before = raw[: error.start].decode("utf-8", "replace")
+        line = _editor_line(before, len(before))
         half = _lone_surrogate(raw, error.start)
         if half:
             problems.add(path, line, _invisible_message(half))
@@ -136,7 +142,7 @@ def read_yaml(path: Path, problems: Problems) -> YamlFile | None:
         return None
     invisible = _INVISIBLE.search(text, 1 if text.startswith("\ufeff") else 0)
     if invisible:  # before the parser: it crashes on some, counts others as line breaks
-        problems.add(path, text.count("\n", 0, invisible.start()) + 1, _invisible_message(invisible.group()))
+        problems.add(path, _editor_line(text, invisible.start()), _invisible_message(invisible.group()))
         return None
     if not text.strip() or all(l.strip().startswith("#") or not l.strip() for l in text.splitlines()):
         problems.add(path, 0, "le fichier est vide : remplissez-le à partir du modèle (commande « kit new-case »), ou supprimez-le.")

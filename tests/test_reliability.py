@@ -395,6 +395,29 @@ def test_a_nel_does_not_shift_the_line_numbers(project: Path) -> None:
     assert "kit/cas/charenton.yml:2 : caractère invisible interdit (U+0085, fin de ligne NEL)" in result.stderr
 
 
+@pytest.mark.parametrize("line_end", ["\r", "\r\n"])
+def test_an_invisible_character_is_on_its_line_with_windows_or_old_mac_line_ends(project: Path, line_end: str) -> None:
+    sheet = project / "kit" / "cas" / "charenton.yml"
+    lines = sheet.read_text(encoding="utf-8").split("\n")
+    lines[3] += "\x0b suite"
+    sheet.write_bytes(line_end.join(lines).encode("utf-8"))
+    result = kit("check", cwd=project)
+    assert result.returncode == 1
+    assert "kit/cas/charenton.yml:4 : caractère invisible interdit (U+000B" in result.stderr
+
+
+@pytest.mark.parametrize("char, name", [("\x0b", "U+000B, saut de ligne de traitement de texte"),
+                                        ("\x00", "U+0000, caractère nul"), ("\x85", "U+0085, fin de ligne NEL")])
+def test_an_invisible_character_in_a_page_front_matter_is_named_on_its_line(project: Path, char: str, name: str) -> None:
+    page = project / "content" / "index.md"
+    text = page.read_text(encoding="utf-8")
+    assert text.startswith("---\ntitle: Accueil\n")
+    page.write_text(text.replace("title: Accueil\n", f"title: Accueil{char}\n", 1), encoding="utf-8")
+    result = kit("check", cwd=project)
+    assert result.returncode == 1
+    assert f"content/index.md:2 : en-tête de la page (entre les lignes « --- ») : caractère invisible interdit ({name})" in result.stderr
+
+
 # --- any console ---
 
 
