@@ -65,7 +65,15 @@ def claim(parent: Path, prefix: str) -> Claim:
     while True:
         path = parent / f"{prefix}{os.getpid()}-{secrets.token_hex(4)}"
         lock = _lock(path.with_name(path.name + LOCK_SUFFIX))
-        lock.acquire(timeout=0)
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            # Nobody else holds a fresh name: the lock file cannot be made here (filelock only says
+            # so in English). Open it ourselves for the system's reason, said in French by the CLI.
+            os.close(os.open(lock.lock_file, os.O_RDWR | os.O_CREAT))
+            with contextlib.suppress(OSError):
+                os.unlink(lock.lock_file)
+            raise OSError(errno.EACCES, os.strerror(errno.EACCES), lock.lock_file) from None
         try:
             path.mkdir()
         except FileExistsError:

@@ -291,6 +291,16 @@ def test_an_invalid_source_date_epoch_is_named(built: Path) -> None:
     assert digest(built / "site") == before
 
 
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="Linux /proc needed: a folder where no file can be made")
+def test_an_output_folder_where_no_lock_can_be_made_gets_a_french_message(built: Path) -> None:
+    before = digest(built / "site")
+    result = kit("build", "--site-dir", "/proc/kit-essai", cwd=built)
+    assert result.returncode == 1
+    assert "could not be acquired" not in result.stderr and "Le site n'a pas été modifié." in result.stderr
+    assert "/proc/.kit-essai.nouveau-" in result.stderr  # names the file it could not make
+    assert digest(built / "site") == before
+
+
 def test_an_empty_theme_stops_the_build(built: Path) -> None:
     before = digest(built / "site")
     (built / "theme").mkdir()
