@@ -388,9 +388,16 @@ def log_unexpected(error: BaseException, project: Project | None = None) -> Path
     for folder in places:
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            path = folder / (ERROR_LOG if folder in places[:-1] else "kit-" + ERROR_LOG)
-            path.write_text(text, encoding="utf-8")
-            return path
+            if folder in places[:-1]:
+                path = folder / ERROR_LOG
+                path.write_text(text, encoding="utf-8")
+                return path
+            # The shared temporary folder: a new file of our own (O_EXCL), never a name (or a link)
+            # that someone else placed there.
+            handle, name = tempfile.mkstemp(prefix="kit-erreur-", suffix=".log", dir=folder)
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write(text)
+            return Path(name)
         except OSError:
             continue
     return Path(os.devnull)

@@ -428,6 +428,22 @@ def test_an_invisible_character_in_a_page_front_matter_is_named_on_its_line(proj
     assert f"content/index.md:2 : en-tête de la page (entre les lignes « --- ») : caractère invisible interdit ({name})" in result.stderr
 
 
+def test_the_error_log_outside_a_project_never_follows_a_planted_link(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    from builder.cli import log_unexpected
+
+    victim = tmp_path / "victime.txt"
+    victim.write_text("à garder\n", encoding="utf-8")
+    shared = tmp_path / "tmp"
+    shared.mkdir()
+    (shared / "kit-erreur.log").symlink_to(victim)  # placed by another user of a shared /tmp
+    monkeypatch.setattr(tempfile, "tempdir", str(shared))
+    path = log_unexpected(ValueError("détail"), None)
+    assert victim.read_text(encoding="utf-8") == "à garder\n"
+    assert path.parent == shared and not path.is_symlink() and "ValueError: détail" in path.read_text(encoding="utf-8")
+
+
 # --- any console ---
 
 
