@@ -63,6 +63,15 @@ def _render(text: str) -> _Anchors:
     return parser
 
 
+def _meta_stripped(text: str) -> str | None:
+    """The page's body as MkDocs gives it to Markdown (front matter or MultiMarkdown meta lines
+    removed), when it is a tail of ``text``; else None."""
+    from mkdocs.utils.meta import get_data
+
+    body, _ = get_data(text)
+    return body if text.endswith(body) else None
+
+
 def _raw_tags(converter: md.Markdown) -> list[str]:
     """The raw HTML tags the last ``converter.convert`` stashed, as typed (first 40 characters).
 
@@ -247,8 +256,13 @@ def check_content(content_dir: Path, problems: Problems) -> None:
             _front_matter_markup(path, text, problems)
         _multimarkdown_meta(path, text, problems)
         body, skipped = _body(text)
-        for tag in rendered[name].raw_html:
-            problems.add(path, _line_of(body, tag.split()[0].rstrip(">"), skipped),
+        raw_html, html_body, html_skipped = rendered[name].raw_html, body, skipped
+        meta_body = _meta_stripped(text)
+        if meta_body is not None and meta_body != body:  # MultiMarkdown meta lines: MkDocs drops them too
+            html_body, html_skipped = meta_body, text[:len(text) - len(meta_body)].count("\n")
+            raw_html = _render(meta_body).raw_html
+        for tag in raw_html:
+            problems.add(path, _line_of(html_body, tag.split()[0].rstrip(">"), html_skipped),
                          f"HTML « {tag} » refusé : les pages s'écrivent en Markdown (**gras**, *italique*, listes « - », "
                          "liens [texte](https://…)) ; retirez la balise.")
         for href in rendered[name].links:

@@ -420,10 +420,12 @@ def test_markup_and_template_in_a_content_page_front_matter_are_refused(project:
     assert code == 1
     refused = ("refusé dans l'en-tête de la page (entre les lignes « --- ») : le thème l'écrit tel quel dans le HTML ; "
                "écrivez les guillemets « » et retirez les balises.")
-    assert lines[:3] == [
+    assert lines[:4] == [
         f"content/annonce.md:4 : caractère « < » {refused}",
         "content/le-kit/gabarit.md:3 : la clé « template » est refusée dans l'en-tête d'une page : toutes les pages "
         "utilisent le gabarit du site ; retirez cette ligne.",
+        "content/le-kit/gabarit.md:6 : HTML « <script> » refusé : les pages s'écrivent en Markdown (**gras**, "
+        "*italique*, listes « - », liens [texte](https://…)) ; retirez la balise.",
         f"content/liste.md:4 : caractère « < » {refused}",
     ]
     site = tmp_path / "site"

@@ -42,8 +42,7 @@ def enrich(project_root: Path) -> None:
     page.write_text(
         page.read_text(encoding="utf-8")
         + "\n![Schéma de la co-construction](images/schema.png)\n\n"
-        "Le site du [RAMEAU](http://www.lerameau.fr/) et <a href=\"https://example.org/page?a=1&amp;b=2\">un autre</a>.\n\n"
-        '<p>Emportez <a href="../telechargements/kit-co-construction-territoriale.zip">toute l\'archive</a>.</p>\n',
+        "Le site du [RAMEAU](http://www.lerameau.fr/) et [un autre](https://example.org/page?a=1&b=2).\n",
         encoding="utf-8",
     )
     sheet = project_root / "kit" / "cas" / "charenton.yml"
@@ -230,14 +229,6 @@ def test_offline_pages_say_which_edition_instead_of_linking_the_zip(real_site: P
         assert "<!--kit:" not in html, page
         assert "Vous lisez l'édition hors ligne du kit, datée du 25 novembre 2025." in html
         assert f'<a class="kit-externe" href="{ONLINE}">{ONLINE}<span class="kit-externe__note"> {NOTE}</span></a>' in html
-
-
-def test_a_link_to_the_zip_written_by_an_editor_points_online_in_the_offline_copy(rich_site: Path) -> None:
-    online = (rich_site / "le-kit/co-construction.html").read_text(encoding="utf-8")
-    assert '<a href="../telechargements/kit-co-construction-territoriale.zip">toute l\'archive</a>' in online
-    offline = read_zip_page(rich_site, "le-kit/co-construction.html")
-    assert (f'<a href="{ONLINE}telechargements/kit-co-construction-territoriale.zip" class="kit-externe">'
-            f'toute l\'archive<span class="kit-externe__note"> {NOTE}</span></a>') in offline
 
 
 def external_anchors(html: str) -> list[tuple[dict[str, str | None], str]]:
