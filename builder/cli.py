@@ -13,15 +13,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-# Only the standard library and builder.safety at import time: a broken install must still
+# Only the standard library, builder.safety and builder.errorlog at import time: a broken install must still
 # reach the top-level handler of ``main`` and get a French message.
+from builder.errorlog import kit_version, log_unexpected
 from builder.safety import KitError
 
 if TYPE_CHECKING:
     from builder.config import Project
 
 CASE_TEMPLATE = "nouvelle_fiche.yml"
-ERROR_LOG = "erreur.log"  # in the work folder (.kit-build/): the details of an unexpected error
 
 
 def _project(args: argparse.Namespace, required: bool = True) -> Project:
@@ -183,7 +183,7 @@ def parser() -> argparse.ArgumentParser:
         prog="kit",
         description="Construit le centre de ressources du kit à partir du catalogue YAML.",
     )
-    main.add_argument("--version", action="version", version=f"kit {_version()}", help="affiche la version et quitte")
+    main.add_argument("--version", action="version", version=f"kit {kit_version()}", help="affiche la version et quitte")
     main.add_argument("--projet", help=PROJECT_HELP)
     main.add_argument("--debug", action="store_true", help=DEBUG_HELP)
     # The same two options after the command (« kit build --projet X »), without overriding.
@@ -266,15 +266,6 @@ def parser() -> argparse.ArgumentParser:
 
 PROJECT_HELP = "dossier du projet (par défaut : le dossier courant ou un parent contenant site_config.yml)"
 DEBUG_HELP = "en cas d'erreur inattendue, affiche aussi les détails techniques (la trace Python)"
-
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("kit-co-construction")
-    except PackageNotFoundError:
-        return "(version inconnue : constructeur non installé)"
 
 
 # --- the console: never crash on what it cannot print ---
@@ -373,34 +364,6 @@ def cleanup_on_signals() -> Iterator[None]:
 
 
 # --- the top-level handler ---
-
-
-def log_unexpected(error: BaseException, project: Project | None = None) -> Path:
-    """Write the full details of an unexpected error to the work folder's ``erreur.log``
-    (else the temporary folder); return that file's path."""
-    import datetime as dt
-    import tempfile
-
-    details = "".join(traceback.format_exception(type(error), error, error.__traceback__))
-    text = f"kit {_version()}, {dt.datetime.now().isoformat(timespec='seconds')}\n{' '.join(sys.argv)}\n\n{details}"
-    places = [project.work_dir] if project is not None else []
-    places.append(Path(tempfile.gettempdir()))
-    for folder in places:
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            if folder in places[:-1]:
-                path = folder / ERROR_LOG
-                path.write_text(text, encoding="utf-8")
-                return path
-            # The shared temporary folder: a new file of our own (O_EXCL), never a name (or a link)
-            # that someone else placed there.
-            handle, name = tempfile.mkstemp(prefix="kit-erreur-", suffix=".log", dir=folder)
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                out.write(text)
-            return Path(name)
-        except OSError:
-            continue
-    return Path(os.devnull)
 
 
 def _known_project(args: argparse.Namespace) -> Project | None:

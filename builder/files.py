@@ -29,7 +29,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from builder.models import MAX_LOCAL_FILE_BYTES
-from builder.problems import Problems
+from builder.problems import CatalogueError, Problems
 
 # Formats a reader opens with an office suite, a PDF reader or an image viewer, none of
 # which runs script in the browser. No .html, .svg, .xml, .js, .md (MkDocs would render it
@@ -268,8 +268,6 @@ def _walk(top: Path, problems: Problems) -> Iterable[tuple[Path, os.stat_result]
 
 def _raise_if(problems: Problems) -> None:
     if problems:
-        from builder.loader import CatalogueError
-
         raise CatalogueError(problems)
 
 

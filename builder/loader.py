@@ -25,21 +25,13 @@ from builder.models import (
     ValidationContext,
 )
 from builder.files import check_files, check_theme
-from builder.problems import Problems, did_you_mean
+from builder.problems import CatalogueError, Problems, did_you_mean  # CatalogueError: re-exported, callers import it from here
 from builder.yamlio import YamlFile, line_of, read_yaml
 
 CASE_SUFFIXES = (".yml", ".yaml")
 # Unknown keys named per block: a file of 99,000 of them must not take minutes to report
 # (finding each key's line is a search of its block) nor bury the other problems.
 MAX_UNKNOWN_KEYS_REPORTED = 10
-
-
-class CatalogueError(Exception):
-    """The catalogue has problems; ``problems`` says which."""
-
-    def __init__(self, problems: Problems):
-        super().__init__(problems.report())
-        self.problems = problems
 
 
 # --- pydantic's errors, told in French ----------------------------------------------------

@@ -96,6 +96,18 @@ MAX_MARKDOWN_NESTING = 20
 _DEEP_MARKERS = re.compile(r"^[ \t]*(?:(?:[-*+>]|\d{1,9}[.)])[ \t]+){%d}" % MAX_MARKDOWN_NESTING, re.M)
 
 
+# Characters whose count makes the Markdown parser's work grow faster than the text (issue 18):
+# (character, at most, error code, French message with {count} and {limit}).
+_MARKDOWN_CHARACTER_CAPS = (
+    ("[", MAX_MARKDOWN_BRACKETS, "kit_markdown_brackets",
+     "trop de crochets « [ » ({count}, {limit} au plus) : un crochet ouvre un lien [texte](https://…) ; "
+     "retirez ceux qui n'en sont pas."),
+    ("<", MAX_MARKDOWN_ANGLES, "kit_markdown_angles",
+     "trop de chevrons « < » ({count}, {limit} au plus) : le texte n'a pas besoin de balises HTML ; pour "
+     "comparer, écrivez « inférieur à »."),
+)
+
+
 def check_markdown(text: str) -> str:
     from builder.markdown import unsafe_markup  # lazy: builder.markdown imports this module
 
@@ -105,20 +117,9 @@ def check_markdown(text: str) -> str:
             "texte trop long ({count} caractères, {limit} au plus) : résumez-le, ou répartissez-le entre les rubriques.",
             {"count": f"{len(text):,}".replace(",", "\u202f"), "limit": f"{MAX_MARKDOWN_CHARS:,}".replace(",", "\u202f")},
         )
-    if text.count("[") > MAX_MARKDOWN_BRACKETS:
-        raise PydanticCustomError(
-            "kit_markdown_brackets",
-            "trop de crochets « [ » ({count}, {limit} au plus) : un crochet ouvre un lien [texte](https://…) ; "
-            "retirez ceux qui n'en sont pas.",
-            {"count": text.count("["), "limit": MAX_MARKDOWN_BRACKETS},
-        )
-    if text.count("<") > MAX_MARKDOWN_ANGLES:
-        raise PydanticCustomError(
-            "kit_markdown_angles",
-            "trop de chevrons « < » ({count}, {limit} au plus) : le texte n'a pas besoin de balises HTML ; pour "
-            "comparer, écrivez « inférieur à ».",
-            {"count": text.count("<"), "limit": MAX_MARKDOWN_ANGLES},
-        )
+    for character, limit, code, message in _MARKDOWN_CHARACTER_CAPS:
+        if text.count(character) > limit:
+            raise PydanticCustomError(code, message, {"count": text.count(character), "limit": limit})
     deep = _DEEP_MARKERS.search(text)
     try:
         problem = None if deep else unsafe_markup(text)

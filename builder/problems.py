@@ -102,3 +102,11 @@ def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
     if close:
         return f" Vouliez-vous dire « {close[0]} » ?"
     return ""
+
+
+class CatalogueError(Exception):
+    """The catalogue has problems; ``problems`` says which."""
+
+    def __init__(self, problems: Problems):
+        super().__init__(problems.report())
+        self.problems = problems

@@ -149,7 +149,7 @@ def serve(project: Project, host: str = "127.0.0.1", port: int = 8000) -> int:
             except (CatalogueError, MkDocsFailed, KitError, OSError) as error:
                 print(f"{describe(error)}\nL'aperçu garde la version précédente.", file=sys.stderr)
             except Exception as error:  # the preview goes on; the details go to the log file
-                from builder.cli import log_unexpected
+                from builder.errorlog import log_unexpected
 
                 log = log_unexpected(error, project)
                 print(f"Erreur inattendue pendant la reconstruction (détails : {log}).\n"

@@ -13,7 +13,9 @@ click, toggle) and the search box.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -21,7 +23,7 @@ from builder import build as build_module
 from builder.config import Project
 from builder.loader import load_kit
 from builder.models import Case, CaseSheet
-from conftest import serve_directory
+from conftest import EPOCH, serve_directory
 from test_untrusted_content import HOSTILE_MARKDOWN, HOSTILE_PLAIN, write_hostile_plain_sheet
 
 pytestmark = pytest.mark.browser
@@ -53,9 +55,33 @@ BYPASS_MARKDOWN = "\n\n".join([
 ])
 
 
+def build_bypassing_the_check(project: Project, site_dir: Path, change) -> Path:
+    """Build ``project`` (SOURCE_DATE_EPOCH fixed) after ``change(project, kit)`` has put into the
+    loaded kit what ``kit check`` refuses: the templates must make it inert all the same."""
+    original = build_module.load_kit
+
+    def load_with_bypass(project: Project):
+        config, kit = original(project)
+        change(project, kit)
+        return config, kit
+
+    previous = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = EPOCH
+    build_module.load_kit = load_with_bypass
+    try:
+        return build_module.build(project, site_dir, with_archive=False).site_dir
+    finally:
+        build_module.load_kit = original
+        if previous is None:
+            os.environ.pop("SOURCE_DATE_EPOCH")
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = previous
+
+
+
 @pytest.fixture(scope="module")
 def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    from conftest import EPOCH, FIXTURES, copy_project
+    from conftest import FIXTURES, copy_project
 
     root = tmp_path_factory.mktemp("hostile")
     project = copy_project(FIXTURES / "mini", root / "projet")
@@ -86,26 +112,10 @@ def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         sources=["<iframe src=https://exfiltration.exemple/></iframe>"],
         date_ajout=None,
     )
-    original = build_module.load_kit
-
-    def load_with_bypass(project: Project):
-        config, kit = original(project)
+    def add_bypass(project: Project, kit) -> None:
         kit.cases.append(Case("contournement", bypass, project.kit_dir / "cas" / "contournement.yml"))
-        return config, kit
 
-    import os
-
-    previous = os.environ.get("SOURCE_DATE_EPOCH")
-    os.environ["SOURCE_DATE_EPOCH"] = EPOCH
-    build_module.load_kit = load_with_bypass
-    try:
-        site = build_module.build(project, root / "site", with_archive=False).site_dir
-    finally:
-        build_module.load_kit = original
-        if previous is None:
-            os.environ.pop("SOURCE_DATE_EPOCH")
-        else:
-            os.environ["SOURCE_DATE_EPOCH"] = previous
+    site = build_bypassing_the_check(project, root / "site", add_bypass)
     assert (site / "fiches" / "contournement.html").is_file() and (site / "fiches" / "piege.html").is_file()
     url, server = serve_directory(site)
     yield url
@@ -232,19 +242,14 @@ def everywhere_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     (test_untrusted_content.write_hostile_everywhere), plus, skipping the check, every payload
     it refuses in the Markdown of a document (summary and « Remarque »), a path's introduction
     and a glossary definition, and acronyms that collide with HTML's entities."""
-    import os
-
     from builder.models import Abbreviation, Glossary
-    from conftest import EPOCH, FIXTURES, copy_project
+    from conftest import FIXTURES, copy_project
     from test_untrusted_content import assert_site_inert, write_hostile_everywhere
 
     root = tmp_path_factory.mktemp("partout")
     project = copy_project(FIXTURES / "mini", root / "projet")
     write_hostile_everywhere(project)
-    original = build_module.load_kit
-
-    def load_with_bypass(project: Project):
-        config, kit = original(project)
+    def add_bypass(project: Project, kit) -> None:
         kit.documents[1] = kit.documents[1].model_copy(update={"resume": BYPASS_MARKDOWN, "remarque": BYPASS_MARKDOWN})
         kit.paths[1] = kit.paths[1].model_copy(update={"introduction": BYPASS_MARKDOWN})
         terms = [kit.glossary.termes[0].model_copy(update={"definition": BYPASS_MARKDOWN}), *kit.glossary.termes[1:]]
@@ -252,19 +257,8 @@ def everywhere_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                          Abbreviation.model_construct(sigle="lt", developpement="\" onmouseover=\"alert('lt')"),
                          Abbreviation.model_construct(sigle="amp", developpement="<img src=x onerror=alert('amp')>")]
         kit.glossary = Glossary.model_construct(termes=terms, abreviations=abbreviations)
-        return config, kit
 
-    previous = os.environ.get("SOURCE_DATE_EPOCH")
-    os.environ["SOURCE_DATE_EPOCH"] = EPOCH
-    build_module.load_kit = load_with_bypass
-    try:
-        site = build_module.build(project, root / "site", with_archive=False).site_dir
-    finally:
-        build_module.load_kit = original
-        if previous is None:
-            os.environ.pop("SOURCE_DATE_EPOCH")
-        else:
-            os.environ["SOURCE_DATE_EPOCH"] = previous
+    site = build_bypassing_the_check(project, root / "site", add_bypass)
     assert_site_inert(site)  # in the files first
     assert TOKEN in (site / "documents" / "film.html").read_text(encoding="utf-8")  # the bypass reached the page
     url, server = serve_directory(site)

@@ -431,7 +431,7 @@ def test_an_invisible_character_in_a_page_front_matter_is_named_on_its_line(proj
 def test_the_error_log_outside_a_project_never_follows_a_planted_link(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import tempfile
 
-    from builder.cli import log_unexpected
+    from builder.errorlog import log_unexpected
 
     victim = tmp_path / "victime.txt"
     victim.write_text("à garder\n", encoding="utf-8")
