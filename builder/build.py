@@ -99,8 +99,7 @@ def build(project: Project, site_dir: Path | None = None, progress: Progress = q
     watch = Stopwatch(progress, 4 if with_archive else 3)
     with runs.work_folder(project.work_dir) as work_dir:
         config, kit, generated, config_file = render(project, work_dir, watch)
-        staging = runs.claim(site_dir.parent, runs.staging_prefix(site_dir))
-        try:
+        with runs.claimed(site_dir.parent, runs.staging_prefix(site_dir)) as staging:
             site.run_mkdocs(config_file, staging.path)
             watch("Site construit par MkDocs")
             for stage in POST_BUILD_STAGES:
@@ -114,8 +113,7 @@ def build(project: Project, site_dir: Path | None = None, progress: Progress = q
             # Checked again: something may have been put there during the build.
             safety.check_site_dir(site_dir, project.root, project.theme_dir)
             runs.swap_in(staging.path, site_dir)
-        finally:
-            staging.release()  # the staging folder, if still there (failure), and its lock
+        # Released: the staging folder, if still there (failure), and its lock.
     final_archive = site_dir / archive.relative_to(staging.path) if archive else None
     return BuildResult(site_dir, config, kit, generated.page_count, final_archive, watch.total)
 
@@ -141,8 +139,7 @@ def build_offline_edition(project: Project, target: Path | None = None, progress
         if target is None:
             target = safety.check_zip_target(project.root / f"{config.sorties.archive}.zip", project.root, project.theme_dir, force)
         runs.sweep_stale_temporary_files(target)  # half-written zips of killed runs
-        temporary = runs.claim(temporary_root, ZIP_PREFIX)
-        try:
+        with runs.claimed(temporary_root, ZIP_PREFIX) as temporary:
             staging = temporary.path / "site"
             site.run_mkdocs(config_file, staging)
             watch("Site construit par MkDocs")
@@ -150,8 +147,6 @@ def build_offline_edition(project: Project, target: Path | None = None, progress
                 stage(staging, config, kit)
             archive = package.build_archive(staging, config, target)
             watch(f"Édition hors ligne : {archive} ({package.size_label(archive)})")
-        finally:
-            temporary.release()
     return archive
 
 

@@ -342,15 +342,20 @@ class Interrupted(KeyboardInterrupt):
 
 
 def _raise_interrupted(signum: int, _frame) -> None:
-    raise Interrupted(signum)
+    try:
+        from builder import runs
+    except ImportError:  # a broken install: nothing was claimed
+        raise Interrupted(signum) from None
+    runs.interrupt(Interrupted(signum))  # held off while a lock and its folder change together
 
 
 @contextlib.contextmanager
 def cleanup_on_signals() -> Iterator[None]:
-    """Turn SIGTERM and SIGHUP into KeyboardInterrupt, so that every ``finally`` (staging
-    folders, the preview folder, locks) runs. SIGKILL cannot be caught: see builder.runs."""
+    """Turn Ctrl+C, SIGTERM and SIGHUP into KeyboardInterrupt, so that every ``finally``
+    (staging folders, the preview folder, locks) runs; held off during ``runs.uninterrupted``
+    blocks so that no lock file outlives its folder. SIGKILL cannot be caught: see builder.runs."""
     saved = {}
-    for name in ("SIGTERM", "SIGHUP"):
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
         number = getattr(signal, name, None)
         if number is None:
             continue

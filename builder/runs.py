@@ -23,6 +23,7 @@ import errno
 import os
 import secrets
 import shutil
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,6 +36,38 @@ OLD = "ancien"  # .<site>.ancien-<token>: the previous site, until it is removed
 RUN_PREFIX = "run-"  # .kit-build/run-<token>: generated pages and mkdocs.yml of one run
 # A lock file with no folder is left when a run dies between the two; removed once old.
 ORPHAN_LOCK_SECONDS = 600
+
+
+# --- holding off interruptions while a lock and its folder are made or removed together ---
+# A signal turned into an exception (cli.cleanup_on_signals) between taking a lock and making its
+# folder, or between removing a folder and its lock, would leave a lock file behind. Signal
+# handlers run in the main thread only, so the depth is per thread: a rebuild in kit serve's
+# worker thread never holds off the main thread's Ctrl+C.
+_shield = threading.local()
+
+
+@contextlib.contextmanager
+def uninterrupted() -> Iterator[None]:
+    """Hold off the interruptions raised through ``interrupt`` until the block ends; the
+    last one held is raised then (nested blocks: when the outermost ends)."""
+    _shield.depth = getattr(_shield, "depth", 0) + 1
+    try:
+        yield
+    finally:
+        _shield.depth -= 1
+        pending = getattr(_shield, "pending", None)
+        if _shield.depth == 0 and pending is not None:
+            _shield.pending = None
+            raise pending
+
+
+def interrupt(error: BaseException) -> None:
+    """Raise ``error`` now, or at the end of the current ``uninterrupted`` block. Called by
+    signal handlers (in: the exception that stops the run, e.g. ``KeyboardInterrupt``)."""
+    if getattr(_shield, "depth", 0):
+        _shield.pending = error
+        return
+    raise error
 
 
 def _lock(path: Path) -> FileLock:
@@ -50,17 +83,20 @@ class Claim:
         self.lock = lock
 
     def release(self, keep: bool = False) -> None:
-        """Remove the folder (unless ``keep``), then free and delete the lock file."""
-        if not keep:
-            shutil.rmtree(self.path, ignore_errors=True)
-        self.lock.release()
-        with contextlib.suppress(OSError):
-            Path(self.lock.lock_file).unlink()
+        """Remove the folder (unless ``keep``), then free and delete the lock file; an
+        interruption waits until both are gone."""
+        with uninterrupted():
+            if not keep:
+                shutil.rmtree(self.path, ignore_errors=True)
+            self.lock.release()
+            with contextlib.suppress(OSError):
+                Path(self.lock.lock_file).unlink()
 
 
 def claim(parent: Path, prefix: str) -> Claim:
     """Create and lock a new folder ``parent/<prefix><token>`` (the lock first: a sweeper
-    that sees the folder always finds its lock held)."""
+    that sees the folder always finds its lock held). Raises ``OSError``. Runs use
+    ``claimed``, which also releases it and is never left half-made by a signal."""
     parent.mkdir(parents=True, exist_ok=True)
     while True:
         path = parent / f"{prefix}{os.getpid()}-{secrets.token_hex(4)}"
@@ -77,12 +113,32 @@ def claim(parent: Path, prefix: str) -> Claim:
         try:
             path.mkdir()
         except FileExistsError:
-            lock.release()
+            _unlock(lock)
             continue
         except BaseException:
-            lock.release()
+            _unlock(lock)
             raise
         return Claim(path, lock)
+
+
+@contextlib.contextmanager
+def claimed(parent: Path, prefix: str) -> Iterator[Claim]:
+    """``claim`` for the time of the block, then ``release``. An interruption that comes while
+    the claim is being made waits until it is whole and bound here, so it is always released."""
+    owned: Claim | None = None
+    try:
+        with uninterrupted():
+            owned = claim(parent, prefix)
+        yield owned
+    finally:
+        if owned is not None:
+            owned.release()
+
+
+def _unlock(lock: FileLock) -> None:
+    lock.release()
+    with contextlib.suppress(OSError):
+        os.unlink(lock.lock_file)
 
 
 def is_abandoned(folder: Path) -> bool:
@@ -118,9 +174,10 @@ def sweep(parent: Path, prefix: str) -> list[Path]:
                     entry.unlink()
             continue
         if entry.is_dir() and not entry.is_symlink() and is_abandoned(entry):
-            shutil.rmtree(entry, ignore_errors=True)
-            with contextlib.suppress(OSError):
-                entry.with_name(entry.name + LOCK_SUFFIX).unlink()
+            with uninterrupted():
+                shutil.rmtree(entry, ignore_errors=True)
+                with contextlib.suppress(OSError):
+                    entry.with_name(entry.name + LOCK_SUFFIX).unlink()
             removed.append(entry)
     return removed
 
@@ -149,11 +206,8 @@ def work_folder(work_root: Path) -> Iterator[Path]:
     """A work folder of its own for this run under ``work_root`` (``.kit-build/``), removed
     at the end; the folders of killed runs are removed first."""
     sweep(work_root, RUN_PREFIX)
-    owned = claim(work_root, RUN_PREFIX)
-    try:
+    with claimed(work_root, RUN_PREFIX) as owned:
         yield owned.path
-    finally:
-        owned.release()
 
 
 def staging_prefix(site_dir: Path, kind: str = STAGING) -> str:
@@ -232,7 +286,7 @@ def swap_in(staging: Path, site_dir: Path, atomic: bool = True) -> None:
     if atomic and exchange(staging, site_dir):
         shutil.rmtree(staging, ignore_errors=True)  # now the previous site
         return
-    with _lock(site_dir.parent / f".{site_dir.name}{LOCK_SUFFIX}"):
+    with uninterrupted(), _lock(site_dir.parent / f".{site_dir.name}{LOCK_SUFFIX}"):
         old = site_dir.with_name(staging.name.replace(f".{STAGING}-", f".{OLD}-", 1))
         old_lock = _lock(old.with_name(old.name + LOCK_SUFFIX))
         old_lock.acquire(timeout=0)  # the old site stays ours until it is removed
@@ -242,6 +296,4 @@ def swap_in(staging: Path, site_dir: Path, atomic: bool = True) -> None:
             staging.rename(site_dir)
             shutil.rmtree(old, ignore_errors=True)
         finally:
-            old_lock.release()
-            with contextlib.suppress(OSError):
-                Path(old_lock.lock_file).unlink()
+            _unlock(old_lock)

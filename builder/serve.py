@@ -137,39 +137,38 @@ def serve(project: Project, host: str = "127.0.0.1", port: int = 8000) -> int:
     preflight(project)
     temporary_root = Path(tempfile.gettempdir())
     runs.sweep(temporary_root, PREVIEW_PREFIX)  # previews killed without cleaning up
-    preview = runs.claim(temporary_root, PREVIEW_PREFIX)
-    site_dir = preview.path / "site"
-    site_dir.mkdir()
-    server = None
-    try:
-        def rebuild() -> None:
-            try:
-                build(project, site_dir, progress=terminal_progress, with_archive=False)
-                print("Aperçu à jour.", file=sys.stderr)
-            except (CatalogueError, MkDocsFailed, KitError, OSError) as error:
-                print(f"{describe(error)}\nL'aperçu garde la version précédente.", file=sys.stderr)
-            except Exception as error:  # the preview goes on; the details go to the log file
-                from builder.errorlog import log_unexpected
-
-                log = log_unexpected(error, project)
-                print(f"Erreur inattendue pendant la reconstruction (détails : {log}).\n"
-                      "L'aperçu garde la version précédente.", file=sys.stderr)
-
-        archive_path = _archive_path(project)
-        server = make_server(project, site_dir, rebuild, host, port, archive_path)
-        rebuild()
-        for path in project.watched():
-            server.watch(str(path))
-        print(f"Aperçu : http://{host}:{port}/ (Ctrl+C pour arrêter)", file=sys.stderr)
+    with runs.claimed(temporary_root, PREVIEW_PREFIX) as preview:
+        site_dir = preview.path / "site"
+        site_dir.mkdir()
+        server = None
         try:
-            server.serve()
-        except KeyboardInterrupt:  # Ctrl+C, or SIGTERM/SIGHUP turned into it by the CLI
-            print("Aperçu arrêté.", file=sys.stderr)
-    finally:
-        if server is not None:
-            server.shutdown()
-            server.server_close()
-        preview.release()
+            def rebuild() -> None:
+                try:
+                    build(project, site_dir, progress=terminal_progress, with_archive=False)
+                    print("Aperçu à jour.", file=sys.stderr)
+                except (CatalogueError, MkDocsFailed, KitError, OSError) as error:
+                    print(f"{describe(error)}\nL'aperçu garde la version précédente.", file=sys.stderr)
+                except Exception as error:  # the preview goes on; the details go to the log file
+                    from builder.errorlog import log_unexpected
+
+                    log = log_unexpected(error, project)
+                    print(f"Erreur inattendue pendant la reconstruction (détails : {log}).\n"
+                          "L'aperçu garde la version précédente.", file=sys.stderr)
+
+            archive_path = _archive_path(project)
+            server = make_server(project, site_dir, rebuild, host, port, archive_path)
+            rebuild()
+            for path in project.watched():
+                server.watch(str(path))
+            print(f"Aperçu : http://{host}:{port}/ (Ctrl+C pour arrêter)", file=sys.stderr)
+            try:
+                server.serve()
+            except KeyboardInterrupt:  # Ctrl+C, or SIGTERM/SIGHUP turned into it by the CLI
+                print("Aperçu arrêté.", file=sys.stderr)
+        finally:
+            if server is not None:
+                server.shutdown()
+                server.server_close()
     return 0
 
 

@@ -609,3 +609,38 @@ def test_ci_runs_the_readmes_test_command_in_a_virtual_environment() -> None:
     assert commands[1] in (REPO / ".ci" / "run").read_text(encoding="utf-8").splitlines()
     contributing = (REPO / "CONTRIBUTING.md").read_text(encoding="utf-8")
     assert "py -m venv .venv" in contributing and "python3 -m venv .venv" in contributing
+
+
+def test_a_signal_while_a_claim_is_made_waits_until_it_is_whole_then_nothing_is_left(tmp_path: Path, monkeypatch) -> None:
+    """The CI fault: SIGTERM between taking a lock and making its folder left the lock file."""
+    from builder import cli, runs
+
+    real_mkdir = Path.mkdir
+
+    def mkdir_then_signal(self, *args, **kwargs):
+        if self.name.startswith(runs.RUN_PREFIX):
+            os.kill(os.getpid(), signal.SIGTERM)  # comes in between the lock and the folder
+        return real_mkdir(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "mkdir", mkdir_then_signal)
+    reached = []
+    with cli.cleanup_on_signals(), pytest.raises(cli.Interrupted) as stopped:
+        with runs.claimed(tmp_path, runs.RUN_PREFIX) as owned:
+            reached.append(owned.path.is_dir())
+    assert stopped.value.signum == signal.SIGTERM
+    assert reached == []  # raised before the block, once the claim could be released
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_an_interruption_held_off_is_raised_once_the_outermost_block_ends() -> None:
+    from builder import cli, runs
+
+    steps = []
+    with cli.cleanup_on_signals(), pytest.raises(cli.Interrupted):
+        with runs.uninterrupted():
+            with runs.uninterrupted():
+                os.kill(os.getpid(), signal.SIGINT)
+                steps.append("inner")
+            steps.append("outer")
+        steps.append("after")
+    assert steps == ["inner", "outer"]
