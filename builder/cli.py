@@ -175,7 +175,19 @@ ARGPARSE_FRENCH = {
     "ambiguous option: %(option)s could match %(matches)s": "option ambiguë : %(option)s peut désigner %(matches)s",
     "show program's version number and exit": "affiche la version et quitte",
 }
-argparse._ = lambda text: ARGPARSE_FRENCH.get(text, text)
+
+
+@contextlib.contextmanager
+def french_argparse() -> Iterator[None]:
+    """argparse's words in French while ``main`` runs, then argparse as it was: importing
+    this module, or calling ``main`` from another program, leaves argparse alone for the
+    rest of the process."""
+    saved = argparse._
+    argparse._ = lambda text: ARGPARSE_FRENCH.get(text, text)
+    try:
+        yield
+    finally:
+        argparse._ = saved
 
 
 def parser() -> argparse.ArgumentParser:
@@ -434,7 +446,7 @@ def main(argv: list[str] | None = None) -> int:
     """The ``kit`` command. In: the arguments (``sys.argv[1:]`` by default). Out: the exit
     code; never a traceback unless ``--debug`` (argparse exits 2 itself on usage errors)."""
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
-    with safe_console(), cleanup_on_signals():
+    with french_argparse(), safe_console(), cleanup_on_signals():
         command_line = parser()
         args = command_line.parse_args(argv)
         if args.commande is None:  # « kit » alone: what it can do
