@@ -10,9 +10,12 @@ builds of the same kit give the same bytes.
 - ``catalogue/catalogue.json``: the documents, reading paths and case sheets with
   the field names of the catalogue files, plus each page's address and, for a
   document, its place in each reading path.
-- ``catalogue/catalogue.csv``: one row per document then per case sheet (column
-  ``type``), the union of their fields; a list is written as its items joined by
-  `` | ``. UTF-8 with a byte-order mark, so that spreadsheet software reads accents.
+- ``catalogue/catalogue.csv``: for spreadsheets: one row per document then per case sheet
+  (column ``type``), the union of their fields; a list is written as its items joined by
+  `` | ``. Cells separated by ``;`` (French spreadsheets read a comma as the decimal sign and
+  open a comma-separated file in one column), UTF-8 with a byte-order mark, so that
+  spreadsheet software reads accents. ``catalogue/catalogue-virgules.csv``: the same rows
+  separated by commas, without the byte-order mark, for programs (RFC 4180).
   A cell that a spreadsheet would read as a formula (it starts with ``=``, ``+``, ``-``,
   ``@``, a tab or a carriage return) starts with ``'`` instead (OWASP, « CSV Injection »):
   catalogue text is contributed, and « =HYPERLINK(…) » must stay text.
@@ -190,10 +193,16 @@ def neutralise_formula(cell: str) -> str:
     return "'" + cell if cell.startswith(FORMULA_TRIGGERS) or head.startswith(FORMULA_TRIGGERS) else cell
 
 
-def catalogue_csv(config: SiteConfig, kit: Kit) -> bytes:
+SPREADSHEET_DELIMITER = ";"
+PROGRAM_DELIMITER = ","
+
+
+def catalogue_csv(config: SiteConfig, kit: Kit, delimiter: str = SPREADSHEET_DELIMITER) -> bytes:
+    """The catalogue as CSV (UTF-8 bytes): with ``;`` and a byte-order mark for spreadsheets
+    (the default), with ``,`` and no mark for programs."""
     columns = csv_columns()
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\r\n")
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\r\n", delimiter=delimiter)
     writer.writeheader()
     for doc in kit.documents:
         record = document_record(config, kit, doc)
@@ -203,7 +212,8 @@ def catalogue_csv(config: SiteConfig, kit: Kit) -> bytes:
         record = case_record(config, case)
         record["id"] = record.pop("slug")
         writer.writerow({"type": "fiche", **{k: _cell(record.get(k)) for k in columns if k != "type"}})
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    bom = "\ufeff" if delimiter == SPREADSHEET_DELIMITER else ""
+    return (bom + buffer.getvalue()).encode("utf-8")
 
 
 # --- the stage -------------------------------------------------------------------------------
@@ -216,6 +226,7 @@ def write_exports(site_dir: Path, config: SiteConfig, kit: Kit) -> None:
     feed.write_bytes(feed_xml(config, kit))
     catalogue_dir = site_dir / Path(CATALOGUE_PAGE).parent
     catalogue_dir.mkdir(parents=True, exist_ok=True)
-    json_name, csv_name = EXPORT_FILES
+    json_name, csv_name, comma_csv_name = EXPORT_FILES
     (catalogue_dir / json_name).write_bytes(catalogue_json(config, kit))
     (catalogue_dir / csv_name).write_bytes(catalogue_csv(config, kit))
+    (catalogue_dir / comma_csv_name).write_bytes(catalogue_csv(config, kit, PROGRAM_DELIMITER))

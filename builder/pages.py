@@ -49,7 +49,7 @@ BLOCK_NAMES = sorted(p.name.removesuffix(".md.j2") for p in (Path(__file__).pare
 # Written by the post-build stage builder.exports: the feed of case sheets (in their
 # folder) and the catalogue's exports (beside the catalogue page).
 FEED_FILE = "flux.xml"
-EXPORT_FILES = ("catalogue.json", "catalogue.csv")
+EXPORT_FILES = ("catalogue.json", "catalogue.csv", "catalogue-virgules.csv")  # JSON, CSV for spreadsheets (;), CSV for programs (,)
 
 
 @dataclass

@@ -73,7 +73,7 @@ def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def csv_rows(site: Path) -> list[dict[str, str]]:
     text = (site / "catalogue" / "catalogue.csv").read_bytes().decode("utf-8-sig")
-    return list(csv.DictReader(io.StringIO(text)))
+    return list(csv.DictReader(io.StringIO(text), delimiter=";"))
 
 
 # --- CSV -----------------------------------------------------------------------------------------

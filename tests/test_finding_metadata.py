@@ -264,7 +264,7 @@ def test_catalogue_csv_round_trips(real_site: Path) -> None:
     context = context_for(project)
     raw = (real_site / "catalogue" / "catalogue.csv").read_bytes()
     assert raw.startswith("\ufeff".encode("utf-8"))  # spreadsheets read the accents
-    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
     assert list(rows[0]) == csv_columns()
     documents = [r for r in rows if r["type"] == "document"]
     sheets = [r for r in rows if r["type"] == "fiche"]
