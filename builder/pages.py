@@ -121,6 +121,26 @@ def plain_summary(text: str, limit: int = 200) -> str:
     return flat[:limit].rsplit(" ", 1)[0] + "…"
 
 
+def first_clause(text: str, limit: int = 140) -> str:
+    """The first clause of a Markdown text, as plain text: up to its first comma, colon,
+    semicolon, parenthesis or full stop (« Ce parcours s'adresse aux décideurs des territoires »),
+    cut at a word past ``limit`` characters. The home's path cards say whom a path serves
+    with it, from the path's own introduction (kit/parcours.yml), so nothing is typed twice."""
+    flat = plain_summary(text, 10_000)
+    clause = re.split(r"\s*(?:[,:;.](?:\s|$)|\()", flat + " ", maxsplit=1)[0].strip()
+    if len(clause) > limit:
+        clause = clause[:limit].rsplit(" ", 1)[0] + "…"
+    return clause
+
+
+def recent_cases(cases: list[Case], count: int = 3) -> list[Case]:
+    """The ``count`` case sheets added last (``date_ajout``, newest first; sheets without a
+    date after; ties by title): the home's « latest case sheets »."""
+    return sorted(cases, key=lambda c: (c.sheet.date_ajout is None,
+                                        -(c.sheet.date_ajout.toordinal() if c.sheet.date_ajout else 0),
+                                        facets.sort_key(c.sheet.titre)))[:count]
+
+
 def _inert(value: Any) -> Any:
     """Jinja's finalize: strings not already marked safe become inert text."""
     return plain_text(value) if isinstance(value, str) and not isinstance(value, Markup) else value
@@ -192,6 +212,9 @@ class PageRenderer:
                                            config.rubriques.groupes_chiffres)
             ],
             feed_page=f"{self.out.dossier_fiches}/{FEED_FILE}",
+            # the home's blocks (blocks/parcours.md.j2, blocks/fiches-recentes.md.j2)
+            first_clause=first_clause,
+            recent_cases=lambda count=3: recent_cases(kit.cases, count),
             feed_file=FEED_FILE,
         )
 
@@ -265,7 +288,8 @@ class PageRenderer:
             if name not in BLOCK_NAMES:  # a later stage's marker (builder.accessibility: kit:date-edition)
                 return match.group(0)
             try:
-                return self.render(f"blocks/{name}.md.j2", argument=match.group(2))
+                # current_page: the block's links are relative to the page it sits in (link_to)
+                return self.render(f"blocks/{name}.md.j2", argument=match.group(2), current_page=page)
             except Exception as error:  # kit check reports bad markers first; say which one anyway
                 raise ValueError(f"marqueur « kit:{name} » impossible à afficher dans content/{page}") from error
 
