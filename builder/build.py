@@ -18,7 +18,7 @@ from pathlib import Path
 
 from builder import csp, exports, package, pages, runs, safety, site
 from builder.config import Project, SiteConfig
-from builder.loader import load_kit
+from builder.validate import load_kit  # load, then every rule (builder.validate)
 from builder.models import Kit
 from builder.search.index import search_stage
 

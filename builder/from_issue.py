@@ -249,11 +249,19 @@ def validation_errors(data: dict[str, Any], fields: list[FormField], context: Va
     """What ``kit check`` would say of these values, under the form's labels."""
     from builder.loader import french_message
 
+    from builder.validate import taxonomy_message  # the taxonomy's rules live in the validation layer
+
     labels = {f.key: f.label for f in fields}
+    messages = []
+    for key, kind in (("formes", "formes"), ("demarche", "demarches")):
+        values = data.get(key) if isinstance(data.get(key), list) else [data.get(key)]
+        for value in values:
+            message = taxonomy_message(context.taxonomy, kind, value) if isinstance(value, str) else None
+            if message:
+                messages.append(f"« {labels.get(key, key)} » : {message}")
     try:
-        CaseSheet.model_validate(data, context=context)
+        CaseSheet.model_validate(data)
     except ValidationError as error:
-        messages = []
         for item in error.errors():
             loc = tuple(item["loc"])
             key = str(loc[0]) if loc else ""
@@ -265,8 +273,7 @@ def validation_errors(data: dict[str, Any], fields: list[FormField], context: Va
             inner = f"« {loc[-1]} » : " if loc and isinstance(loc[-1], str) else f"« {key} » : "
             message = message[len(inner):] if message.startswith(inner) else message.replace(f"« {key} »", "cette rubrique")
             messages.append(f"« {label} » : {message}")
-        return messages
-    return []
+    return messages
 
 
 class _SheetDumper(yaml.SafeDumper):

@@ -4,8 +4,10 @@ Validation (``kit check``), the JSON Schemas handed to editors (``kit schemas``)
 and the page templates all read these classes. Field descriptions are French
 because editors see them in their editor's completion.
 
-Checks that depend on the taxonomy (which is data, in ``site_config.yml``) read it
-from the validation context: ``Model.model_validate(data, context=ValidationContext(...))``.
+The models check one node's types and formats only. Rules that depend on the taxonomy
+(which is data, in ``site_config.yml``), on other files or on files on disk live in the
+validation layer (``builder.validate``), which requires a ``ValidationContext``: a model is
+never accepted because a context was missing.
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from builder.richtext import RichText
 from builder.themes import MAX_THEME_CHARS, normalise_theme
 
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
@@ -65,12 +68,10 @@ class Taxonomy(Strict):
 
 @dataclass(frozen=True)
 class ValidationContext:
+    """What the validation layer's rules read beside the catalogue (``builder.validate.validate``)."""
+
     taxonomy: Taxonomy
     kit_dir: Path  # the folder holding documents.yml, parcours.yml, cas/, fichiers/
-
-
-def _context(info: ValidationInfo) -> ValidationContext | None:
-    return info.context if isinstance(info.context, ValidationContext) else None
 
 
 # --- reusable field types -----------------------------------------------------------------
@@ -108,9 +109,10 @@ _MARKDOWN_CHARACTER_CAPS = (
 )
 
 
-def check_markdown(text: str) -> str:
-    from builder.markdown import unsafe_markup  # lazy: builder.markdown imports this module
-
+def check_markdown(text: str) -> RichText:
+    """A Markdown field (str) → its ``RichText``, rendered once here (builder.richtext): the
+    unsafe-markup check reads that render, and so do the pages, the feed and the exports.
+    Raises a French ``PydanticCustomError`` (too long, too many « [ » or « < », too deep, unsafe markup)."""
     if len(text) > MAX_MARKDOWN_CHARS:
         raise PydanticCustomError(
             "kit_markdown_long",
@@ -121,8 +123,9 @@ def check_markdown(text: str) -> str:
         if text.count(character) > limit:
             raise PydanticCustomError(code, message, {"count": text.count(character), "limit": limit})
     deep = _DEEP_MARKERS.search(text)
+    rich = RichText(text)
     try:
-        problem = None if deep else unsafe_markup(text)
+        problem = None if deep else rich.problem
     except RecursionError:  # nesting built another way than markers on one line
         deep = True
     if deep:
@@ -134,7 +137,7 @@ def check_markdown(text: str) -> str:
         )
     if problem:
         raise PydanticCustomError("kit_unsafe_markup", "{problem}.", {"problem": problem})
-    return text
+    return rich
 
 
 def check_url(url: str) -> str:
@@ -231,30 +234,6 @@ def taxonomy_ids(kind: str) -> dict[str, Any]:
     return {"x-kit-taxonomie": kind}
 
 
-def _check_term(info: ValidationInfo, kind: str, value: str) -> str:
-    context = _context(info)
-    if context is None:
-        return value
-    allowed = [t.id for t in getattr(context.taxonomy, kind)]
-    if value not in allowed:
-        from builder.problems import did_you_mean
-
-        hint = did_you_mean(value, allowed)
-        if " - " in value:  # « - a » then « ␣␣␣- b »: YAML reads one item, « a - b »
-            hint = (" La ligne suivante commence sans doute par « - » avec un retrait différent : alignez les « - » "
-                    "de la liste les uns sous les autres.")
-        raise PydanticCustomError(
-            "kit_taxonomy",
-            "« {value} » n'est pas une valeur connue. Valeurs possibles : {allowed}.{hint}",
-            {"value": value, "allowed": ", ".join(allowed), "hint": hint},
-        )
-    return value
-
-
-def _form_known(value: str, info: ValidationInfo) -> str:
-    return _check_term(info, "formes", value)
-
-
 # --- the catalogue ------------------------------------------------------------------------
 
 
@@ -273,50 +252,6 @@ class Document(Strict):
     lien: Annotated[WebAddress | None, Field(description="Adresse web du document (https://…).")] = None
     fichier: Annotated[str | None, Field(description="Nom d'un fichier placé dans kit/fichiers/ (lettres sans accents, chiffres, « . », « - », « _ »).", json_schema_extra={"pattern": FILE_NAME_PATTERN})] = None
     remarque: Annotated[Markdown | None, Field(description="Remarque en Markdown (par exemple un écart entre deux sources).")] = None
-
-    @field_validator("nature")
-    @classmethod
-    def _nature_known(cls, value: str, info: ValidationInfo) -> str:
-        return _check_term(info, "natures", value)
-
-    @field_validator("fichier")
-    @classmethod
-    def _file_inside_kit(cls, value: str | None, info: ValidationInfo) -> str | None:
-        context = _context(info)
-        if value is None or context is None:
-            return value
-        check_local_file(value, context.kit_dir / "fichiers")
-        return value
-
-    @model_validator(mode="after")
-    def _family_matches_nature(self, info: ValidationInfo) -> Document:
-        context = _context(info)
-        nature = context.taxonomy.nature(self.nature) if context else None
-        if nature is None:
-            return self
-        families = [f.id for f in nature.familles]
-        if families and self.famille is None:
-            raise PydanticCustomError(
-                "kit_family_missing",
-                "la nature « {nature} » demande une famille : ajoutez « famille: » avec l'une de ces valeurs : {allowed}.",
-                {"nature": self.nature, "allowed": ", ".join(families)},
-            )
-        if self.famille is not None and self.famille not in families:
-            from builder.problems import did_you_mean
-
-            if not families:
-                raise PydanticCustomError(
-                    "kit_family_unexpected",
-                    "la nature « {nature} » n'a pas de familles : retirez la ligne « famille: ».",
-                    {"nature": self.nature},
-                )
-            raise PydanticCustomError(
-                "kit_family_unknown",
-                "famille « {value} » inconnue pour la nature « {nature} ». Valeurs possibles : {allowed}.{hint}",
-                {"value": self.famille, "nature": self.nature, "allowed": ", ".join(families),
-                 "hint": did_you_mean(self.famille, families)},
-            )
-        return self
 
     @property
     def years(self) -> str:
@@ -381,7 +316,7 @@ class CaseSheet(Strict):
     region: Annotated[PlainText | None, Field(description="Région actuelle qui contient le territoire (pour la carte), par exemple « Grand Est ».")] = None
     statut: Annotated[PlainText, Field(description="Statut de la structure porteuse (association, fondation, collectivité…).")]
     objet: Annotated[Markdown, Field(description="Objet de l'initiative, en une ou deux phrases (Markdown).")]
-    formes: Annotated[list[Annotated[str, Field(json_schema_extra=taxonomy_ids("formes")), AfterValidator(_form_known)]], Field(min_length=1, description="Formes de co-construction : dialogue-territorial, partenariats, experimentations-collectives.")]
+    formes: Annotated[list[Annotated[str, Field(json_schema_extra=taxonomy_ids("formes"))]], Field(min_length=1, description="Formes de co-construction : dialogue-territorial, partenariats, experimentations-collectives.")]
     formes_source: Annotated[Literal["sources", "equipe"], Field(description="Qui classe l'initiative parmi les formes : « sources » (une publication citée la classe ainsi ; par défaut) ou « equipe » (aucune source ne le fait : classement proposé par l'équipe du kit, signalé sur la fiche).")] = "sources"
     demarche: Annotated[str | None, Field(description="Démarche (voir site_config.yml, taxonomie.demarches).", json_schema_extra=taxonomy_ids("demarches"))] = None
     themes: Annotated[list[Annotated[PlainText, AfterValidator(normalise_theme), Field(json_schema_extra={"maxLength": MAX_THEME_CHARS})]], Field(description="Thèmes (mots courts en minuscules).")] = []
@@ -394,11 +329,6 @@ class CaseSheet(Strict):
     documents: Annotated[list[Slug], Field(description="Identifiants des documents du catalogue liés à cette fiche.")]
     sources: Annotated[list[PlainText], Field(min_length=1, description="Publications d'où viennent les faits de la fiche.")]
     date_ajout: Annotated[dt.date | None, Field(description="Date d'ajout de la fiche (AAAA-MM-JJ), pour le fil d'actualité.")] = None
-
-    @field_validator("demarche")
-    @classmethod
-    def _approach_known(cls, value: str | None, info: ValidationInfo) -> str | None:
-        return value if value is None else _check_term(info, "demarches", value)
 
     @field_validator("region")
     @classmethod

@@ -1,0 +1,440 @@
+"""The validation layer: every rule across fields, files and the disk, in one place.
+
+The loader (``builder.loader``) reads and types each file; ``validate`` then receives what
+it read (a ``Catalogue``: typed models with their YAML nodes, files and lines) and the
+mandatory ``ValidationContext`` (the taxonomy of site_config.yml, the kit's folder), and
+collects ALL the problems it finds into one ``Problems``: none is raised alone, so
+``kit check`` and ``kit build`` (which both go through ``load_kit``) show every mistake at
+once, each in French with its file, line, field and fix.
+
+Rules that need the taxonomy live here, not in pydantic validators that would skip
+silently without a context: a model typed on its own never stands for a valid catalogue;
+only ``load_kit`` returns a ``Kit``, and only when ``validate`` found nothing.
+
+The rules, by what they read:
+- the project's files: kinds, names, sizes (``builder.files``), content/ pages' front matter,
+  raw HTML, anchors, addresses (``builder.content_check``), and the links of content/ pages
+  to files that are not there;
+- documents: nature and family from ``taxonomie.natures``, ``fichier`` present in
+  kit/fichiers/, ids unique;
+- reading paths: ids unique, documents known, each document once in a path;
+- case sheets: forms and approach from the taxonomy, documents known and listed once,
+  placeholders of ``kit new-case`` left, themes spelt as the other sheets spell them, no
+  date added in the future;
+- key figures: ids unique; concept files: families unique, objectives' natures and logics
+  named in the file;
+- site_config.yml: each ``pages_a_propos`` entry names a page (else the page silently leaves
+  the « Le kit » tab), each ``groupes_chiffres`` key a group of kit/chiffres.yml;
+- content/ markers ``<!-- kit:… -->``: known name, well formed, argument where one is taken,
+  the data file they show present; no page of content/ at the address of a generated page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import posixpath
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from pydantic_core import PydanticCustomError
+
+from builder import dialect
+from builder.concepts import FRAGILITIES_FILE, OBJECTIVES_FILE
+from builder.config import Project, SiteConfig
+from builder.content_check import check_content
+from builder.files import MAX_MARKDOWN_FILE_BYTES, FileRefused, check_files, check_theme, read_bounded
+from builder.leftovers import leftovers
+from builder.loader import Catalogue, Loaded, load_catalogue
+from builder.models import Kit, Taxonomy, ValidationContext, check_local_file
+from builder.problems import CatalogueError, Problems, did_you_mean
+from builder.themes import spelling_problems
+from builder.typed_nodes import validate_node  # noqa: F401  (typing one node: the loader's; re-exported here)
+from builder.yamlio import YamlFile, line_of
+
+# Markers replaced after the Markdown pages are written, not by a block of templates/blocks/.
+LATER_MARKERS = ("date-edition",)  # builder.accessibility: the edition's date
+# Markers whose block shows an optional file: the file they need.
+NEEDS_FILE = {"fragilites": FRAGILITIES_FILE, "objectifs": OBJECTIVES_FILE}
+# Anything an editor may have meant as a marker: « <!-- kit:… --> » in any case or spacing.
+# What the build replaces is only builder.pages.HOME_MARKER's strict form; the rest would be
+# left in the page as an invisible comment, the block silently missing.
+_LOOSE_MARKER = re.compile(r"<!--\s*kit\s*:(.*?)-->", re.I | re.S)
+
+
+def load_kit(project: Project) -> tuple[SiteConfig, Kit]:
+    """Load (``builder.loader.load_catalogue``) then validate the project's catalogue.
+
+    Returns (settings, the validated ``Kit``). Raises ``CatalogueError`` listing every
+    problem found, of reading, typing and rules together. The one entry point of the build
+    and of ``kit check``."""
+    problems = Problems(project.root)
+    catalogue = load_catalogue(project, problems)
+    if catalogue is None:  # site_config.yml unreadable: no taxonomy to judge the rest by
+        raise CatalogueError(problems)
+    validate(catalogue, ValidationContext(catalogue.config.taxonomie, project.kit_dir), problems)
+    if problems:
+        raise CatalogueError(problems)
+    return catalogue.config, kit_of(catalogue)
+
+
+def kit_of(catalogue: Catalogue) -> Kit:
+    """The ``Kit`` made of the catalogue's valid nodes (call after ``validate`` found nothing)."""
+    return Kit(
+        documents=catalogue.valid(catalogue.documents),
+        paths=catalogue.valid(catalogue.paths),
+        cases=catalogue.valid(catalogue.cases),
+        figures=catalogue.valid(catalogue.figures),
+        glossary=catalogue.glossary,
+        fragilities=catalogue.fragilities,
+        objectives=catalogue.objectives,
+    )
+
+
+def validate(catalogue: Catalogue, context: ValidationContext, problems: Problems) -> Problems:
+    """Apply every rule to ``catalogue`` and add what breaks them to ``problems`` (returned).
+
+    ``context`` is required: the taxonomy the catalogue's ids are judged by and the kit's
+    folder (kit/fichiers/). Never raises for a fault of the catalogue."""
+    project = catalogue.project
+    check_files(project.kit_dir, project.content_dir, problems)  # links, devices, types, names
+    check_theme(project.root / "theme", problems)
+    _check_documents(catalogue.documents, context, problems)
+    known = [str(item.node["id"]) for item in catalogue.documents if isinstance(item.node, dict) and "id" in item.node]
+    _check_paths(catalogue.paths, known, problems)
+    _check_cases(catalogue.cases, known, context.taxonomy, problems)
+    _report_duplicates(catalogue.figures, "chiffre", problems)
+    _check_concepts(catalogue, problems)
+    groups = sorted({f.groupe for f in catalogue.valid(catalogue.figures) if f.groupe})
+    check_markers(project.content_dir, groups, catalogue.fragilities is not None, catalogue.objectives is not None,
+                  problems)
+    check_content(project.content_dir, problems)  # front matter, anchors, addresses in content/
+    generated = generated_pages(catalogue)
+    _check_generated_addresses(project, generated, problems)
+    _check_links_to_files(project.content_dir, generated, problems)
+    _check_settings(catalogue, groups, generated, problems)
+    return problems
+
+
+# --- catalogue files -----------------------------------------------------------------------
+
+
+def taxonomy_message(taxonomy: Taxonomy, kind: str, value: str) -> str | None:
+    """Why ``value`` is not an id of the taxonomy's ``kind`` (« natures », « formes »,
+    « demarches »), in French with the possible values; None when it is one."""
+    allowed = [t.id for t in getattr(taxonomy, kind)]
+    if value in allowed:
+        return None
+    hint = did_you_mean(value, allowed)
+    if " - " in value:  # « - a » then « ␣␣␣- b »: YAML reads one item, « a - b »
+        hint = (" La ligne suivante commence sans doute par « - » avec un retrait différent : alignez les « - » "
+                "de la liste les uns sous les autres.")
+    return f"« {value} » n'est pas une valeur connue. Valeurs possibles : {', '.join(allowed)}.{hint}"
+
+
+def _family_message(taxonomy: Taxonomy, node: dict[str, Any]) -> str | None:
+    nature = taxonomy.nature(node["nature"]) if isinstance(node.get("nature"), str) else None
+    family = node.get("famille")
+    if nature is None or (family is not None and not isinstance(family, str)):
+        return None  # an unknown nature is reported on its own; a family of another type by the model
+    families = [f.id for f in nature.familles]
+    if families and family is None:
+        return (f"la nature « {nature.id} » demande une famille : ajoutez « famille: » avec l'une de ces valeurs : "
+                f"{', '.join(families)}.")
+    if family is not None and family not in families:
+        if not families:
+            return f"la nature « {nature.id} » n'a pas de familles : retirez la ligne « famille: »."
+        return (f"famille « {family} » inconnue pour la nature « {nature.id} ». Valeurs possibles : "
+                f"{', '.join(families)}.{did_you_mean(family, families)}")
+    return None
+
+
+def _check_documents(documents: list[Loaded], context: ValidationContext, problems: Problems) -> None:
+    _report_duplicates(documents, "document", problems)
+    for item in documents:
+        node, file, at = item.node, item.file, item.at
+        if not isinstance(node, dict):
+            continue
+        if isinstance(node.get("nature"), str):
+            message = taxonomy_message(context.taxonomy, "natures", node["nature"])
+            if message:
+                problems.add(file.path, line_of(file, at + ("nature",)), f"« nature » : {message}")
+        message = _family_message(context.taxonomy, node)
+        if message:
+            where = ("famille",) if "famille" in node else ()
+            problems.add(file.path, line_of(file, at + where), message)
+        if isinstance(node.get("fichier"), str):
+            try:
+                check_local_file(node["fichier"], context.kit_dir / "fichiers")
+            except PydanticCustomError as error:
+                problems.add(file.path, line_of(file, at + ("fichier",)), f"« fichier » : {error.message()}")
+
+
+def _report_duplicates(items: list[Loaded], what: str, problems: Problems) -> None:
+    seen: dict[str, int] = {}
+    for item in items:
+        if item.value is None:
+            continue
+        line = line_of(item.file, item.at + ("id",))
+        if item.value.id in seen:
+            problems.add(item.file.path, line, f"identifiant « {item.value.id} » en double ({what} déjà défini ligne "
+                                               f"{seen[item.value.id]}) : chaque identifiant doit être unique.")
+        else:
+            seen[item.value.id] = line
+
+
+def _check_document_list(refs: list[str], known: list[str], file: YamlFile, at: tuple[Any, ...], what: str,
+                         problems: Problems) -> None:
+    """Each id of a ``documents:`` list names a document of kit/documents.yml, once."""
+    first: dict[str, int] = {}
+    for position, ref in enumerate(refs):
+        line = line_of(file, at + (position,))
+        if ref not in known:
+            problems.add(file.path, line,
+                         f"document « {ref} » inconnu : il n'existe pas dans kit/documents.yml.{did_you_mean(ref, known)}")
+        elif ref in first:
+            # A path counts its steps from this list: a document twice would make « étape 3 sur 4 » of 3 pages.
+            problems.add(file.path, line,
+                         f"« documents » : le document « {ref} » figure deux fois dans {what} (déjà en position "
+                         f"{first[ref] + 1}, ligne {line_of(file, at + (first[ref],))}) : gardez-le une seule fois, "
+                         "à la place voulue.")
+        else:
+            first[ref] = position
+
+
+def _check_paths(paths: list[Loaded], known: list[str], problems: Problems) -> None:
+    _report_duplicates(paths, "parcours", problems)
+    for item in paths:
+        if item.value is not None:
+            _check_document_list(item.value.documents, known, item.file, item.at + ("documents",),
+                                 f"le parcours « {item.value.id} »", problems)
+
+
+def _check_cases(cases: list[Loaded], known: list[str], taxonomy: Taxonomy, problems: Problems) -> None:
+    for item in cases:
+        node, file = item.node, item.file
+        forms = node.get("formes")
+        for position, form in enumerate(forms if isinstance(forms, list) else []):
+            message = taxonomy_message(taxonomy, "formes", form) if isinstance(form, str) else None
+            if message:
+                problems.add(file.path, line_of(file, ("formes", position)), f"« formes » : {message}")
+        if isinstance(node.get("demarche"), str):
+            message = taxonomy_message(taxonomy, "demarches", node["demarche"])
+            if message:
+                problems.add(file.path, line_of(file, ("demarche",)), f"« demarche » : {message}")
+    valid = [item for item in cases if item.value is not None]
+    for item in valid:
+        for key, message in leftovers(item.node):  # the kit new-case template's placeholders
+            problems.add(item.file.path, line_of(item.file, (key,)), f"« {key} » : {message}")
+        _check_document_list(item.value.sheet.documents, known, item.file, ("documents",), "cette fiche", problems)
+    for item, position, message in spelling_problems([(item, item.value.sheet.themes) for item in valid]):
+        problems.add(item.file.path, line_of(item.file, ("themes", position)), f"« themes » : {message}")
+    _report_future_dates(valid, problems)
+
+
+def _report_future_dates(cases: list[Loaded], problems: Problems) -> None:
+    """A date added after the build date would pin the sheet at the top of the feed.
+
+    The build date is today's, or SOURCE_DATE_EPOCH's when it is later: a reproducible
+    rebuild of an older edition (SOURCE_DATE_EPOCH in the past) accepts what was valid
+    when the sheets were added; the output itself never depends on the clock."""
+    from builder.site import build_date  # TODO(pipeline): the build context's edition date, when it exists
+
+    today = max(build_date(), dt.date.today())
+    for item in cases:
+        added = item.value.sheet.date_ajout
+        if added and added > today:
+            problems.add(item.file.path, line_of(item.file, ("date_ajout",)),
+                         f"« date_ajout » : le {added.isoformat()} est postérieur à la date de construction du site "
+                         f"({today.isoformat()}) : indiquez le jour où la fiche a été ajoutée (AAAA-MM-JJ), pas une "
+                         "date à venir, qui placerait la fiche en tête du fil d'actualité.")
+
+
+def _check_concepts(catalogue: Catalogue, problems: Problems) -> None:
+    """kit/fragilites.yml: each family once; kit/objectifs.yml: each objective's ``nature``
+    and ``logique`` name an entry of the file's ``natures`` and ``logiques``."""
+    fragilities, file = catalogue.fragilities, catalogue.fragilities_file
+    if fragilities is not None and file is not None:
+        seen: dict[str, int] = {}
+        for index, family in enumerate(fragilities.familles):
+            line = line_of(file, ("familles", index, "id"))
+            if family.id in seen:
+                problems.add(file.path, line, f"famille « {family.id} » en double (déjà définie ligne {seen[family.id]}) : "
+                                              "chaque identifiant doit être unique.")
+            seen.setdefault(family.id, line)
+    objectives, file = catalogue.objectives, catalogue.objectives_file
+    if objectives is None or file is None:
+        return
+    natures = [n.id for n in objectives.natures]
+    logics = [lo.id for lo in objectives.logiques]
+    for index, objective in enumerate(objectives.objectifs):
+        checks = [("nature", objective.nature, natures, "natures")]
+        if objective.logique is not None:
+            checks.append(("logique", objective.logique, logics, "logiques"))
+        for key, value, allowed, listing in checks:
+            if value not in allowed:
+                listed = ", ".join(allowed) if allowed else f"aucune (ajoutez une liste « {listing}: »)"
+                problems.add(file.path, line_of(file, ("objectifs", index, key)),
+                             f"« {key} » : « {value} » n'est pas dans la liste « {listing} » du fichier. "
+                             f"Valeurs possibles : {listed}.{did_you_mean(value, allowed)}")
+
+
+# --- content/ and the pages the builder writes ------------------------------------------------
+
+
+def _content_pages(content_dir: Path) -> Iterable[tuple[Path, str]]:
+    """Each readable Markdown page of content/ with its text (refused files are reported by
+    ``builder.files``; read bounded, on the opened file, as everywhere)."""
+    if not content_dir.is_dir() or content_dir.is_symlink():
+        return
+    for page in sorted(content_dir.rglob("*.md")):
+        if page.is_symlink() or not page.is_file():
+            continue
+        try:
+            text = read_bounded(page, MAX_MARKDOWN_FILE_BYTES).decode("utf-8-sig")
+        except (FileRefused, OSError, UnicodeDecodeError):
+            continue  # reported where the page is read
+        yield page, text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def check_markers(content_dir: Path, groups: list[str], has_fragilities: bool, has_objectives: bool,
+                  problems: Problems) -> None:
+    """Report, with page and line, a marker of content/ the build could not fill: an unknown
+    name, a marker not written as the build reads it (capitals, spaces, another sign), a
+    block whose data file is absent, an argument where none is expected, or a
+    ``kit:chiffres`` group that kit/chiffres.yml (``groups``) does not have."""
+    from builder.pages import BLOCK_NAMES, HOME_MARKER  # TODO(layers): marker names belong in the bottom layer
+
+    names = sorted([*BLOCK_NAMES, *LATER_MARKERS])
+    present = {"fragilites": has_fragilities, "objectifs": has_objectives}
+    listed = ", ".join(f"kit:{n}" for n in names)
+    for page, text in _content_pages(content_dir):
+        for loose in _LOOSE_MARKER.finditer(text):
+            line = text.count("\n", 0, loose.start()) + 1
+            match = HOME_MARKER.fullmatch(loose.group(0))
+            if match is None:
+                words = loose.group(1).split()
+                name = words[0].lower() if words else ""
+                fix = f"<!-- kit:{name}{' ' + words[1].lower() if len(words) > 1 else ''} -->"
+                fix_hint = (f" : écrivez « {fix} »" if name in names else
+                            f" ; les marqueurs possibles sont {listed}.{did_you_mean(name, names)}")
+                problems.add(page, line, f"marqueur « {' '.join(loose.group(0).split())} » mal écrit : un marqueur "
+                                         "s'écrit en minuscules, « <!-- kit:nom --> » (et un argument éventuel "
+                                         f"après une espace){fix_hint}")
+                continue
+            name, argument = match.group(1), match.group(2)
+            marker = f"« {match.group(0)} »"
+            if name not in names:
+                problems.add(page, line, f"marqueur {marker} inconnu : les marqueurs possibles sont {listed}."
+                                         f"{did_you_mean(name, names)}")
+            elif name in NEEDS_FILE and not present[name]:
+                problems.add(page, line, f"le marqueur {marker} affiche le contenu de kit/{NEEDS_FILE[name]}, absent ou "
+                                         "invalide : ajoutez ce fichier (ou corrigez-le), ou retirez le marqueur.")
+            elif name == "chiffres" and argument is not None and argument not in groups:
+                listed_groups = ", ".join(groups) if groups else "aucun"
+                problems.add(page, line, f"marqueur {marker} : le groupe « {argument} » n'existe pas dans kit/chiffres.yml "
+                                         f"(champ « groupe »). Groupes : {listed_groups}.{did_you_mean(argument, groups)}")
+            elif name not in ("chiffres", *LATER_MARKERS) and argument is not None:
+                problems.add(page, line, f"marqueur {marker} : « kit:{name} » ne prend pas d'argument ; écrivez "
+                                         f"« <!-- kit:{name} --> ».")
+
+
+def generated_pages(catalogue: Catalogue) -> set[str]:
+    """The pages the builder writes from the catalogue, as paths of the docs folder (« catalogue/index.md »)."""
+    from builder.pages import CASES_INDEX_PAGE, CATALOGUE_PAGE, GLOSSARY_PAGE  # TODO(layers): the output-path table
+
+    out = catalogue.config.sorties
+    generated = {CATALOGUE_PAGE, f"{out.dossier_fiches}/{CASES_INDEX_PAGE}"}
+    generated |= {f"{out.dossier_documents}/{d.id}.md" for d in catalogue.valid(catalogue.documents)}
+    generated |= {f"{out.dossier_parcours}/{p.id}.md" for p in catalogue.valid(catalogue.paths)}
+    generated |= {f"{out.dossier_fiches}/{c.slug}.md" for c in catalogue.valid(catalogue.cases)}
+    if catalogue.glossary.termes or catalogue.glossary.abreviations:
+        generated.add(GLOSSARY_PAGE)
+    return generated
+
+
+def _check_generated_addresses(project: Project, generated: set[str], problems: Problems) -> None:
+    """A page of content/ at the address of a page the builder writes (a document, a path, the
+    catalogue, the sheets' index, the glossary) would be replaced by it without a word."""
+    for relative in sorted(generated):
+        page = project.content_dir / relative
+        if os.path.lexists(page):
+            problems.add(page, 0, f"cette page a l'adresse d'une page produite par le site ({relative.removesuffix('.md')}"
+                                  ".html), qui la remplacerait sans rien dire : renommez-la ou déplacez-la.")
+
+
+# A Markdown link or image to a file of the site: « [texte](../fichier.pdf) », « ![alt](img.png "titre") ».
+_LOCAL_LINK = re.compile(r"(!?)\[[^\]\n]*\]\(\s*<?([^)\s>]+)>?(?:\s+[\"'][^\n]*?[\"'])?\s*\)")
+_CODE = re.compile(r"^(```|~~~).*?^\1[ \t]*$|`[^`\n]*`", re.M | re.S)
+
+
+def _check_links_to_files(content_dir: Path, generated: set[str], problems: Problems) -> None:
+    """A link or image of a content/ page to a file of content/ or a generated page that does
+    not exist: MkDocs' strict build would stop on it with an English warning, after the work."""
+    if not content_dir.is_dir() or content_dir.is_symlink():
+        return
+    for page, text in _content_pages(content_dir):
+        name = page.relative_to(content_dir).as_posix()
+        blanked = _CODE.sub(lambda found: re.sub(r"[^\n]", " ", found.group(0)), text)  # code shows links as text
+        for match in _LOCAL_LINK.finditer(blanked):
+            target = match.group(2)
+            parts = urlsplit(target)
+            if parts.scheme or parts.netloc or target.startswith(("#", "/")) or not parts.path \
+                    or dialect.scheme_less_address(target):
+                continue  # an outside address (checked by builder.content_check), an anchor of the page
+            resolved = posixpath.normpath(posixpath.join(posixpath.dirname(name), unquote(parts.path)))
+            if resolved in generated or resolved.startswith("../"):
+                continue  # outside content/: the download (kit:telechargement) and exports are the builder's
+            if (content_dir / resolved).exists() or _built_beside(resolved, generated):
+                continue
+            what = "l'image" if match.group(1) else "le lien"
+            line = text.count("\n", 0, match.start()) + 1
+            problems.add(page, line, f"{what} vers « {target} » mène à un fichier absent (content/{resolved}) : "
+                                     "ajoutez ce fichier à content/, ou corrigez le chemin (il part du dossier de la "
+                                     "page).")
+
+
+def _built_beside(resolved: str, generated: set[str]) -> bool:
+    """A file the build writes next to its pages (the feed, the exports, a page's .html)."""
+    from builder.pages import EXPORT_FILES, FEED_FILE  # TODO(layers): the output-path table
+
+    stem, suffix = posixpath.splitext(resolved)
+    if suffix == ".html" and f"{stem}.md" in generated:
+        return True
+    return posixpath.basename(resolved) in (FEED_FILE, *EXPORT_FILES)
+
+
+def _check_settings(catalogue: Catalogue, groups: list[str], generated: set[str], problems: Problems) -> None:
+    """site_config.yml's references to other files: ``rubriques.pages_a_propos`` entries name
+    a page (of content/, or the generated glossary), once; ``rubriques.groupes_chiffres`` keys
+    name a ``groupe`` of kit/chiffres.yml. Else the page, or the chart's title, silently drops."""
+    config, file = catalogue.config, catalogue.config_file
+    content_dir = catalogue.project.content_dir
+    pages = sorted(p.relative_to(content_dir).as_posix() for p, _ in _content_pages(content_dir))
+    possible = sorted({*pages, *(g for g in generated if g.startswith("le-kit/"))} - {"index.md"})
+    seen: dict[str, int] = {}
+    for index, entry in enumerate(config.rubriques.pages_a_propos):
+        line = line_of(file, ("rubriques", "pages_a_propos", index))
+        if entry in seen:
+            problems.add(file.path, line, f"« pages_a_propos » : la page « {entry} » figure deux fois (déjà ligne "
+                                          f"{seen[entry]}) : gardez-la une seule fois.")
+            continue
+        seen[entry] = line
+        if entry in pages or entry in generated:
+            continue
+        hint = did_you_mean(entry, possible)
+        if not hint and not entry.endswith(".md") and f"{entry}.md" in possible:
+            hint = f" Vouliez-vous dire « {entry}.md » ?"
+        problems.add(file.path, line,
+                     f"« pages_a_propos » : « {entry} » ne désigne aucune page de content/ : la page manquerait à "
+                     f"l'onglet « {config.rubriques.a_propos} ». Écrivez le chemin d'une page à partir de content/ "
+                     f"(par exemple « le-kit/ma-page.md »), ou retirez la ligne.{hint}")
+    for group in config.rubriques.groupes_chiffres:
+        if group not in groups:
+            listed = ", ".join(groups) if groups else "aucun"
+            problems.add(file.path, line_of(file, ("rubriques", "groupes_chiffres", group)),
+                         f"« groupes_chiffres » : le groupe « {group} » n'existe pas dans kit/chiffres.yml (champ "
+                         f"« groupe ») : son titre ne servirait à rien. Groupes : {listed}.{did_you_mean(group, groups)}")
