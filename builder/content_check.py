@@ -72,6 +72,12 @@ def _meta_stripped(text: str) -> str | None:
     return body if text.endswith(body) else None
 
 
+def _mkdocs_body(text: str) -> str:
+    """What MkDocs converts of a page: its body without front matter or meta lines."""
+    meta_body = _meta_stripped(text)
+    return meta_body if meta_body is not None else _body(text)[0]
+
+
 def _raw_tags(converter: md.Markdown) -> list[str]:
     """The raw HTML tags the last ``converter.convert`` stashed, as typed (first 40 characters).
 
@@ -248,7 +254,9 @@ def check_content(content_dir: Path, problems: Problems) -> None:
         except (FileRefused, OSError):
             continue
         pages[page.relative_to(content_dir).as_posix()] = page
-    rendered = {name: _render(_body(text)[0]) for name, text in texts.items()}
+    # Each page rendered once, as MkDocs will (its meta lines dropped, builder.richtext's rule):
+    # raw HTML, anchors and links are all read from that one render.
+    rendered = {name: _render(_mkdocs_body(text)) for name, text in texts.items()}
     for name, path in pages.items():
         text = texts[name]
         if not _front_matter_alias(path, text, problems):  # walking nested aliases would never end
@@ -260,7 +268,6 @@ def check_content(content_dir: Path, problems: Problems) -> None:
         meta_body = _meta_stripped(text)
         if meta_body is not None and meta_body != body:  # MultiMarkdown meta lines: MkDocs drops them too
             html_body, html_skipped = meta_body, text[:len(text) - len(meta_body)].count("\n")
-            raw_html = _render(meta_body).raw_html
         for tag in raw_html:
             problems.add(path, _line_of(html_body, tag.split()[0].rstrip(">"), html_skipped),
                          f"HTML « {tag} » refusé : les pages s'écrivent en Markdown (**gras**, *italique*, listes « - », "

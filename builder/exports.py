@@ -12,7 +12,8 @@ builds of the same kit give the same bytes.
   document, its place in each reading path.
 - ``catalogue/catalogue.csv``: for spreadsheets: one row per document then per case sheet
   (column ``type``), the union of their fields; a list is written as its items joined by
-  `` | ``. Cells separated by ``;`` (French spreadsheets read a comma as the decimal sign and
+  `` | ``, a Markdown field as its plain text (read from its one render, builder.richtext:
+  a spreadsheet shows no « [lien](…) » nor « [^1] »). Cells separated by ``;`` (French spreadsheets read a comma as the decimal sign and
   open a comma-separated file in one column), UTF-8 with a byte-order mark, so that
   spreadsheet software reads accents. ``catalogue/catalogue-virgules.csv``: the same rows
   separated by commas, without the byte-order mark, for programs (RFC 4180).
@@ -41,6 +42,7 @@ from builder.config import SiteConfig
 from builder.facets import sort_key
 from builder.metadata import absolute_url, case_url, document_url, path_url, plain_text, site_root
 from builder.models import Case, CaseSheet, Document, Kit, ReadingPath
+from builder.richtext import RichText
 from builder.pages import CATALOGUE_PAGE, EXPORT_FILES, FEED_FILE
 from builder.site import build_date
 
@@ -175,6 +177,11 @@ def _cell(value: Any) -> str:
     return neutralise_formula(_text(value))
 
 
+def _plain_fields(model: Document | CaseSheet, record: dict[str, Any]) -> dict[str, Any]:
+    """``record`` with each Markdown field of ``model`` (a RichText) as its plain text."""
+    return {**record, **{k: v.text for k, v in model if isinstance(v, RichText)}}
+
+
 def _text(value: Any) -> str:
     if value is None:
         return ""
@@ -205,11 +212,11 @@ def catalogue_csv(config: SiteConfig, kit: Kit, delimiter: str = SPREADSHEET_DEL
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\r\n", delimiter=delimiter)
     writer.writeheader()
     for doc in kit.documents:
-        record = document_record(config, kit, doc)
+        record = _plain_fields(doc, document_record(config, kit, doc))
         record["parcours"] = [f"{p['id']}:{p['position']}" for p in record["parcours"]]
         writer.writerow({"type": "document", **{k: _cell(record.get(k)) for k in columns if k != "type"}})
     for case in kit.cases:
-        record = case_record(config, case)
+        record = _plain_fields(case.sheet, case_record(config, case))
         record["id"] = record.pop("slug")
         writer.writerow({"type": "fiche", **{k: _cell(record.get(k)) for k in columns if k != "type"}})
     bom = "\ufeff" if delimiter == SPREADSHEET_DELIMITER else ""

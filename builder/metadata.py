@@ -10,25 +10,24 @@ about the initiative (an ``Organization`` located in a ``Place``), reading paths
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from typing import Any
 from urllib.parse import urljoin
 
-import markdown
 from markupsafe import Markup
 
 from builder.config import SiteConfig
 from builder.models import Case, Document, Kit, ReadingPath
+from builder.richtext import rich
 
 SCHEMA_CONTEXT = "https://schema.org"
 
 
 def plain_text(text: str) -> str:
-    """Markdown → one line of plain text (for descriptions read by machines)."""
-    rendered = re.sub(r"</(p|li|h\d|div|dd|dt|td|th|blockquote)>|<br\s*/?>", " ", markdown.markdown(text))
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", rendered)).split())
+    """A Markdown field (str) → one line of plain text (for descriptions read by machines),
+    read from the field's one render (builder.richtext): no Markdown syntax, no footnotes."""
+    return rich(text).text
 
 
 def site_root(config: SiteConfig) -> str:
@@ -82,7 +81,7 @@ def document_schema(config: SiteConfig, kit: Kit, doc: Document) -> dict[str, An
         "@id": document_url(config, doc) or None,
         "url": document_url(config, doc),
         "name": doc.titre,
-        "description": plain_text(doc.resume),
+        "description": rich(doc.resume).summary,  # = the page's meta description
         "author": [{"@type": "Organization", "name": a} for a in doc.auteurs],
         "datePublished": published,
         "temporalCoverage": f"{doc.annee}/{doc.annee_fin}" if doc.annee_fin and doc.annee_fin != doc.annee else None,
@@ -101,7 +100,7 @@ def case_schema(config: SiteConfig, kit: Kit, case: Case) -> dict[str, Any]:
     about = _without_empty({
         "@type": "Organization",
         "name": sheet.titre,
-        "description": plain_text(sheet.objet),
+        "description": rich(sheet.objet).summary,
         "location": place,
         "url": sheet.site_web,
     })
@@ -113,7 +112,7 @@ def case_schema(config: SiteConfig, kit: Kit, case: Case) -> dict[str, Any]:
         "url": case_url(config, case),
         "headline": sheet.titre,
         "name": sheet.titre,
-        "description": plain_text(sheet.objet),
+        "description": rich(sheet.objet).summary,  # = the page's meta description
         "about": about,
         "contentLocation": place,
         "keywords": ", ".join(sheet.themes),

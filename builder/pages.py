@@ -24,6 +24,7 @@ from markupsafe import Markup, escape
 
 from builder.config import Project, SiteConfig
 from builder.markdown import MarkdownRenderer, plain_text, raw_block, raw_inline
+from builder.richtext import SUMMARY_CHARS, rich, summarise
 from builder.models import Case, Document, Kit, Nature, ReadingPath, Term
 from builder import charts, facets, files, francemap, metadata
 
@@ -112,13 +113,10 @@ def path_steps(kit: Kit, doc: Document) -> list[PathStep]:
     return steps
 
 
-def plain_summary(text: str, limit: int = 200) -> str:
-    """A one-line description for meta tags: Markdown markup dropped, cut at a word."""
-    flat = re.sub(r"[*_`#>\[\]]|\(https?://[^)]*\)", "", text)
-    flat = " ".join(flat.split())
-    if len(flat) <= limit:
-        return flat
-    return flat[:limit].rsplit(" ", 1)[0] + "…"
+def plain_summary(text: str, limit: int = SUMMARY_CHARS) -> str:
+    """A Markdown field (str) as one line of plain text cut at a word to ``limit`` characters:
+    read from the field's one render (builder.richtext), so no Markdown syntax is left."""
+    return summarise(rich(text).text, limit)
 
 
 def first_clause(text: str, limit: int = 140) -> str:
@@ -242,7 +240,7 @@ class PageRenderer:
             path_steps=path_steps(self.kit, doc),
             cases=self.kit.cases_of(doc.id),
             max_cases=MAX_LINKED_CASES,
-            description=plain_summary(doc.resume),
+            description=doc.resume.summary,  # the JSON-LD's description too (builder.metadata)
             schema=metadata.front_matter_json(metadata.document_schema(self.config, self.kit, doc)),
         )
 
@@ -252,7 +250,7 @@ class PageRenderer:
             sheet=case.sheet,
             sections=CASE_SECTION_TITLES,
             documents=[d for d in (self.kit.document(i) for i in case.sheet.documents) if d],
-            description=plain_summary(case.sheet.objet),
+            description=case.sheet.objet.summary,  # the JSON-LD's description too (builder.metadata)
             schema=metadata.front_matter_json(metadata.case_schema(self.config, self.kit, case)),
         )
 

@@ -1,0 +1,297 @@
+r"""Rich text: a Markdown field of the catalogue, rendered once (bottom layer).
+
+Each Markdown field (a document's ``resume``, a case sheet's ``objet``…) becomes a
+``RichText`` when the model validates it: the field's value is still its Markdown source
+(a ``str``, so schemas, JSON exports and comparisons are unchanged), and ONE conversion
+gives everything its readers need:
+
+- ``.html``: the sanitised HTML (``Markup``) that pages print;
+- ``.text``: plain text taken FROM that HTML (link texts without their targets, no footnote
+  call or note, no emphasis marks, list items joined by spaces), for the feed and the CSV;
+- ``.summary``: ``.text`` cut at a word to ``SUMMARY_CHARS``, for a page's meta description
+  and its JSON-LD description (the same string in both);
+- ``.problem``: why ``kit check`` refuses the text (builder.models, code
+  ``kit_unsafe_markup``), found in the same render.
+
+This follows MkDocs, which renders each page once into ``page.content`` that every later
+consumer reads (``mkdocs/structure/pages.py``). One extension set serves catalogue text
+everywhere: ``CATALOGUE_EXTENSIONS`` (the content/ pages' set plus the kit's dialect, and
+headings demoted below the page's sections).
+
+Catalogue text comes from editors outside the team, so the HTML is cleaned by nh3 (bindings
+to the Rust sanitiser ammonia; bleach is deprecated): whatever slipped past ``kit check``
+cannot run or embed anything.
+
+Footnote ids are rendered with the number 0 (``fn:0-1``); a page renumbers them for the
+field's place on it (``RichText.html_on_page``), so that two fields of one page never share
+an id while the render itself stays independent of the page.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from html.parser import HTMLParser
+
+import markdown as md
+import nh3
+from markdown.extensions.footnotes import FootnoteExtension
+from markupsafe import Markup
+
+from builder import dialect
+
+# The extensions MkDocs also uses for content/ pages, so both read the same; the kit's
+# dialect (lists after a line, 2-space sub-lists, bare addresses as links) is builder.dialect.
+EXTENSIONS = ["abbr", "attr_list", "def_list", "footnotes", "sane_lists", "tables", "smarty", *dialect.EXTENSIONS]
+EXTENSION_CONFIGS = {
+    "smarty": {
+        # French quotes and apostrophes are typed as they should appear; keep them.
+        "smart_quotes": False,
+        "smart_angled_quotes": False,
+    },
+    **dialect.EXTENSION_CONFIGS,
+}
+# Catalogue text only: its headings sit below the page's sections (« # » → <h3>).
+CATALOGUE_EXTENSIONS = [*EXTENSIONS, "toc"]
+CATALOGUE_EXTENSION_CONFIGS = {**EXTENSION_CONFIGS, "toc": {"baselevel": dialect.CATALOGUE_HEADING_LEVEL}}
+# The footnotes extension's link back to the text is titled in English by default.
+FOOTNOTE_BACKLINK_TITLE = "Revenir à l'appel de note %d dans le texte"
+# A meta description: search engines show about this many characters.
+SUMMARY_CHARS = 200
+
+ALLOWED_TAGS = {
+    "a", "abbr", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em", "h3", "h4", "h5",
+    "h6", "hr", "li", "ol", "p", "pre", "s", "span", "strong", "sub", "sup", "table", "tbody", "td",
+    "tfoot", "th", "thead", "tr", "ul", "section", "small",
+}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title", "id"},
+    "abbr": {"title"},
+    "li": {"id"},
+    "sup": {"id"},
+    "th": {"align"},
+    "td": {"align"},
+    "ol": {"start"},
+}
+# Only the classes the footnotes extension writes: contributed text cannot borrow the
+# theme's classes (a fake « bouton », a full-screen overlay).
+ALLOWED_CLASSES = {"div": {"footnote"}, "a": {"footnote-ref", "footnote-backref"}}
+URL_SCHEMES = {"http", "https", "mailto"}
+# Ids only for footnotes (fn:1, fnref:1): any other id could shadow a global the
+# theme's scripts read (DOM clobbering) or steal an anchor of the page.
+_FOOTNOTE_ID = re.compile(r"^fn(ref)?:[\w-]+$")
+
+
+def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
+    if attribute == "id" and not _FOOTNOTE_ID.match(value):
+        return None
+    return value
+
+
+def sanitise(html: str) -> str:
+    """``html`` (str) with only the tags, attributes, classes and link schemes above (nh3)."""
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        allowed_classes=ALLOWED_CLASSES,
+        attribute_filter=_filter_attribute,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
+
+
+# --- what ``kit check`` refuses, found in the HTML the sanitiser receives ---------------------
+#
+# The sanitiser removes whatever is dangerous, silently. ``kit check`` tells the editor
+# instead, so it inspects the same thing: the Markdown rendered to HTML, parsed by an
+# HTML parser (lower-cased tag names, entities decoded: « jav&#x61;script: », <SCRIPT>,
+# a tag split across lines and attr_list's « {: onclick=… } » are all seen as what they are).
+
+# Tags that run, embed or load something, or impersonate the page (forms, buttons).
+FORBIDDEN_TAGS = {
+    "script", "noscript", "template", "iframe", "frame", "frameset", "object", "embed", "applet",
+    "portal", "style", "link", "meta", "base", "svg", "math", "form", "input", "button", "select",
+    "textarea", "option", "dialog", "video", "audio", "source", "track", "picture", "canvas", "img",
+    "image", "area", "map",
+}
+URL_ATTRIBUTES = {"href", "src", "srcset", "action", "formaction", "data", "poster", "background", "cite",
+                  "xlink:href", "ping", "longdesc", "manifest", "codebase", "dynsrc", "lowsrc"}
+# Browsers drop ASCII tabs and line breaks inside a URL, and leading spaces and control characters.
+_URL_NOISE = re.compile(r"[\x00-\x20\x7f]+")
+_SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):", re.I)
+
+_HINT_LINK = "pour un lien, écrivez [texte](https://…)"
+
+
+def url_scheme(url: str) -> str | None:
+    """The scheme a browser would read in ``url`` (entities already decoded), lower-cased."""
+    found = _SCHEME.match(_URL_NOISE.sub("", url))
+    return found.group(1).lower() if found else None
+
+
+class _Inspector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.problems: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if ":" in tag:  # « <javascript:alert(1)> », meant as an automatic link
+            attrs = [("href", tag), *attrs]
+        if tag in ("img", "image", "picture"):
+            self.problems.append(
+                "image interdite : une fiche n'affiche pas d'image (le site ne charge rien d'un autre site) ; "
+                f"remplacez-la par un lien vers elle, {_HINT_LINK}"
+            )
+        elif tag in FORBIDDEN_TAGS:
+            self.problems.append(
+                f"balise HTML « <{tag}> » interdite : le texte ne peut contenir ni script, ni cadre, ni objet "
+                "intégré, ni formulaire ; retirez-la"
+            )
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.problems.append(f"attribut HTML « {name} » interdit : un texte ne peut pas déclencher de script ; retirez-le")
+            elif name == "style":
+                self.problems.append("attribut HTML « style » interdit : la mise en forme vient du site ; retirez-le (pour du gras, écrivez **texte**)")
+            elif name in URL_ATTRIBUTES and value:
+                scheme = url_scheme(value)
+                if scheme is not None and scheme not in URL_SCHEMES:
+                    self.problems.append(
+                        f"adresse « {scheme}: » interdite dans un lien : seules les adresses https://, http:// "
+                        f"et mailto: sont acceptées ; {_HINT_LINK}"
+                    )
+
+    handle_startendtag = handle_starttag
+
+
+# --- plain text, from the sanitised HTML ------------------------------------------------------
+
+# Elements that end a block of text: a space between them (« a</p><p>b » reads « a b »).
+_BLOCK_ENDS = {"p", "li", "h3", "h4", "h5", "h6", "div", "dd", "dt", "td", "th", "blockquote", "br", "tr", "pre", "hr"}
+# Footnote calls, back links and the notes themselves are not part of a one-line text.
+_SKIPPED_CLASSES = {"footnote", "footnote-ref", "footnote-backref"}
+
+
+class _PlainText(HTMLParser):
+    """The text of sanitised HTML: entities decoded, block ends as spaces, footnotes left out."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skipping: list[str] = []  # the open elements being skipped (a footnote and what it holds)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        classes = set((dict(attrs).get("class") or "").split())
+        if self._skipping or classes & _SKIPPED_CLASSES:
+            if tag not in ("br", "hr"):
+                self._skipping.append(tag)
+        elif tag in ("br", "hr"):
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._skipping:
+            if tag in self._skipping:
+                del self._skipping[len(self._skipping) - 1 - self._skipping[::-1].index(tag):]
+            return
+        if tag in _BLOCK_ENDS:
+            self.parts.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skipping:
+            self.parts.append(data)
+
+
+def html_to_text(html: str) -> str:
+    """Sanitised HTML (str) → one line of plain text (str): tags dropped, entities decoded,
+    blocks separated by a space, footnote calls and notes left out."""
+    parser = _PlainText()
+    parser.feed(html)
+    parser.close()
+    return " ".join("".join(parser.parts).split())
+
+
+def summarise(text: str, limit: int = SUMMARY_CHARS) -> str:
+    """``text`` (one line) cut at a word to at most ``limit`` characters, « … » added when cut."""
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + "…"
+
+
+# --- the one render -----------------------------------------------------------------------------
+
+_local = threading.local()  # one converter per thread (a Markdown instance is not thread-safe)
+
+
+def _converter() -> tuple[md.Markdown, FootnoteExtension]:
+    if not hasattr(_local, "converter"):
+        # UNIQUE_IDS prefixes every footnote id with a number that reset() increments; we set it to 0.
+        footnotes = FootnoteExtension(UNIQUE_IDS=True, BACKLINK_TITLE=FOOTNOTE_BACKLINK_TITLE)
+        extensions = [footnotes if name == "footnotes" else name for name in CATALOGUE_EXTENSIONS]
+        _local.converter = (md.Markdown(extensions=extensions, extension_configs=CATALOGUE_EXTENSION_CONFIGS), footnotes)
+    return _local.converter
+
+
+# A start tag of sanitised HTML (attribute values never hold « " »: the serialiser writes &quot;),
+# and in it a footnote id or link rendered with the number 0.
+_TAG = re.compile(r'<[a-z][a-z0-9]*(?:\s+[a-z][a-z0-9:-]*(?:="[^"]*")?)*\s*/?>')
+_FOOTNOTE_NUMBER = re.compile(r'(\s(?:id|href)="#?fn(?:ref\d*)?:)0-')
+
+
+class RichText(str):
+    """A Markdown field: its value is the Markdown source; ``html``, ``text``, ``summary`` and
+    ``problem`` come from one conversion, made on first use (at validation) and kept.
+
+    Raises ``RecursionError`` on first use for text nested too deep for Python-Markdown
+    (builder.models refuses it first with ``kit_markdown_nesting``)."""
+
+    def _render(self) -> None:
+        converter, footnotes = _converter()
+        converter.reset()
+        footnotes.unique_prefix = 0
+        raw = converter.convert(str(self))
+        inspector = _Inspector()
+        inspector.feed(raw)
+        inspector.close()
+        problems = [*inspector.problems, *dialect.raw_html_problems(converter), *dialect.link_problems(raw)]
+        html = sanitise(raw)
+        self._html = Markup(html)
+        self._text = html_to_text(html)
+        self._problem = problems[0] if problems else None
+
+    def _rendered(self) -> RichText:
+        if "_html" not in self.__dict__:
+            self._render()
+        return self
+
+    @property
+    def html(self) -> Markup:
+        """The sanitised HTML (Markup), footnote ids numbered 0."""
+        return self._rendered()._html
+
+    @property
+    def text(self) -> str:
+        """One line of plain text read from ``html`` (no Markdown syntax, no footnotes)."""
+        return self._rendered()._text
+
+    @property
+    def summary(self) -> str:
+        """``text`` cut at a word to ``SUMMARY_CHARS`` characters (meta and JSON-LD descriptions)."""
+        return summarise(self.text)
+
+    @property
+    def problem(self) -> str | None:
+        """Why the sanitiser would alter the text or a link lead nowhere, in French; None if fine."""
+        return self._rendered()._problem
+
+    def html_on_page(self, number: int) -> Markup:
+        """``html`` with its footnote ids numbered ``number`` (the field's place on its page, 1-based)."""
+        html = str(self.html)
+        if "fn" not in html:
+            return self.html
+        return Markup(_TAG.sub(lambda tag: _FOOTNOTE_NUMBER.sub(rf"\g<1>{number}-", tag.group(0)), html))
+
+
+def rich(text: str) -> RichText:
+    """``text`` as a RichText (itself when it already is one: its render is kept)."""
+    return text if isinstance(text, RichText) else RichText(text)
