@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parent.parent
 GOLDEN = yaml.safe_load((Path(__file__).parent / "search_golden.yml").read_text(encoding="utf-8"))
 # Files the search loads on demand: none of them may come with a page.
 LAZY_FILES = ("search/index.js", "assets/vendor/lunr/", "assets/vendor/snowball/", "assets/search/", "search/pages/",
-              "search/terms/")
+              "search/terms/", "search/positions/")
 PAGE_BUDGET = 350_000  # bytes of a page's first load, whatever the catalogue's size
 
 
@@ -409,12 +409,45 @@ def test_long_result_lists_are_drawn_as_the_reader_goes(page, real_url: str, rea
     page.keyboard.type("partenariat ")
     page.wait_for_function(WAIT_QUERY, arg="partenariat ")
     items = page.locator(".md-search-result__item")
-    assert items.count() == 20
+    assert items.count() == 10  # about what the box shows: each needs its page's file
     assert page.locator(".md-search-result__meta").inner_text() == f"{expected} résultats"
     page.eval_on_selector(".md-search__scrollwrap", "e => { e.scrollTop = e.scrollHeight; }")
-    page.wait_for_function("() => document.querySelectorAll('.md-search-result__item').length === 40")
+    page.wait_for_function("() => document.querySelectorAll('.md-search-result__item').length === 30")
     # From the last link drawn, one more arrow: the next ones are drawn, and focused.
     page.locator(".md-search-result__list a").last.focus()
     page.keyboard.press("ArrowDown")
-    page.wait_for_function("n => document.querySelectorAll('.md-search-result__item').length === n", arg=min(expected, 60))
-    assert page.evaluate("() => document.activeElement.href") == items.nth(40).locator("a").first.evaluate("a => a.href")
+    page.wait_for_function("n => document.querySelectorAll('.md-search-result__item').length === n", arg=min(expected, 50))
+    assert page.evaluate("() => document.activeElement.href") == items.nth(30).locator("a").first.evaluate("a => a.href")
+
+
+def _ax_nodes(page) -> list[dict]:
+    """Chromium's accessibility tree of the page (what a screen reader is given)."""
+    return page.context.new_cdp_session(page).send("Accessibility.getFullAXTree")["nodes"]
+
+
+def _ax_property(node: dict, name: str):
+    return next((p["value"].get("value") for p in node.get("properties", []) if p["name"] == name), None)
+
+
+def test_the_box_is_a_combobox_whose_popup_of_named_links_it_controls(page, real_url: str) -> None:
+    page.goto(real_url + "index.html")
+    box = page.locator("input.md-search__input")
+    combos = [n for n in _ax_nodes(page) if n.get("role", {}).get("value") == "combobox"]
+    assert len(combos) == 1 and combos[0]["name"]["value"] == box.get_attribute("aria-label")
+    assert not _ax_property(combos[0], "expanded") and _ax_property(combos[0], "hasPopup") == "dialog"
+    page.keyboard.press("/")
+    page.keyboard.type("partenariat ")
+    page.wait_for_function(WAIT_QUERY, arg="partenariat ")
+    nodes = _ax_nodes(page)
+    combo = next(n for n in nodes if n.get("role", {}).get("value") == "combobox")
+    assert _ax_property(combo, "expanded") is True
+    # The popup it controls is a named dialog holding the results, each a named link.
+    popup = page.locator("#" + box.get_attribute("aria-controls"))
+    assert popup.get_attribute("role") == "dialog" and popup.get_attribute("aria-label")
+    assert popup.locator(".kit-search-result__main").count() == 10
+    names = {n["name"]["value"] for n in nodes if n.get("role", {}).get("value") == "link" and n.get("name", {}).get("value")}
+    labels = popup.locator(".kit-search-result__main").evaluate_all("links => links.map(a => a.getAttribute('aria-label'))")
+    assert all(labels) and set(labels) <= names
+    page.keyboard.press("Escape")
+    combo = next(n for n in _ax_nodes(page) if n.get("role", {}).get("value") == "combobox")
+    assert not _ax_property(combo, "expanded") and page.evaluate(FOCUSED_BOX)

@@ -11,8 +11,9 @@ from builder.config import Project
 from builder.loader import load_kit
 from builder.search import french, snowball_js
 from builder.search.engine import IndexOutdated, SearchIndex
-from builder.search.index import (PAGES_DIR, SHARD_CHARACTERS, VOCABULARY_FILE, Entry, build_index, page_entries,
-                                  page_sections, read_script, read_site, render_script, shard_index, unshard_index)
+from builder.search.index import (PAGES_DIR, POSITIONS_DIR, SHARD_CHARACTERS, VOCABULARY_FILE, Entry, build_index, page_entries,
+                                  page_sections, phrase_sequence, read_script, read_site, render_script, shard_index,
+                                  shard_positions, unpack_positions, unshard_index)
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -143,6 +144,14 @@ def test_the_index_cut_in_shards_reads_back_whole(real_site: Path) -> None:
     assert unshard_index(meta, shards) == data["index"]
     site = read_site(real_site)
     assert len(site["docs"]) == len(site["pages"]) == len(site["index"]["vectors"]) > 40
+    # The positions, cut as the terms are (a term's in the shard of the same number), read back whole too.
+    cut = shard_positions(firsts, data["positions"])
+    assert all(firsts[n] <= term and (n + 1 == len(firsts) or term < firsts[n + 1])
+               for n, shard in enumerate(cut) for term, _ in shard)
+    assert {term: unpack_positions(packed) for shard in cut for term, packed in shard} == \
+        {term: dict(pages) for term, pages in data["positions"].items()}
+    assert len(list((real_site / POSITIONS_DIR).glob("*.js"))) == len(read_script(
+        (real_site / "search" / "index.js").read_text(encoding="utf-8"))["shards"]) and site["positions"]["innov"]
 
 
 # --- the stage, on the repository's own kit ---
@@ -316,6 +325,28 @@ def test_a_phrase_needs_its_words_next_to_each_other_in_order() -> None:
     assert [r.url for r in index.search("« l'innovation sociétale »")] == ["a.html"]  # elision, French quotes
     assert {r.url for r in index.search("innovation sociétale")} == {"a.html", "b.html", "c.html"}
     assert {r.url for r in index.search('innovation -"innovation sociétale"')} == {"b.html", "c.html"}
+
+
+def test_phrases_read_the_positions_stored_in_the_index_not_the_pages_text() -> None:
+    entries = [_entry(f"p{n}.html", "Une page", "Pour une innovation sociétale durable.") for n in range(400)]
+    entries.append(Entry("titre.html", "L'innovation", "Page", [], [("suite", "Sociétale", "rien d'autre")]))
+    entries.append(_entry("loin.html", "Autre", "Une innovation, puis plus loin une approche sociétale."))
+    data = build_index(entries)
+    assert data["positions"]["innov"][0] == (0, [2]) and data["positions"]["societal"][0] == (0, [3])  # « pag », gap
+    assert [term for term, _ in phrase_sequence(entries[400])] == ["innov", "societal", "rien", "autr"]
+    assert [position for _, position in phrase_sequence(entries[400])] == [0, 2, 4, 5]  # a gap after each stretch
+    data["pages"] = [[] for _ in data["pages"]]  # no text to read: the index alone answers
+    found = SearchIndex(data).search('"innovation sociétale"')
+    # Every page with the phrase (no cut at the best-ranked ones); not a title running into a heading.
+    assert len(found) == 400 and {r.url for r in found} == {f"p{n}.html" for n in range(400)}
+    assert {r.url for r in SearchIndex(data).search('innovation -"innovation sociétale"')} == {"titre.html", "loin.html"}
+
+
+def test_no_break_spaces_of_french_typography_separate_words() -> None:
+    page = '<article class="md-content__inner"><h1>Titre\u202f!</h1><p>Objet\u00a0: le\u202fmécénat&nbsp;d\u2019entreprise</p></article>'
+    title, sections = page_sections(page)
+    assert title == "Titre !" and sections == [("", "", "Objet : le mécénat d\u2019entreprise")]
+    assert french.terms("le\u202fmécénat\u00a0d\u2019entreprise") == ["mecenat", "entrepris"]
 
 
 def test_an_excluded_word_removes_its_pages() -> None:

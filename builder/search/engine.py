@@ -8,7 +8,8 @@ The browser runs the same steps with lunr.js on the same files (see
 2. typos: a word of 5+ letters reaching fewer than ``TYPO_FEW`` pages also looks for the
    closest words of the vocabulary (1 edit, 2 from 9 letters), ranked below it;
 3. lunr query; if no page has every word, any of them will do;
-4. phrases checked in the text of the best-ranked pages (``PHRASE_CANDIDATES``);
+4. phrases checked on every page found, with the positions of their terms stored in
+   the index (``index.term_positions``);
 5. for a shown result, the passage of ~30 words around the best match, and up to
    ``SUBRESULTS`` other sections of the page (``passages``).
 """
@@ -91,7 +92,8 @@ class SearchIndex:
         self.vocabulary = data["vocabulary"]
         self.links = data.get("links", {})
         self.index = Index.load(expand_index(data["index"]))
-        self._sequences: dict[int, list[list[str]]] = {}
+        # term -> page -> positions of the term in the page (for phrases)
+        self.positions = {term: dict(pages) for term, pages in data.get("positions", {}).items()}
         self._written: dict[str, list[str]] | None = None
 
     @classmethod
@@ -179,16 +181,14 @@ class SearchIndex:
 
     # --- phrases ---
 
-    def sequences(self, ref: int) -> list[list[str]]:
-        """A page's terms, in order, by stretch of text (title, each heading, each section)."""
-        if ref not in self._sequences:
-            stretches = [self.docs[ref][1]] + [t for _, heading, text in self.pages[ref] for t in (heading, text)]
-            self._sequences[ref] = [french.terms(t, joined=False) for t in stretches]
-        return self._sequences[ref]
-
     def has_phrase(self, ref: int, phrase: tuple[str, ...]) -> bool:
-        size = len(phrase)
-        return any(list(phrase) == seq[i:i + size] for seq in self.sequences(ref) for i in range(len(seq) - size + 1))
+        """Whether page ``ref`` has the terms of ``phrase`` next to each other, in order,
+        read from the positions stored in the index (``index.phrase_sequence``)."""
+        found = [self.positions.get(term, {}).get(ref) for term in phrase]
+        if not all(found):
+            return False
+        later = [set(positions) for positions in found[1:]]
+        return any(all(start + i + 1 in positions for i, positions in enumerate(later)) for start in found[0])
 
     # --- search ---
 
@@ -254,8 +254,7 @@ class SearchIndex:
     def _filter(self, matches: list, plan: french.Plan) -> list:
         if not plan.phrases and not plan.excluded_phrases:
             return matches
-        best = sorted(matches, key=lambda m: (-m[0], m[1]))[:french.PHRASE_CANDIDATES]
-        return [m for m in best
+        return [m for m in matches
                 if all(self.has_phrase(m[1], p) for p in plan.phrases)
                 and not any(self.has_phrase(m[1], p) for p in plan.excluded_phrases)]
 

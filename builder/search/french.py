@@ -98,8 +98,6 @@ PASSAGE_BEFORE = 8
 SUBRESULTS = 3
 # Characters around a word that are not part of it when it is highlighted.
 PUNCTUATION = "\"'([{<)]}>,.;:!?\u2026*/\u00ab\u00bb\u201c\u201d\u2018\u2019"
-# A phrase is checked in the text of at most this many best-ranked pages having its words.
-PHRASE_CANDIDATES = 300
 
 
 def normalise(text: str) -> str:
@@ -334,5 +332,4 @@ def browser_rules() -> dict:
         "passageBefore": PASSAGE_BEFORE,
         "subresults": SUBRESULTS,
         "punctuation": PUNCTUATION,
-        "phraseCandidates": PHRASE_CANDIDATES,
     }

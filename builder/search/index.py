@@ -15,18 +15,17 @@ the words as written, loaded only when a typed word finds nothing (typos).
 
 from __future__ import annotations
 
+import bisect
 import html
 import json
+import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from lunr.builder import Builder
-from lunr.field_ref import FieldRef
-from lunr.idf import idf as lunr_idf
-from lunr.vector import Vector
+from lunr import __TARGET_JS_VERSION__ as LUNR_VERSION
 
 from builder.config import SiteConfig
 from builder.models import Kit
@@ -74,8 +73,7 @@ _TOKEN = re.compile(r"""<!--.*?(?:-->|$)|<(/?)([a-zA-Z][a-zA-Z0-9]*)((?:[^<>"']|
 _ID = re.compile(r"""\bid=(?:"([^"]*)"|'([^']*)')""")
 _CLASS = re.compile(r"""\bclass=(?:"([^"]*)"|'([^']*)')""")
 # Permalinks (¶) and « (nécessite une connexion internet) » notes are not content.
-# A footnote call (« 1 ») and its way back (« ↩ ») are not words of the text: « participer1 ».
-_SKIPPED_CLASSES = {"headerlink", "kit-externe__note", "footnote-ref", "footnote-backref"}
+_SKIPPED_CLASSES = {"headerlink", "kit-externe__note"}
 _VOID = {"br", "img", "hr", "input", "meta", "link", "wbr", "source", "col", "area", "base", "embed", "track"}
 # Elements that separate words; inline ones (abbr, em, a…) do not: « <em>co</em>-construction ».
 _BLOCK = {"p", "li", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "div", "ul", "ol", "dl", "table", "tr",
@@ -193,73 +191,12 @@ def page_entries(site_dir: Path, config: SiteConfig, kit: Kit) -> list[Entry]:
     return entries
 
 
-class TermsBuilder(Builder):
-    """lunr.py's Builder fed with final terms, and quicker at 2,000 pages.
-
-    ``Builder.add`` would wrap each term in a Token and deep-copy its metadata only to
-    read the string back, and ``Vector.insert`` keeps each vector sorted by inserting
-    in the middle: two thirds of the indexing time. These two methods do the same
-    bookkeeping and the same arithmetic as lunr 0.8.0 (pinned); a test checks that the
-    serialised index equals the one lunr.py's own Builder makes.
-    """
-
-    def add_terms(self, doc_ref: str, fields: dict[str, list[str]], boost: float = 1) -> None:
-        self._documents[doc_ref] = {"boost": boost} if boost != 1 else {}
-        self.document_count += 1
-        for field_name in self._fields:
-            terms = fields[field_name]
-            field_terms: dict[str, int] = defaultdict(int)
-            field_ref = str(FieldRef(doc_ref, field_name))
-            self.field_term_frequencies[field_ref] = field_terms
-            self.field_lengths[field_ref] = len(terms)
-            for term in terms:
-                field_terms[term] += 1
-                posting = self.inverted_index.get(term)
-                if posting is None:
-                    posting = {name: {} for name in self._fields}
-                    posting["_index"] = self.term_index
-                    self.term_index += 1
-                    self.inverted_index[term] = posting
-                if doc_ref not in posting[field_name]:
-                    posting[field_name][doc_ref] = {}
-
-    def _create_field_vectors(self) -> None:
-        field_vectors = {}
-        term_idf_cache: dict[str, float] = {}
-        for field_ref, term_frequencies in self.field_term_frequencies.items():
-            _field_ref = FieldRef.from_string(field_ref)
-            field_name = _field_ref.field_name
-            field_length = self.field_lengths[field_ref]
-            field_boost = self._fields[field_name].boost
-            doc_boost = self._documents[_field_ref.doc_ref].get("boost", 1)
-            pairs = []
-            for term, tf in term_frequencies.items():
-                term_index = self.inverted_index[term]["_index"]
-                if term not in term_idf_cache:
-                    term_idf_cache[term] = lunr_idf(self.inverted_index[term], self.document_count)
-                idf = term_idf_cache[term]
-                score = (
-                    idf
-                    * ((self._k1 + 1) * tf)
-                    / (self._k1 * (1 - self._b + self._b * (field_length / self.average_field_length[field_name])) + tf)
-                )
-                score *= field_boost
-                score *= doc_boost
-                pairs.append((term_index, round(score, 3)))
-            pairs.sort()
-            field_vectors[field_ref] = Vector([value for pair in pairs for value in pair])
-        self.field_vectors = field_vectors
-
-
-def new_builder() -> TermsBuilder:
-    builder = TermsBuilder()  # no pipeline: the terms given are final (see french.py)
-    builder.ref("id")
-    for name, boost in FIELDS:
-        builder.field(name, boost=boost)
-    return builder
+# lunr's BM25 constants (lunr.py 0.8.0 and lunr.js 2.3.9 share them).
+_K1, _B = 1.2, 0.75
 
 
 def entry_terms(entry: Entry) -> dict[str, list[str]]:
+    """A page's terms per field (lunr's « t » title, « m » structured fields, « b » body)."""
     return {
         "t": french.terms(entry.title),
         "m": french.terms(" ; ".join(f for f in entry.fields if f)),
@@ -267,21 +204,111 @@ def entry_terms(entry: Entry) -> dict[str, list[str]]:
     }
 
 
+def phrase_sequence(entry: Entry) -> list[tuple[str, int]]:
+    """(term, position) of a page's words as a phrase reads them: title, then each
+    heading and section, the parts of hyphenated words only (``french.terms(…,
+    joined=False)``), stop words skipped; one position left empty between two
+    stretches so that no phrase runs from a heading into its text."""
+    found: list[tuple[str, int]] = []
+    position = 0
+    for stretch in [entry.title, *(t for _, heading, text in entry.sections for t in (heading, text))]:
+        if not stretch:
+            continue
+        for term in french.terms(stretch, joined=False):
+            found.append((term, position))
+            position += 1
+        position += 1
+    return found
+
+
+def weigh(per_page: list[dict[str, list[str]]], boosts: list[float]) -> dict:
+    """The compact index (see ``compact_index``) of pages given by their terms per field,
+    computed directly: lunr.py's Builder does the same arithmetic (BM25, k1 = 1.2,
+    b = 0.75, weights rounded to 3 decimals) but also builds a token set and a
+    serialisable index that the site never reads, and copies each term's metadata: at
+    2,000 pages most of the stage's time. Term numbers follow lunr's (order of first
+    appearance); a test checks the result against lunr.py's own index, number for number.
+    One pass over the terms to count, one to weigh: linear in the size of the text."""
+    fields = [name for name, _ in FIELDS]
+    field_boost = dict(FIELDS)
+    numbers: dict[str, int] = {}
+    postings: dict[str, list[list[int]]] = {}  # term -> per field the pages having it, in order
+    counts: list[list[dict[str, int]]] = []  # page -> field -> term -> frequency
+    lengths = {name: 0 for name in fields}
+    for page, terms in enumerate(per_page):
+        row = []
+        for position, name in enumerate(fields):
+            frequencies: dict[str, int] = {}
+            for term in terms[name]:
+                if term in frequencies:
+                    frequencies[term] += 1
+                    continue
+                frequencies[term] = 1
+                posting = postings.get(term)
+                if posting is None:
+                    numbers[term] = len(numbers)
+                    posting = postings[term] = [[] for _ in fields]
+                posting[position].append(page)
+            lengths[name] += len(terms[name])
+            row.append(frequencies)
+        counts.append(row)
+    count = len(per_page)
+    average = {name: lengths[name] / count if count else 0 for name in fields}
+    idf = {term: lunr_idf_of(sum(len(pages) for pages in posting), count) for term, posting in postings.items()}
+    vectors = []
+    for page, row in enumerate(counts):
+        packed = []
+        for position, name in enumerate(fields):
+            frequencies = row[position]
+            length = len(per_page[page][name])
+            pairs = []
+            for term, tf in frequencies.items():
+                score = (idf[term] * ((_K1 + 1) * tf)
+                         / (_K1 * (1 - _B + _B * (length / average[name])) + tf))
+                score *= field_boost[name]
+                score *= boosts[page]
+                pairs.append((numbers[term], round(score, 3)))
+            pairs.sort()
+            packed.append([v for pair in zip(_deltas([n for n, _ in pairs]), (round(s * 1000) for _, s in pairs))
+                           for v in pair])
+        vectors.append(packed)
+    terms = [[term, numbers[term], *(_deltas(pages) for pages in postings[term])] for term in sorted(postings)]
+    return {"version": LUNR_VERSION, "fields": fields, "pipeline": [], "terms": terms, "vectors": vectors}
+
+
+def lunr_idf_of(documents_with_term: int, document_count: int) -> float:
+    """lunr's idf (``lunr.idf``): a page counts once per field having the term."""
+    x = (document_count - documents_with_term + 0.5) / (documents_with_term + 0.5)
+    return math.log(1 + abs(x))
+
+
+def term_positions(entries: list[Entry]) -> dict[str, list[tuple[int, list[int]]]]:
+    """Term → [(page, positions of the term in ``phrase_sequence``)], pages in order."""
+    found: dict[str, list[tuple[int, list[int]]]] = {}
+    for page, entry in enumerate(entries):
+        mine: dict[str, list[int]] = {}
+        for term, position in phrase_sequence(entry):
+            mine.setdefault(term, []).append(position)
+        for term, positions in mine.items():
+            found.setdefault(term, []).append((page, positions))
+    return found
+
+
 def build_index(entries: list[Entry]) -> dict:
     """Everything the search reads, as one dict: ``pipeline``, ``config`` (the French
     pipeline's rules, ``french.browser_rules``), ``docs`` (one row per page, by lunr
-    reference, its position: url, title, kind, paths), ``index`` (compact lunr index) —
-    these four make ``search/index.js`` — then ``pages`` (each page's sections:
-    [anchor, heading, text]), one ``search/pages/<n>.js`` each, and ``vocabulary``
-    (``search/vocabulary.js``, see ``written_words``)."""
-    builder = new_builder()
-    for number, entry in enumerate(entries):
-        builder.add_terms(str(number), entry_terms(entry), entry.boost)
+    reference, its position: url, title, kind, paths), ``index`` (compact lunr index,
+    ``weigh``) — these four make ``search/index.js`` and the term shards — ``positions``
+    (``term_positions``: where each term stands in each page, for phrases; the term
+    shards' position files), then ``pages`` (each page's sections: [anchor, heading,
+    text]), one ``search/pages/<n>.js`` each, and ``vocabulary`` (``search/vocabulary.js``,
+    see ``written_words``)."""
     return {
         "pipeline": french.PIPELINE,
         "config": french.browser_rules(),
         "docs": [[e.url, e.title, e.kind, e.paths] for e in entries],
-        "index": compact_index(builder.build().serialize()),
+        "index": weigh([entry_terms(e) for e in entries], [e.boost for e in entries]),
+        "positions": term_positions(entries),
         "pages": [[list(section) for section in e.sections] for e in entries],
         "vocabulary": written_words(entries),
     }
@@ -410,6 +437,45 @@ def _literal(data: object) -> str:
 SHARD_CHARACTERS = 24_000
 TERMS_DIR = "search/terms"
 TERMS_CALL = "kitSearch.terms("
+# Beside each term shard, the positions of its terms in each page (search/positions/<n>.js,
+# same n): loaded only by a query with a « "phrase" ». Apart from the weights, so that
+# the queries without a phrase (nearly all, and every keystroke) do not download them.
+POSITIONS_DIR = "search/positions"
+POSITIONS_CALL = "kitSearch.positions("
+
+
+def pack_positions(pages: list[tuple[int, list[int]]]) -> list[int]:
+    """[(page, positions)] → [page delta, count, position deltas…, page delta, …]."""
+    packed: list[int] = []
+    last = 0
+    for page, positions in pages:
+        packed += [page - last, len(positions), *_deltas(positions)]
+        last = page
+    return packed
+
+
+def unpack_positions(packed: list[int]) -> dict[int, list[int]]:
+    """``pack_positions`` undone: page → positions."""
+    found: dict[int, list[int]] = {}
+    page, i = 0, 0
+    while i < len(packed):
+        page += packed[i]
+        count, position, positions = packed[i + 1], 0, []
+        for delta in packed[i + 2:i + 2 + count]:
+            position += delta
+            positions.append(position)
+        found[page] = positions
+        i += 2 + count
+    return found
+
+
+def shard_positions(firsts: list[str], positions: dict[str, list[tuple[int, list[int]]]]) -> list[list]:
+    """The positions cut as the term shards are: shard n has [term, packed] rows for the
+    terms from firsts[n] to firsts[n + 1] (excluded), in term order."""
+    shards: list[list] = [[] for _ in firsts]
+    for term in sorted(positions):
+        shards[max(bisect.bisect_right(firsts, term) - 1, 0)].append([term, pack_positions(positions[term])])
+    return shards
 
 
 def shard_index(compact: dict) -> tuple[list[str], list[list]]:
@@ -484,6 +550,10 @@ def render_page(number: int, doc: list, sections: list) -> str:
     return f"{PAGE_CALL}{number},JSON.parse({_literal([*doc, sections])}));\n"
 
 
+def render_positions(number: int, shard: list) -> str:
+    return f"{POSITIONS_CALL}{number},JSON.parse({_literal(shard)}));\n"
+
+
 def render_vocabulary(rows: list) -> str:
     return f"{VOCABULARY_CALL}{_literal(rows)}));\n"
 
@@ -514,25 +584,31 @@ def read_site(site_dir: Path) -> dict:
               for n in range(len(meta["shards"]))]
     rows = [_read_literal((site_dir / PAGES_DIR / f"{n}.js").read_text(encoding="utf-8"), PAGE_CALL)
             for n in range(meta["count"])]
+    positions = {term: [(page, found) for page, found in unpack_positions(packed).items()]
+                 for n in range(len(meta["shards"]))
+                 for term, packed in _read_literal((site_dir / POSITIONS_DIR / f"{n}.js").read_text(encoding="utf-8"),
+                                                   POSITIONS_CALL)}
     return {"pipeline": meta["pipeline"], "config": meta["config"], "links": meta["links"],
-            "docs": [row[:4] for row in rows], "index": unshard_index(meta, shards),
+            "docs": [row[:4] for row in rows], "index": unshard_index(meta, shards), "positions": positions,
             "pages": [row[4] for row in rows],
             "vocabulary": _read_literal((site_dir / VOCABULARY_FILE).read_text(encoding="utf-8"), VOCABULARY_CALL)}
 
 
 def search_stage(site_dir: Path, config: SiteConfig, kit: Kit) -> None:
-    """Post-build stage: writes search/index.js, search/terms/<n>.js, search/pages/<n>.js
-    and search/vocabulary.js."""
+    """Post-build stage: writes search/index.js, search/terms/<n>.js, search/positions/<n>.js,
+    search/pages/<n>.js and search/vocabulary.js."""
     data = build_index(page_entries(site_dir, config, kit))
     # Where an empty result sends the reader: the catalogue and the case sheets, with their filters.
     data["links"] = {"catalogue": CATALOGUE_PAGE.replace(".md", ".html"),
                      "fiches": f"{config.sorties.dossier_fiches}/{CASES_INDEX_PAGE}".replace(".md", ".html")}
     firsts, shards = shard_index(data["index"])
-    for folder in (PAGES_DIR, TERMS_DIR):
+    for folder in (PAGES_DIR, TERMS_DIR, POSITIONS_DIR):
         (site_dir / folder).mkdir(parents=True, exist_ok=True)
     (site_dir / INDEX_FILE).write_text(render_script(data, firsts), encoding="utf-8")
     for number, shard in enumerate(shards):
         (site_dir / TERMS_DIR / f"{number}.js").write_text(render_terms(number, shard), encoding="utf-8")
+    for number, shard in enumerate(shard_positions(firsts, data["positions"])):
+        (site_dir / POSITIONS_DIR / f"{number}.js").write_text(render_positions(number, shard), encoding="utf-8")
     for number, (doc, sections) in enumerate(zip(data["docs"], data["pages"])):
         (site_dir / PAGES_DIR / f"{number}.js").write_text(render_page(number, doc, sections), encoding="utf-8")
     (site_dir / VOCABULARY_FILE).write_text(render_vocabulary(data["vocabulary"]), encoding="utf-8")

@@ -29,27 +29,36 @@
     });
   }
 
+  // The box is a combobox: it says whether its results are shown.
+  function setOpen(open) {
+    toggle.checked = open;
+    input.setAttribute("aria-expanded", open ? "true" : "false");
+  }
+
   function focusClosed() {
     quiet = true;
     input.focus();
     quiet = false;
   }
 
-  window.kitSearchLoader = { root: root, load: load, focusClosed: focusClosed };
+  window.kitSearchLoader = { root: root, load: load, focusClosed: focusClosed, setOpen: setOpen };
   input.addEventListener("focus", function () {
     if (quiet) return;
-    toggle.checked = true;
+    setOpen(true);
     load();
   });
   input.addEventListener("input", function () {
-    toggle.checked = true;
+    setOpen(true);
     load();
   });
-  toggle.addEventListener("change", function () { if (toggle.checked) input.focus(); });
+  toggle.addEventListener("change", function () {
+    input.setAttribute("aria-expanded", toggle.checked ? "true" : "false");
+    if (toggle.checked) input.focus();
+  });
   document.addEventListener("keydown", function (event) {
     var target = event.target;
     if (event.key === "Escape" && toggle.checked && !window.kitSearch) { // search.js handles it once loaded
-      toggle.checked = false;
+      setOpen(false);
       focusClosed();
       return;
     }
@@ -57,7 +66,7 @@
         /^(input|select|textarea)$/i.test(target.tagName)) return;
     if (event.key === "/" || event.key === "s" || event.key === "f") {
       event.preventDefault();
-      toggle.checked = true;
+      setOpen(true);
       input.focus();
       input.select();
     }

@@ -14,7 +14,12 @@
   "use strict";
 
   var PIPELINE = "fr-3";
-  var BATCH = 20; // results drawn at a time; the count says how many there are
+  // Results drawn for a new query: about what the box shows, since each needs its page's
+  // file (title, passage), the bulk of a keystroke's cost; then BATCH more at a time, as
+  // the reader scrolls or arrows down. The count says how many there are.
+  var FIRST = 10;
+  var BATCH = 20;
+  var REMEMBERED = 50; // outcomes of the latest queries kept: a letter erased is answered at once
 
   var config = null; // french.browser_rules()
   var rx = null; // its patterns, compiled
@@ -241,7 +246,6 @@
   var links = null; // catalogue and case sheets' index, suggested when nothing is found
   var termRows = new Map(); // term -> [term, number, per field [page delta, weight, ...]], as loaded
   var written = null; // term -> vocabulary rows that stem to it
-  var sequences = new Map();
 
   function run(clauses) {
     var matches = index.query(function (q) {
@@ -336,23 +340,48 @@
     });
   }
 
-  function pageSequences(ref) {
-    if (!sequences.has(ref)) {
-      var stretches = [rows.get(ref)[1]];
-      pages.get(ref).forEach(function (section) { stretches.push(section[1], section[2]); });
-      sequences.set(ref, stretches.map(function (t) { return terms(t, false); }));
+  // Phrases: the positions of each term in each page, stored in the index beside the term
+  // shards (search/positions/<n>.js, builder/search/index.py, phrase_sequence), loaded
+  // only for a query with a phrase; every page found is checked, none is read.
+  var positionRows = new Map(), positionPages = new Map(), positionShards = new Set();
+
+  function loadPositions(phraseTerms) {
+    var wanted = new Set();
+    phraseTerms.forEach(function (term) {
+      var n = shardOf(term);
+      if (!positionShards.has(n)) wanted.add(n);
+    });
+    return Promise.all(Array.from(wanted).map(function (n) {
+      return loadScript("positions " + n, "search/positions/" + n + ".js");
+    }));
+  }
+
+  function positionsOf(term) {
+    var found = positionPages.get(term);
+    if (!found) {
+      var packed = positionRows.get(term) || [], page = 0, i = 0;
+      found = new Map();
+      while (i < packed.length) {
+        page += packed[i];
+        var count = packed[i + 1], position = 0, list = [];
+        for (var j = 0; j < count; j++) {
+          position += packed[i + 2 + j];
+          list.push(position);
+        }
+        found.set(page, list);
+        i += 2 + count;
+      }
+      positionPages.set(term, found);
     }
-    return sequences.get(ref);
+    return found;
   }
 
   function hasPhrase(ref, phrase) {
-    return pageSequences(ref).some(function (sequence) {
-      for (var i = 0; i + phrase.length <= sequence.length; i++) {
-        var j = 0;
-        while (j < phrase.length && sequence[i + j] === phrase[j]) j++;
-        if (j === phrase.length) return true;
-      }
-      return false;
+    var lists = phrase.map(function (term) { return positionsOf(term).get(ref); });
+    if (lists.some(function (list) { return !list; })) return false;
+    var later = lists.slice(1).map(function (list) { return new Set(list); });
+    return lists[0].some(function (start) {
+      return later.every(function (set, i) { return set.has(start + i + 1); });
     });
   }
 
@@ -360,16 +389,28 @@
     return b.score - a.score || a.ref - b.ref;
   }
 
-  // Phrases are checked in the text of the best-ranked pages, loaded for that.
   function filter(matches, found) {
     if (!found.phrases.length && !found.excludedPhrases.length) return Promise.resolve(matches);
-    var best = matches.slice().sort(byScore).slice(0, config.phraseCandidates);
-    return loadPages(best.map(function (m) { return m.ref; })).then(function () {
-      return best.filter(function (m) {
+    var wanted = [];
+    found.phrases.concat(found.excludedPhrases).forEach(function (p) { wanted.push.apply(wanted, p); });
+    return loadPositions(wanted).then(function () {
+      return matches.filter(function (m) {
         return found.phrases.every(function (p) { return hasPhrase(m.ref, p); }) &&
           !found.excludedPhrases.some(function (p) { return hasPhrase(m.ref, p); });
       });
     });
+  }
+
+  var outcomes = new Map();
+
+  // search(), remembering its latest answers (the index never changes once loaded).
+  function remembered(query, typos) {
+    var key = (typos ? "1" : "0") + query;
+    if (!outcomes.has(key)) {
+      if (outcomes.size >= REMEMBERED) outcomes.delete(outcomes.keys().next().value);
+      outcomes.set(key, search(query, { typos: typos }));
+    }
+    return outcomes.get(key);
   }
 
   function search(query, options) {
@@ -610,16 +651,18 @@
   // Results are drawn BATCH at a time, once their pages' files are in (title, text):
   // the next ones when the list is scrolled to its end or the arrow keys reach the last
   // one drawn. Resolves to whether some were drawn.
-  function more() {
-    var batch = shown.results.slice(shown.count, shown.count + BATCH), mine = generation, marks = shown.marks;
+  function more(first) {
+    var size = shown.count ? BATCH : FIRST;
+    var batch = shown.results.slice(shown.count, shown.count + size), mine = generation, marks = shown.marks;
     shown.count += batch.length;
     var ready = loadPages(batch.map(function (r) { return r.ref; })), current = shown;
     current.drawing = batch.length > 0;
     current.chain = current.chain.then(function () { return ready; }).then(function () {
       current.drawing = false;
-      if (mine !== generation || !batch.length) return false;
+      if (mine !== generation) return false;
+      if (first) first(); // a new query: the previous results stay until these are ready
       batch.forEach(function (result) { ui.list.appendChild(resultItem(result, marks)); });
-      return true;
+      return batch.length > 0;
     });
     return current.chain;
   }
@@ -633,45 +676,54 @@
       " avec leurs filtres (nature, parcours, territoire, forme de co-construction\u2026)."]);
   }
 
-  function render(query, asTyped) {
-    var mine = ++generation;
+  function clear() {
     ui.list.textContent = "";
     ui.notice.textContent = "";
     ui.notice.hidden = true;
+  }
+
+  function render(query, asTyped) {
+    var mine = ++generation;
     shown = { results: [], count: 0, marks: null, chain: Promise.resolve(false) };
     if (!query.trim()) {
+      clear();
       ui.meta.textContent = TEXT.placeholder;
       ui.help.hidden = false;
       ui.result.setAttribute("data-kit-query", query);
       return Promise.resolve();
     }
-    ui.help.hidden = true;
-    return search(query, { typos: !asTyped }).then(function (found) {
+    return remembered(query, !asTyped).then(function (found) {
       if (mine !== generation) return;
       shown.results = found.results;
       shown.marks = found.marks;
-      var count = found.results.length;
-      ui.meta.textContent = count === 0 ? TEXT.none : count === 1 ? TEXT.one : TEXT.other.replace("#", count);
-      if (found.corrected) {
-        var asIs = element("a", "kit-search-as-typed", ["Rechercher \u00ab " + query.trim() + " \u00bb tel quel"]);
-        asIs.href = "#";
-        asIs.addEventListener("click", function (event) {
-          event.preventDefault();
-          ui.input.focus();
-          render(ui.input.value, true);
-        });
-        ui.notice.appendChild(element("span", null, ["R\u00e9sultats pour \u00ab " + found.corrected + " \u00bb. "]));
-        ui.notice.appendChild(asIs);
-        ui.notice.hidden = false;
-      } else if (count === 0) {
-        ui.notice.appendChild(suggestion());
-        ui.notice.hidden = false;
-      }
-      return more().then(function () {
+      return more(function () { show(query, found); }).then(function () {
         // For tests and benchmarks: the query these results (and their passages) answer.
         if (mine === generation) ui.result.setAttribute("data-kit-query", query);
       });
     });
+  }
+
+  // The count, the notice (typo corrected, or nothing found) and an empty list for the results.
+  function show(query, found) {
+    clear();
+    ui.help.hidden = true;
+    var count = found.results.length;
+    ui.meta.textContent = count === 0 ? TEXT.none : count === 1 ? TEXT.one : TEXT.other.replace("#", count);
+    if (found.corrected) {
+      var asIs = element("a", "kit-search-as-typed", ["Rechercher \u00ab " + query.trim() + " \u00bb tel quel"]);
+      asIs.href = "#";
+      asIs.addEventListener("click", function (event) {
+        event.preventDefault();
+        ui.input.focus();
+        render(ui.input.value, true);
+      });
+      ui.notice.appendChild(element("span", null, ["R\u00e9sultats pour \u00ab " + found.corrected + " \u00bb. "]));
+      ui.notice.appendChild(asIs);
+      ui.notice.hidden = false;
+    } else if (count === 0) {
+      ui.notice.appendChild(suggestion());
+      ui.notice.hidden = false;
+    }
   }
 
   function resultLinks() {
@@ -763,12 +815,29 @@
       list: document.querySelector(".md-search-result__list"),
       links: links
     };
-    var pending = 0;
+    // One search per frame, for the latest text, and one at a time: keys typed while a
+    // search loads its files wait for it, then only the latest text is searched (fast
+    // typing skips the words in between instead of loading their results' files).
+    var pending = 0, running = false, queued = false;
+    function next() {
+      if (running) {
+        queued = true;
+        return;
+      }
+      running = true;
+      render(ui.input.value).then(finished, finished);
+    }
+    function finished() {
+      running = false;
+      if (queued) {
+        queued = false;
+        next();
+      }
+    }
     ui.input.addEventListener("input", function () {
       if (!ui.toggle.checked) setOpen(true);
       if (pending) cancelAnimationFrame(pending);
-      // One search per frame, for the latest text, however fast the typing.
-      pending = requestAnimationFrame(function () { pending = 0; render(ui.input.value); });
+      pending = requestAnimationFrame(function () { pending = 0; next(); });
     });
     var scroller = document.querySelector(".md-search__scrollwrap");
     scroller.addEventListener("scroll", function () {
@@ -916,6 +985,13 @@
     terms: function (number, shard) {
       addShard(number, shard);
       arrived("terms " + number, shard);
+    },
+    positions: function (number, shard) {
+      if (!positionShards.has(number) && shard) {
+        positionShards.add(number);
+        shard.forEach(function (row) { positionRows.set(row[0], row[1]); });
+      }
+      arrived("positions " + number, shard);
     },
     vocabulary: function (found) {
       arrived("vocabulary", found);
