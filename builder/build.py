@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from builder import csp, exports, package, pages, runs, safety, site
+from builder import csp, exports, package, pages, runs, safety, site, typography
 from builder.config import Project, SiteConfig
 from builder.validate import load_kit  # load, then every rule (builder.validate)
 from builder.models import Kit
@@ -29,6 +29,9 @@ Progress = Callable[[str], None]
 POST_BUILD_STAGES: list[Callable[[Path, SiteConfig, Kit], None]] = []
 POST_BUILD_STAGES.append(exports.write_exports)  # Atom feed of case sheets, catalogue.json/.csv
 POST_BUILD_STAGES.append(search_stage)  # search/index.js, loaded by the search box on demand
+# French no-break spaces in the pages' text; after the search index (its text stays plain),
+# before the policy (it never touches scripts; the policy hashes them as final).
+POST_BUILD_STAGES.append(typography.typography_stage)
 # Keep last: the Content-Security-Policy hashes the pages' inline scripts as they are final.
 POST_BUILD_STAGES.append(csp.csp_stage)
 
@@ -62,7 +65,7 @@ class Stopwatch:
     def __call__(self, message: str) -> None:
         now = time.perf_counter()
         self.step += 1
-        self.progress(f"[{self.step}/{self.steps}] {message} ({now - self.last:.1f} s)")
+        self.progress(f"[{self.step}/{self.steps}] {message} ({typography.decimal(now - self.last)} s)")
         self.last = now
 
     @property

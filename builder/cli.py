@@ -48,7 +48,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     project = _project(args)
     site_dir = Path(args.site_dir) if args.site_dir else None
     result = build(project, site_dir, progress=terminal_progress)
-    print(f"Site construit dans {result.site_dir} ({result.page_count} pages, {result.seconds:.1f} s).")
+    from builder.typography import decimal
+
+    print(f"Site construit dans {result.site_dir} ({result.page_count} pages, {decimal(result.seconds)} s).")
     if result.archive:
         from builder.package import size_label
 

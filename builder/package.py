@@ -121,7 +121,9 @@ def offline_page(text: str, page: str, left_out: set[str], config: SiteConfig, c
 
 
 def online_page(text: str, size: str) -> str:
-    return text.replace(SIZE_MARK, f" (zip, {size})" if size else "")
+    # A no-break space between the figure and its unit, as the typography stage puts
+    # elsewhere (builder/typography.py runs before this one).
+    return text.replace(SIZE_MARK, f" (zip, {size.replace(' ', chr(0xA0))})" if size else "")
 
 
 # --- the zip ---

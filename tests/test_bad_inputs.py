@@ -90,6 +90,9 @@ CASES = [
     BadInput("document-inconnu", (
         "kit/cas/document-inconnu.yml:21 : document « etudes » inconnu : il n'existe pas dans kit/documents.yml. "
         "Vouliez-vous dire « etude » ?",)),
+    BadInput("document-deux-fois", (
+        "kit/cas/document-deux-fois.yml:21 : « documents » : le document « etude » figure deux fois dans cette fiche "
+        "(déjà en position 1, ligne 21) : gardez-le une seule fois, à la place voulue.",)),
     BadInput("script-genese", (
         "kit/cas/script-genese.yml:10 : « genese » : balise HTML « <script> » interdite : le texte ne peut contenir ni "
         "script, ni cadre, ni objet intégré, ni formulaire ; retirez-la.",)),
@@ -145,6 +148,9 @@ CASES = [
         "les unes dans les autres) : une ligne ne commence que par un ou deux « - », « 1. » ou « > ».",)),
     BadInput("documents-fichier-parent", ("kit/documents.yml:41 : « fichier » : fichier « ../../site_config.yml » " + FILE_OUTSIDE,)),
     BadInput("documents-fichier-absolu", ("kit/documents.yml:41 : « fichier » : fichier « /etc/passwd » " + FILE_OUTSIDE,)),
+    BadInput("documents-fichier-absent", (
+        "kit/documents.yml:41 : « fichier » : fichier « rapport-phare.pdf » introuvable dans kit/fichiers/ : ajoutez-le "
+        "à ce dossier ou corrigez son nom.",)),
     BadInput("documents-id-en-double", (
         "kit/documents.yml:50 : identifiant « film » en double (document déjà défini ligne 9) : chaque identifiant doit "
         "être unique.",)),

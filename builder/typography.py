@@ -1,0 +1,167 @@
+"""Post-build stage: French typography's no-break spaces in every HTML page of the site.
+
+As French publishers set text (Imprimerie nationale, « Lexique des règles typographiques en
+usage à l'Imprimerie nationale », and the rules CSS cannot apply by itself):
+
+- a narrow no-break space (U+202F) before ``;``, ``!``, ``?`` and before the closing ``»``'s
+  neighbour rules below are applied where a plain space (or a line break) stands there;
+- a no-break space (U+00A0) before ``:``, after ``«`` and before ``»`` (inserted when missing);
+- a no-break space between a number and its unit or ``%`` (« 69 % », « 2,3 Mo », « 12 ans »),
+  and a narrow one between the groups of a large number (« 1 283 »).
+
+So a line never starts with « : » or « » ». Only text nodes change: never markup, attributes
+(URLs, ``aria-label``…), nor the text of ``code``, ``pre``, ``kbd``, ``samp``, ``script``,
+``style``, ``textarea`` (what a reader copies or a program runs must stay as typed).
+
+The pages are read with the standard library's HTML tokenizer (``html.parser``): it is a
+real HTML parser (tags, comments, raw-text elements, character references), already there
+(no dependency), and unlike a parse-and-serialise library (lxml, html5lib) it lets the stage
+rewrite the text runs in place, so every byte outside them stays as MkDocs wrote it (the
+policy's hashes of inline scripts, ``builder.csp``, are computed after this stage anyway).
+One pass per page, linear in its size: see ``benchmarks/typography.py``.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+from builder.config import SiteConfig
+from builder.models import Kit
+
+NBSP = "\u00a0"
+NNBSP = "\u202f"
+# Elements whose text is left as typed.
+VERBATIM = frozenset({"code", "pre", "kbd", "samp", "script", "style", "textarea", "var"})
+# Units written after a number (SI symbols, currencies, and the counted words of the site's
+# sources: years, months, pages…). Longest first so that « Mo » wins over « M ».
+UNITS = sorted({
+    "%", "‰", "€", "k€", "M€", "Md€", "$", "°C",
+    "o", "Ko", "Mo", "Go", "octets", "kB", "KB", "MB", "GB",
+    "mm", "cm", "m", "km", "m²", "km²", "ha", "kg",
+    "ms", "s", "min", "h",
+    "an", "ans", "mois", "jour", "jours", "semaine", "semaines", "heure", "heures", "minute", "minutes",
+    "seconde", "secondes", "page", "pages",
+    "million", "millions", "milliard", "milliards", "habitant", "habitants", "salarié", "salariés",
+}, key=len, reverse=True)
+_SPACES = "[ \t\r\n]+"
+# Plain spaces (or a line break) that typography wants no-break.
+_BEFORE_NARROW = re.compile(_SPACES + "(?=[;!?])")
+_BEFORE_COLON = re.compile(_SPACES + "(?=:)")
+_AFTER_OPEN_QUOTE = re.compile("«(?:" + _SPACES + "|(?=[^\u00a0\u202f]))")
+_BEFORE_CLOSE_QUOTE = re.compile("(?:" + _SPACES + "|(?<=[^\u00a0\u202f]))»")
+_UNIT = re.compile(r"(?<=\d)" + _SPACES + "(?=(?:" + "|".join(re.escape(u) for u in UNITS) + r")(?![\w]))")
+_THOUSANDS = re.compile(r"(?<![\d,.])(\d{1,3})(?:" + _SPACES + r"(?=\d{3}(?![\d])))")
+
+
+def typeset(text: str) -> str:
+    """``text`` (plain text, no markup) with French typography's no-break spaces (see the
+    module's rules). Idempotent: a second pass changes nothing."""
+    if not text.strip():
+        return text
+    text = _BEFORE_NARROW.sub(NNBSP, text)
+    text = _BEFORE_COLON.sub(NBSP, text)
+    text = _AFTER_OPEN_QUOTE.sub("«" + NBSP, text)
+    text = _BEFORE_CLOSE_QUOTE.sub(NBSP + "»", text)
+    text = _UNIT.sub(NBSP, text)
+    text = _THOUSANDS.sub(lambda m: m.group(1) + NNBSP, text)
+    return text
+
+
+def decimal(value: float, digits: int = 1) -> str:
+    """``value`` written with ``digits`` decimals and a decimal comma, as French writes it
+    (« 0,1 », never « 0.1 »): for the figures the terminal prints (seconds, sizes)."""
+    return f"{value:.{digits}f}".replace(".", ",")
+
+
+def _escape_text(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+class _TextRuns(HTMLParser):
+    """Collects the (start, end) offsets of the page's text runs outside verbatim elements.
+
+    A run is raw page text between two tags, character references included."""
+
+    def __init__(self, source: str):
+        super().__init__(convert_charrefs=False)
+        self.source = source
+        self.line_starts = [0]
+        for match in re.finditer("\n", source):
+            self.line_starts.append(match.end())
+        self.verbatim = 0
+        self.runs: list[tuple[int, int]] = []
+
+    def _offset(self) -> int:
+        line, column = self.getpos()
+        return self.line_starts[line - 1] + column
+
+    def _text(self, raw_length: int) -> None:
+        if self.verbatim:
+            return
+        start = self._offset()
+        if self.runs and self.runs[-1][1] == start:
+            self.runs[-1] = (self.runs[-1][0], start + raw_length)
+        else:
+            self.runs.append((start, start + raw_length))
+
+    def handle_data(self, data: str) -> None:
+        self._text(len(data))
+
+    def handle_entityref(self, name: str) -> None:
+        start = self._offset()
+        end = start + len(name) + 1
+        self._text(end + (1 if self.source.startswith(";", end) else 0) - start)
+
+    def handle_charref(self, name: str) -> None:
+        start = self._offset()
+        end = start + len(name) + 2
+        self._text(end + (1 if self.source.startswith(";", end) else 0) - start)
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in VERBATIM:
+            self.verbatim += 1
+
+    def handle_startendtag(self, tag: str, attrs: list) -> None:
+        pass
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in VERBATIM and self.verbatim:
+            self.verbatim -= 1
+
+
+def typeset_html(page: str) -> str:
+    """``page`` (an HTML document) with its text runs typeset (``typeset``); everything else,
+    byte for byte, as it was. A run that needs no change is left exactly as written (its
+    character references too); a changed one is written back decoded, ``&``, ``<``, ``>``
+    escaped."""
+    parser = _TextRuns(page)
+    parser.feed(page)
+    parser.close()
+    pieces: list[str] = []
+    last = 0
+    for start, end in parser.runs:
+        raw = page[start:end]
+        text = html.unescape(raw) if "&" in raw else raw
+        done = typeset(text)
+        if done != text:
+            pieces.append(page[last:start])
+            pieces.append(_escape_text(done) if "&" in raw or "<" in done or ">" in done else done)
+            last = end
+    if not pieces:
+        return page
+    pieces.append(page[last:])
+    return "".join(pieces)
+
+
+def typography_stage(site_dir: Path, config: SiteConfig, kit: Kit) -> None:
+    """Post-build stage (``builder.build.POST_BUILD_STAGES``), before the policy's stage
+    (``builder.csp``, which hashes the final inline scripts; this one never touches them):
+    every ``.html`` file under ``site_dir`` typeset in place (``typeset_html``)."""
+    for path in sorted(site_dir.rglob("*.html")):
+        page = path.read_text(encoding="utf-8")
+        done = typeset_html(page)
+        if done != page:
+            path.write_text(done, encoding="utf-8")
