@@ -20,6 +20,7 @@ from builder import csp, exports, package, pages, runs, safety, site, typography
 from builder.config import Project, SiteConfig
 from builder.validate import load_kit  # load, then every rule (builder.validate)
 from builder.models import Kit
+from builder.paths import OutputPaths
 from builder.search.index import search_stage
 
 Progress = Callable[[str], None]
@@ -140,7 +141,7 @@ def build_offline_edition(project: Project, target: Path | None = None, progress
     with runs.work_folder(project.work_dir) as work_dir:
         config, kit, _, config_file = render(project, work_dir, watch)
         if target is None:
-            target = safety.check_zip_target(project.root / f"{config.sorties.archive}.zip", project.root, project.theme_dir, force)
+            target = safety.check_zip_target(project.root / OutputPaths.of(config.sorties).archive_file, project.root, project.theme_dir, force)
         runs.sweep_stale_temporary_files(target)  # half-written zips of killed runs
         with runs.claimed(temporary_root, ZIP_PREFIX) as temporary:
             staging = temporary.path / "site"

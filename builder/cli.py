@@ -55,7 +55,10 @@ def cmd_build(args: argparse.Namespace) -> int:
         from builder.package import size_label
 
         print(f"Édition hors ligne : {result.archive} ({size_label(result.archive)}).")
-    print(f"Pour le consulter : ouvrez {result.site_dir / 'index.html'} dans un navigateur, ou lancez « kit serve ».")
+    from builder.paths import OutputPaths
+
+    home = result.site_dir / OutputPaths.of(result.config.sorties).home
+    print(f"Pour le consulter : ouvrez {home} dans un navigateur, ou lancez « kit serve ».")
     return 0
 
 
@@ -119,7 +122,9 @@ def cmd_new_case(args: argparse.Namespace) -> int:
 
     config = load_config(project, Problems(project.root))
     if config is not None and slug in reserved_case_slugs(project, config):  # kit check would refuse the file
-        print(f"Nom « {slug} » réservé : le site a déjà une page {config.sorties.dossier_fiches}/{slug}.html ; "
+        from builder.paths import OutputPaths
+
+        print(f"Nom « {slug} » réservé : le site a déjà une page {OutputPaths.of(config.sorties).case(slug)} ; "
               f"choisissez un autre nom, par exemple « {slug}-territoire ».", file=sys.stderr)
         return 2
     target = project.kit_dir / "cas" / f"{slug}.yml"

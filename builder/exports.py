@@ -43,7 +43,7 @@ from builder.facets import sort_key
 from builder.metadata import absolute_url, case_url, document_url, path_url, plain_text, site_root
 from builder.models import Case, CaseSheet, Document, Kit, ReadingPath
 from builder.richtext import RichText
-from builder.pages import CATALOGUE_PAGE, EXPORT_FILES, FEED_FILE
+from builder.paths import OutputPaths
 from builder.site import build_date
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -84,8 +84,8 @@ def feed_updated(cases: list[Case]) -> dt.date:
 def feed_xml(config: SiteConfig, kit: Kit) -> bytes:
     ET.register_namespace("", ATOM)
     site = config.site
-    feed_path = f"{config.sorties.dossier_fiches}/{FEED_FILE}"
-    index_path = f"{config.sorties.dossier_fiches}/index.html"
+    urls = OutputPaths.of(config.sorties)
+    feed_path, index_path = urls.feed, urls.cases_index
     updated = feed_updated(kit.cases)
 
     def sub(parent: ET.Element, tag: str, text: str | None = None, **attributes: str) -> ET.Element:
@@ -228,12 +228,14 @@ def catalogue_csv(config: SiteConfig, kit: Kit, delimiter: str = SPREADSHEET_DEL
 
 def write_exports(site_dir: Path, config: SiteConfig, kit: Kit) -> None:
     """POST_BUILD_STAGES entry: feed and exports into the built site."""
-    feed = site_dir / config.sorties.dossier_fiches / FEED_FILE
-    feed.parent.mkdir(parents=True, exist_ok=True)
-    feed.write_bytes(feed_xml(config, kit))
-    catalogue_dir = site_dir / Path(CATALOGUE_PAGE).parent
-    catalogue_dir.mkdir(parents=True, exist_ok=True)
-    json_name, csv_name, comma_csv_name = EXPORT_FILES
-    (catalogue_dir / json_name).write_bytes(catalogue_json(config, kit))
-    (catalogue_dir / csv_name).write_bytes(catalogue_csv(config, kit))
-    (catalogue_dir / comma_csv_name).write_bytes(catalogue_csv(config, kit, PROGRAM_DELIMITER))
+    urls = OutputPaths.of(config.sorties)
+    json_path, csv_path, comma_csv_path = urls.exports
+    for relative, data in (
+        (urls.feed, feed_xml(config, kit)),
+        (json_path, catalogue_json(config, kit)),
+        (csv_path, catalogue_csv(config, kit)),
+        (comma_csv_path, catalogue_csv(config, kit, PROGRAM_DELIMITER)),
+    ):
+        target = site_dir / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)

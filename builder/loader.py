@@ -31,6 +31,7 @@ from builder.models import (
     ReadingPath,
     TerritoryObjectives,
 )
+from builder.paths import CASES_INDEX_PAGE, FEED_FILE, OutputPaths
 from builder.problems import CatalogueError, Problems  # noqa: F401  (CatalogueError: re-exported)
 from builder.typed_nodes import french_message, validate_node  # noqa: F401  (french_message: re-exported)
 from builder.yamlio import YamlFile, read_yaml
@@ -112,8 +113,6 @@ def _load_list(path: Path, model: type[BaseModel], problems: Problems, required:
 def reserved_case_slugs(project: Project, config: SiteConfig) -> set[str]:
     """Names a case sheet cannot take: its page would overwrite (or be overwritten by) a page
     the builder writes in the sheets' folder (the index, the feed) or a page of content/."""
-    from builder.pages import CASES_INDEX_PAGE, FEED_FILE
-
     reserved = {Path(CASES_INDEX_PAGE).stem, Path(FEED_FILE).stem}
     pages = project.content_dir / config.sorties.dossier_fiches
     if pages.is_dir() and not pages.is_symlink():
@@ -142,7 +141,7 @@ def _load_cases(project: Project, config: SiteConfig, problems: Problems) -> lis
         slug = path.stem
         if slug in reserved:
             problems.add(path, 0, f"nom de fiche « {slug} » réservé : le site écrit déjà une page "
-                                  f"{config.sorties.dossier_fiches}/{slug}.html, que cette fiche écraserait ; renommez le "
+                                  f"{OutputPaths.of(config.sorties).case(slug)}, que cette fiche écraserait ; renommez le "
                                   f"fichier (par exemple « {slug}-territoire.yml »).")
             continue
         if not _is_slug(slug):

@@ -19,6 +19,7 @@ from markupsafe import Markup
 
 from builder.config import SiteConfig
 from builder.models import Case, Document, Kit, ReadingPath
+from builder.paths import OutputPaths
 from builder.richtext import rich
 
 SCHEMA_CONTEXT = "https://schema.org"
@@ -42,15 +43,15 @@ def absolute_url(config: SiteConfig, relative: str) -> str:
 
 
 def document_url(config: SiteConfig, doc: Document) -> str:
-    return absolute_url(config, f"{config.sorties.dossier_documents}/{doc.id}.html")
+    return absolute_url(config, OutputPaths.of(config.sorties).document(doc.id))
 
 
 def case_url(config: SiteConfig, case: Case) -> str:
-    return absolute_url(config, f"{config.sorties.dossier_fiches}/{case.slug}.html")
+    return absolute_url(config, OutputPaths.of(config.sorties).case(case.slug))
 
 
 def path_url(config: SiteConfig, path: ReadingPath) -> str:
-    return absolute_url(config, f"{config.sorties.dossier_parcours}/{path.id}.html")
+    return absolute_url(config, OutputPaths.of(config.sorties).reading_path(path.id))
 
 
 def _publisher(config: SiteConfig) -> dict[str, Any]:

@@ -26,13 +26,14 @@ from pathlib import Path
 
 from builder import links
 from builder.config import SiteConfig
+from builder.paths import NOT_FOUND_PAGE, OutputPaths
 from builder.site import build_date, french_date
 
 README_NAME = "LISEZMOI.txt"
 # What a reader of the offline copy has no use for: source maps, compressed
 # duplicates (sitemap.xml.gz), files for search engines, the server's 404 page.
 EXCLUDED_SUFFIXES = (".map", ".gz")
-EXCLUDED_AT_ROOT = {"sitemap.xml", "404.html", "robots.txt"}
+EXCLUDED_AT_ROOT = {"sitemap.xml", NOT_FOUND_PAGE, "robots.txt"}
 MATERIAL_LUNR = "assets/javascripts/lunr/"
 # Material's own search (its worker and lunr): copied into every site, used only when
 # its search plugin puts this component in the pages (the kit ships its own search).
@@ -49,7 +50,8 @@ def size_label(path: Path) -> str:
 
 
 def archive_relpath(config: SiteConfig) -> str:
-    return f"{config.sorties.dossier_telechargements}/{config.sorties.archive}.zip"
+    """The zip's place in the site (``telechargements/kit.zip``): builder.paths."""
+    return OutputPaths.of(config.sorties).archive
 
 
 # --- which files go into the zip ---

@@ -27,6 +27,9 @@ from builder.markdown import MarkdownRenderer, plain_text, raw_block, raw_inline
 from builder.richtext import SUMMARY_CHARS, rich, summarise
 from builder.models import Case, Document, Kit, Nature, ReadingPath, Term
 from builder import charts, facets, files, francemap, metadata
+# Output paths come from the one table (builder.paths); the constants stay importable from here.
+from builder.paths import (CASES_INDEX_PAGE, CATALOGUE_PAGE, DOCUMENT_FILES_DIR, EXPORT_FILES,  # noqa: F401
+                           FEED_FILE, GLOSSARY_PAGE, HOME_PAGE, OutputPaths, relative_url)
 
 MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
           "octobre", "novembre", "décembre"]
@@ -37,9 +40,6 @@ CASE_SECTION_TITLES = [
     ("resultats", "Résultats"),
     ("prochaines_etapes", "Prochaines étapes"),
 ]
-CATALOGUE_PAGE = "catalogue/index.md"
-CASES_INDEX_PAGE = "index.md"  # inside the case-sheet folder
-GLOSSARY_PAGE = "le-kit/glossaire.md"
 # A document page lists this many of its case sheets, then links to the index filtered
 # on the document: its size must not grow with the catalogue.
 MAX_LINKED_CASES = 10
@@ -47,10 +47,6 @@ MAX_LINKED_CASES = 10
 # (markers are checked by ``kit check``: builder.concepts.check_markers).
 HOME_MARKER = re.compile(r"<!--\s*kit:([a-z-]+)(?:\s+([a-z0-9-]+))?\s*-->")
 BLOCK_NAMES = sorted(p.name.removesuffix(".md.j2") for p in (Path(__file__).parent / "templates" / "blocks").glob("*.md.j2"))
-# Written by the post-build stage builder.exports: the feed of case sheets (in their
-# folder) and the catalogue's exports (beside the catalogue page).
-FEED_FILE = "flux.xml"
-EXPORT_FILES = ("catalogue.json", "catalogue.csv", "catalogue-virgules.csv")  # JSON, CSV for spreadsheets (;), CSV for programs (,)
 
 
 @dataclass
@@ -165,6 +161,7 @@ class PageRenderer:
         self.config = config
         self.kit = kit
         self.out = config.sorties
+        self.urls = OutputPaths.of(config.sorties)
         self.markdown = MarkdownRenderer()
         self.env = Environment(
             loader=PackageLoader("builder", "templates"),
@@ -188,6 +185,7 @@ class PageRenderer:
         self.env.globals.update(
             kit=kit,
             out=self.out,
+            urls=self.urls,  # every output path and URL (builder.paths)
             site=config.site,
             rubriques=config.rubriques,
             taxonomy=config.taxonomie,
@@ -199,7 +197,6 @@ class PageRenderer:
             raw_inline=raw_inline,
             link_to=link_to,
             months=MONTHS,
-            catalogue_page=CATALOGUE_PAGE,
             nature_label=lambda doc: config.taxonomie.label("natures", doc.nature),
             # filters, map, charts, web addresses (builder.facets, .francemap, .charts, .metadata)
             absolute_url=lambda relative: Markup(escape(metadata.absolute_url(config, relative))),
@@ -209,11 +206,10 @@ class PageRenderer:
                 for chart in charts.charts([f for f in kit.figures if group is None or f.groupe == group],
                                            config.rubriques.groupes_chiffres)
             ],
-            feed_page=f"{self.out.dossier_fiches}/{FEED_FILE}",
+            feed_page=self.urls.feed,
             # the home's blocks (blocks/parcours.md.j2, blocks/fiches-recentes.md.j2)
             first_clause=first_clause,
             recent_cases=lambda count=3: recent_cases(kit.cases, count),
-            feed_file=FEED_FILE,
         )
 
     def render(self, template: str, **values: Any) -> str:
@@ -262,7 +258,7 @@ class PageRenderer:
     def catalogue_page(self) -> dict[str, Any]:
         items = [Item(d, n) for n, d in enumerate(self.kit.documents, 1)]
         return dict(groups=group_by_nature(self.config, items), filters=facets.catalogue_filters(self.config, self.kit),
-                    exports=EXPORT_FILES)
+                    exports=[relative_url(self.urls.catalogue_source, name) for name in self.urls.exports])
 
     def cases_index_page(self) -> dict[str, Any]:
         cases = self.kit.cases
@@ -273,12 +269,12 @@ class PageRenderer:
         regions = sorted(((name, items) for name, items in by_region.items() if name), key=lambda r: facets.sort_key(r[0]))
         return dict(
             filters=facets.case_filters(self.config, self.kit),
-            map=francemap.map_svg(cases, lambda case: f"{case.slug}.html") if cases else None,
+            map=francemap.map_svg(cases, lambda case: relative_url(self.urls.cases_index, self.urls.case(case.slug))) if cases else None,
             regions=regions,
             without_region=by_region.get("", []),
         )
 
-    def home_blocks(self, text: str, page: str = "index.md") -> str:
+    def home_blocks(self, text: str, page: str = HOME_PAGE) -> str:
         """The markers of a content/ page (``page``, relative to content/) replaced by their blocks."""
         self.markdown.start_page()  # one page, however many blocks: footnote ids stay distinct
         def block(match: re.Match[str]) -> str:
@@ -301,7 +297,7 @@ def link_to(current: str | None, target: str, root: str = "") -> Markup:
     ``current``, ``root`` (the way back to the site's root) followed by ``target``."""
     if current is None:
         return Markup(quote(root + target, safe="/"))
-    return Markup(quote(posixpath.relpath(target, posixpath.dirname(current) or "."), safe="/"))
+    return Markup(quote(relative_url(current, target), safe="/"))
 
 
 def format_number(value: float) -> str:
@@ -337,12 +333,12 @@ def generate(project: Project, config: SiteConfig, kit: Kit, work_dir: Path) -> 
         files.copy_content(project.content_dir, docs, project.root)  # regular files only, links never followed
         # (the acronyms' hover titles are added to the HTML by builder.markdown's extension)
     docs.mkdir(parents=True, exist_ok=True)
-    files_dir = project.kit_dir / "fichiers"
+    files_dir = project.kit_dir / DOCUMENT_FILES_DIR
     # Only the files a document names, as regular files: never a link, a page or a script (builder.files).
-    files.publish_files([d.fichier for d in kit.documents if d.fichier], files_dir, docs / "fichiers", project.root)
+    files.publish_files([d.fichier for d in kit.documents if d.fichier], files_dir, docs / DOCUMENT_FILES_DIR, project.root)
 
     renderer = PageRenderer(project, config, kit)
-    out = config.sorties
+    urls = OutputPaths.of(config.sorties)
     # Markers in any page of content/ (the home's paths and figures, the concept pages' data).
     for page in sorted(docs.rglob("*.md")):
         text = page.read_text(encoding="utf-8")
@@ -350,15 +346,15 @@ def generate(project: Project, config: SiteConfig, kit: Kit, work_dir: Path) -> 
             page.write_text(renderer.home_blocks(text, page.relative_to(docs).as_posix()), encoding="utf-8")
 
     for doc in kit.documents:
-        renderer.write(docs, f"{out.dossier_documents}/{doc.id}.md", "document.md.j2", **renderer.document_page(doc))
+        renderer.write(docs, urls.document_source(doc.id), "document.md.j2", **renderer.document_page(doc))
     for case in kit.cases:
-        renderer.write(docs, f"{out.dossier_fiches}/{case.slug}.md", "case.md.j2", **renderer.case_page(case))
+        renderer.write(docs, urls.case_source(case.slug), "case.md.j2", **renderer.case_page(case))
     for path in kit.paths:
-        renderer.write(docs, f"{out.dossier_parcours}/{path.id}.md", "path.md.j2", **renderer.path_page(path))
-    renderer.write(docs, CATALOGUE_PAGE, "catalogue.md.j2", **renderer.catalogue_page())
-    renderer.write(docs, f"{out.dossier_fiches}/{CASES_INDEX_PAGE}", "cases_index.md.j2", **renderer.cases_index_page())
+        renderer.write(docs, urls.reading_path_source(path.id), "path.md.j2", **renderer.path_page(path))
+    renderer.write(docs, urls.catalogue_source, "catalogue.md.j2", **renderer.catalogue_page())
+    renderer.write(docs, urls.cases_index_source, "cases_index.md.j2", **renderer.cases_index_page())
     if kit.glossary.termes or kit.glossary.abreviations:
-        renderer.write(docs, GLOSSARY_PAGE, "glossary.md.j2")
+        renderer.write(docs, urls.glossary_source, "glossary.md.j2")
 
     page_count = sum(1 for _ in docs.rglob("*.md"))
     return GeneratedSite(docs, navigation(config, kit, docs), not_in_nav(config), page_count, kit.glossary.abreviations)
@@ -366,18 +362,18 @@ def generate(project: Project, config: SiteConfig, kit: Kit, work_dir: Path) -> 
 
 def navigation(config: SiteConfig, kit: Kit, docs: Path) -> list[Any]:
     """Top-level tabs: home, the reading paths, the catalogue, the case sheets, about the kit."""
-    out = config.sorties
-    nav: list[Any] = [{"Accueil": "index.md"}] if (docs / "index.md").is_file() else []
-    nav += [{p.titre_court: f"{out.dossier_parcours}/{p.id}.md"} for p in kit.paths]
-    nav.append({config.rubriques.catalogue: CATALOGUE_PAGE})
-    nav.append({config.rubriques.fiches: f"{out.dossier_fiches}/{CASES_INDEX_PAGE}"})
+    urls = OutputPaths.of(config.sorties)
+    nav: list[Any] = [{"Accueil": urls.home_source}] if (docs / urls.home_source).is_file() else []
+    nav += [{p.titre_court: urls.reading_path_source(p.id)} for p in kit.paths]
+    nav.append({config.rubriques.catalogue: urls.catalogue_source})
+    nav.append({config.rubriques.fiches: urls.cases_index_source})
     about = [p for p in config.rubriques.pages_a_propos if (docs / p).is_file()]
     if not about:  # by default every page of content/ other than the home, sorted
-        generated = {out.dossier_documents, out.dossier_fiches, out.dossier_parcours, "catalogue"}
+        generated = urls.generated_dirs
         about = sorted(
             relative.as_posix()
             for relative in (p.relative_to(docs) for p in docs.rglob("*.md"))
-            if relative.parts[0] not in generated and relative != Path("index.md")
+            if relative.parts[0] not in generated and relative != Path(urls.home_source)
         )
     if about:
         nav.append({config.rubriques.a_propos: about})
@@ -386,5 +382,4 @@ def navigation(config: SiteConfig, kit: Kit, docs: Path) -> list[Any]:
 
 def not_in_nav(config: SiteConfig) -> list[str]:
     """Pages reached through links only: the sidebar must not grow with the catalogue."""
-    out = config.sorties
-    return [f"/{out.dossier_documents}/", f"/{out.dossier_fiches}/"]
+    return OutputPaths.of(config.sorties).not_in_nav

@@ -19,11 +19,14 @@ import os
 import zipfile
 from pathlib import Path
 
+from builder.paths import ARCHIVE_SUFFIX, HOME_PAGE, SEARCH_INDEX_FILE, built
+
+HOME_PAGE_FILE = built(HOME_PAGE)
 # Written into every site ``kit build`` makes: the proof that the folder may be replaced.
 MARKER = ".kit-site"
 MARKER_TEXT = "Ce dossier est construit par « kit build » et remplacé à chaque construction : n'y rangez rien.\n"
 # A site built before the marker existed: the kit's own search index is unmistakable.
-LEGACY_SIGNATURE = ("index.html", "search/index.js")
+LEGACY_SIGNATURE = (HOME_PAGE_FILE, SEARCH_INDEX_FILE)
 # What a kit zip starts with (builder.package.README_NAME, first entry of every archive).
 ZIP_README = "LISEZMOI.txt"
 # The theme files without which the site silently loses its search box and footer.
@@ -122,7 +125,7 @@ def check_zip_target(target: Path, root: Path, theme_dir: Path, force: bool = Fa
     if target.is_dir():
         # Suggest a file kit zip would accept: not one inside kit/ or theme/ (« --sortie kit »).
         folders = [folder for folder, _ in protected_folders(root, theme_dir)]
-        example = next((c for c in (target / "kit.zip", target.parent / f"{target.name}.zip", root / "kit.zip")
+        example = next((c for c in (target / "kit.zip", target.parent / (target.name + ARCHIVE_SUFFIX), root / "kit.zip")
                         if not any(_inside(c.resolve(), folder) for folder in folders)), None)
         hint = f", par exemple « --sortie {example} »" if example else ""
         raise KitError(f"Refusé : {target} est un dossier ; indiquez un fichier{hint}.")

@@ -23,6 +23,7 @@ from pathlib import Path
 from builder.build import build, preflight, terminal_progress
 from builder.config import Project
 from builder.loader import CatalogueError
+from builder.paths import NOT_FOUND_PAGE, OutputPaths
 from builder.safety import KitError
 from builder.site import MkDocsFailed
 
@@ -122,7 +123,7 @@ def make_server(project: Project, site_dir: Path, rebuild, host: str, port: int,
 def _error_page(site_dir: Path, code: int) -> bytes | None:
     """The site's own French 404 page; a short French sentence for anything else."""
     if code == 404:
-        page = site_dir / "404.html"
+        page = site_dir / NOT_FOUND_PAGE
         if page.is_file():
             return page.read_bytes()
         return french_page("Page introuvable", "Cette page n'existe pas dans l'aperçu.")
@@ -178,9 +179,7 @@ def _archive_path(project: Project) -> str:
     from builder.problems import Problems
 
     config = load_config(project, Problems(project.root))
-    if config is None:
-        return "telechargements/kit.zip"
-    return f"{config.sorties.dossier_telechargements}/{config.sorties.archive}.zip"
+    return OutputPaths().archive if config is None else OutputPaths.of(config.sorties).archive
 
 
 def describe(error: BaseException) -> str:

@@ -18,7 +18,8 @@ import yaml
 from builder import dialect
 from builder.config import Project, SiteConfig
 from builder.markdown import FOOTNOTE_BACKLINK_TITLE
-from builder.pages import FEED_FILE, GeneratedSite
+from builder.pages import GeneratedSite
+from builder.paths import OutputPaths
 
 MKDOCS_FILE = "mkdocs.yml"
 
@@ -106,8 +107,10 @@ def mkdocs_config(project: Project, config: SiteConfig, generated: GeneratedSite
             "generator": False,
             "kit": {
                 "edition": french_date(build_date()),
-                "archive": f"{config.sorties.dossier_telechargements}/{config.sorties.archive}.zip",
-                "flux": f"{config.sorties.dossier_fiches}/{FEED_FILE}",  # builder.exports
+                # output paths the theme links to (builder.paths): never spelled in theme/
+                "accueil": OutputPaths.of(config.sorties).home,
+                "archive": OutputPaths.of(config.sorties).archive,
+                "flux": OutputPaths.of(config.sorties).feed,  # builder.exports
                 "url": site.url,
             },
         },

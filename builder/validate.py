@@ -50,6 +50,7 @@ from builder.files import MAX_MARKDOWN_FILE_BYTES, FileRefused, check_files, che
 from builder.leftovers import leftovers
 from builder.loader import Catalogue, Loaded, load_catalogue
 from builder.models import Kit, Taxonomy, ValidationContext, check_local_file
+from builder.paths import EXPORT_FILES, FEED_FILE, OutputPaths
 from builder.problems import CatalogueError, Problems, did_you_mean
 from builder.themes import spelling_problems
 from builder.typed_nodes import validate_node  # noqa: F401  (typing one node: the loader's; re-exported here)
@@ -344,15 +345,13 @@ def check_markers(content_dir: Path, groups: list[str], has_fragilities: bool, h
 
 def generated_pages(catalogue: Catalogue) -> set[str]:
     """The pages the builder writes from the catalogue, as paths of the docs folder (« catalogue/index.md »)."""
-    from builder.pages import CASES_INDEX_PAGE, CATALOGUE_PAGE, GLOSSARY_PAGE  # TODO(layers): the output-path table
-
-    out = catalogue.config.sorties
-    generated = {CATALOGUE_PAGE, f"{out.dossier_fiches}/{CASES_INDEX_PAGE}"}
-    generated |= {f"{out.dossier_documents}/{d.id}.md" for d in catalogue.valid(catalogue.documents)}
-    generated |= {f"{out.dossier_parcours}/{p.id}.md" for p in catalogue.valid(catalogue.paths)}
-    generated |= {f"{out.dossier_fiches}/{c.slug}.md" for c in catalogue.valid(catalogue.cases)}
+    urls = OutputPaths.of(catalogue.config.sorties)
+    generated = {urls.catalogue_source, urls.cases_index_source}
+    generated |= {urls.document_source(d.id) for d in catalogue.valid(catalogue.documents)}
+    generated |= {urls.reading_path_source(p.id) for p in catalogue.valid(catalogue.paths)}
+    generated |= {urls.case_source(c.slug) for c in catalogue.valid(catalogue.cases)}
     if catalogue.glossary.termes or catalogue.glossary.abreviations:
-        generated.add(GLOSSARY_PAGE)
+        generated.add(urls.glossary_source)
     return generated
 
 
@@ -399,8 +398,6 @@ def _check_links_to_files(content_dir: Path, generated: set[str], problems: Prob
 
 def _built_beside(resolved: str, generated: set[str]) -> bool:
     """A file the build writes next to its pages (the feed, the exports, a page's .html)."""
-    from builder.pages import EXPORT_FILES, FEED_FILE  # TODO(layers): the output-path table
-
     stem, suffix = posixpath.splitext(resolved)
     if suffix == ".html" and f"{stem}.md" in generated:
         return True
