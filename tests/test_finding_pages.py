@@ -35,7 +35,7 @@ def test_key_figures_are_charts_with_sources_and_text(real_site: Path, real_kit)
     groups = charts.charts(kit.figures, config.rubriques.groupes_chiffres)
     assert len(figures) == len(groups) == len({f.groupe or f.id for f in kit.figures})
     for figure, chart in zip(figures, groups):
-        caption = figure.find("figcaption").get_text(" ", strip=True)
+        caption = figure.find("figcaption").get_text(" ", strip=True).replace("\u00a0", " ").replace("\u202f", " ")  # no-break spaces: builder/typography.py
         for item in chart.figures:
             assert item.source in caption
         svg = figure.find("svg")
