@@ -115,7 +115,10 @@ def validate(catalogue: Catalogue, context: ValidationContext, problems: Problem
     check_content(project.content_dir, problems)  # front matter, anchors, addresses in content/
     generated = generated_pages(catalogue)
     _check_generated_addresses(project, generated, problems)
-    _check_links_to_files(project.content_dir, generated, problems)
+    out = catalogue.config.sorties
+    _check_links_to_files(project.content_dir, generated, {out.dossier_documents: "kit/documents.yml",
+                                                          out.dossier_parcours: "kit/parcours.yml",
+                                                          out.dossier_fiches: "kit/cas/ (nom de fichier)"}, problems)
     _check_settings(catalogue, groups, generated, problems)
     return problems
 
@@ -370,9 +373,11 @@ _LOCAL_LINK = re.compile(r"(!?)\[[^\]\n]*\]\(\s*<?([^)\s>]+)>?(?:\s+[\"'][^\n]*?
 _CODE = re.compile(r"^(```|~~~).*?^\1[ \t]*$|`[^`\n]*`", re.M | re.S)
 
 
-def _check_links_to_files(content_dir: Path, generated: set[str], problems: Problems) -> None:
+def _check_links_to_files(content_dir: Path, generated: set[str], folders: dict[str, str],
+                          problems: Problems) -> None:
     """A link or image of a content/ page to a file of content/ or a generated page that does
-    not exist: MkDocs' strict build would stop on it with an English warning, after the work."""
+    not exist: MkDocs' strict build would stop on it with an English warning, after the work.
+    ``folders``: the generated pages' folders → where their ids come from, for the message."""
     if not content_dir.is_dir() or content_dir.is_symlink():
         return
     for page, text in _content_pages(content_dir):
@@ -391,6 +396,16 @@ def _check_links_to_files(content_dir: Path, generated: set[str], problems: Prob
                 continue
             what = "l'image" if match.group(1) else "le lien"
             line = text.count("\n", 0, match.start()) + 1
+            folder, _, rest = resolved.partition("/")
+            source = folders.get(folder)
+            if source and rest.endswith((".md", ".html")) and "/" not in rest:  # a page the builder writes
+                wanted = posixpath.splitext(rest)[0]
+                known = sorted(posixpath.splitext(g.partition("/")[2])[0] for g in generated
+                               if g.startswith(f"{folder}/"))
+                problems.add(page, line, f"{what} vers « {target} » mène à une page qui ne sera pas produite : "
+                                         f"« {wanted} » n'est pas un identifiant de {source}.{did_you_mean(wanted, known)} "
+                                         "Corrigez le lien (par exemple « ../documents/mon-document.md »).")
+                continue
             problems.add(page, line, f"{what} vers « {target} » mène à un fichier absent (content/{resolved}) : "
                                      "ajoutez ce fichier à content/, ou corrigez le chemin (il part du dossier de la "
                                      "page).")

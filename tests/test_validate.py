@@ -173,6 +173,11 @@ FAULTS = [
               f"content/le-kit/co-construction.md:{line_with(t, 'schema.png')} : l'image vers « images/schema.png » mène "
               "à un fichier absent (content/le-kit/images/schema.png) : ajoutez ce fichier à content/, ou corrigez le "
               "chemin (il part du dossier de la page)."]),
+    Fault("lien vers un document qui n'existe pas", "content/le-kit/co-construction.md",
+          lambda t: t + "\nVoir [le film](../documents/flim.md).\n", lambda t: [
+              f"content/le-kit/co-construction.md:{line_with(t, 'flim.md')} : le lien vers « ../documents/flim.md » "
+              "mène à une page qui ne sera pas produite : « flim » n'est pas un identifiant de kit/documents.yml. "
+              "Vouliez-vous dire « film » ? Corrigez le lien (par exemple « ../documents/mon-document.md »)."]),
     Fault("lien vers une page absente", "content/le-kit/co-construction.md",
           lambda t: t + "\nVoir [la genèse](genese.md).\n", lambda t: [
               f"content/le-kit/co-construction.md:{line_with(t, 'genese.md')} : le lien vers « genese.md » mène à un "
