@@ -164,6 +164,11 @@ FAULTS = [
           lambda t: [
               f"site_config.yml:{line_with(t, 'opinon:')} : « groupes_chiffres » : le groupe « opinon » n'existe pas "
               "dans kit/chiffres.yml (champ « groupe ») : son titre ne servirait à rien. Groupes : aucun."]),
+    Fault("chiffre en double", "kit/chiffres.yml",
+          lambda t: t + "- id: alliances\n  valeur: 1\n  libelle: \"Autre\"\n  source: \"Programme PHARE\"\n  annee: 2015\n",
+          lambda t: [
+              f"kit/chiffres.yml:{line_with(t, '- id: alliances', 2)} : identifiant « alliances » en double (chiffre déjà "
+              f"défini ligne {line_with(t, '- id: alliances')}) : chaque identifiant doit être unique."]),
     Fault("fichier absent du disque", "kit/documents.yml",
           lambda t: t.replace("- id: referentiel\n", "- id: referentiel\n  fichier: rapport-absent.pdf\n", 1), lambda t: [
               "kit/documents.yml:2 : « fichier » : fichier « rapport-absent.pdf » introuvable dans kit/fichiers/ : "
