@@ -44,7 +44,7 @@ CASE_SECTION_TITLES = [
 # on the document: its size must not grow with the catalogue.
 MAX_LINKED_CASES = 10
 # A marker of a content/ page, with an optional argument: <!-- kit:chiffres fragilites-citoyens -->
-# (markers are checked by ``kit check``: builder.concepts.check_markers).
+# (markers are checked by ``kit check``: builder.validate.check_markers).
 HOME_MARKER = re.compile(r"<!--\s*kit:([a-z-]+)(?:\s+([a-z0-9-]+))?\s*-->")
 BLOCK_NAMES = sorted(p.name.removesuffix(".md.j2") for p in (Path(__file__).parent / "templates" / "blocks").glob("*.md.j2"))
 
