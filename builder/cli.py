@@ -73,7 +73,7 @@ def cmd_zip(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from builder.loader import load_kit
+    from builder.validate import load_kit  # load, then every rule
 
     config, kit = load_kit(_project(args))
     print(
