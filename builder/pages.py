@@ -44,7 +44,7 @@ CASE_SECTION_TITLES = [
 # on the document: its size must not grow with the catalogue.
 MAX_LINKED_CASES = 10
 # A marker of a content/ page, with an optional argument: <!-- kit:chiffres fragilites-citoyens -->
-# (markers are checked by ``kit check``: builder.validate.check_markers).
+# (markers are checked by ``kit check``: builder.concepts.check_markers).
 HOME_MARKER = re.compile(r"<!--\s*kit:([a-z-]+)(?:\s+([a-z0-9-]+))?\s*-->")
 BLOCK_NAMES = sorted(p.name.removesuffix(".md.j2") for p in (Path(__file__).parent / "templates" / "blocks").glob("*.md.j2"))
 
@@ -238,10 +238,19 @@ class PageRenderer:
             max_cases=MAX_LINKED_CASES,
             description=doc.resume.summary,  # the JSON-LD's description too (builder.metadata)
             schema=metadata.front_matter_json(metadata.document_schema(self.config, self.kit, doc)),
+            tab=self.urls.catalogue_source,  # the tab Material highlights (theme/partials/tabs-item.html)
         )
 
     def case_page(self, case: Case) -> dict[str, Any]:
+        # previous and next sheets in the index's order (the bearings of a sheet, _bearings.j2)
+        if getattr(self, "_case_positions", None) is None:
+            self._case_positions = {c.slug: n for n, c in enumerate(self.kit.cases)}
+        position = self._case_positions[case.slug]
+        cases = self.kit.cases
         return dict(
+            previous=cases[position - 1] if position > 0 else None,
+            following=cases[position + 1] if position + 1 < len(cases) else None,
+            tab=self.urls.cases_index_source,  # the tab Material highlights
             case=case,
             sheet=case.sheet,
             sections=CASE_SECTION_TITLES,
