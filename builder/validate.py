@@ -323,7 +323,7 @@ def check_markers(content_dir: Path, groups: list[str], has_fragilities: bool, h
                 words = loose.group(1).split()
                 name = words[0].lower() if words else ""
                 fix = f"<!-- kit:{name}{' ' + words[1].lower() if len(words) > 1 else ''} -->"
-                fix_hint = (f" : écrivez « {fix} »" if name in names else
+                fix_hint = (f" : écrivez « {fix} »." if name in names else
                             f" ; les marqueurs possibles sont {listed}.{did_you_mean(name, names)}")
                 problems.add(page, line, f"marqueur « {' '.join(loose.group(0).split())} » mal écrit : un marqueur "
                                          "s'écrit en minuscules, « <!-- kit:nom --> » (et un argument éventuel "
@@ -425,7 +425,8 @@ def _check_settings(catalogue: Catalogue, groups: list[str], generated: set[str]
     name a ``groupe`` of kit/chiffres.yml. Else the page, or the chart's title, silently drops."""
     config, file = catalogue.config, catalogue.config_file
     content_dir = catalogue.project.content_dir
-    pages = sorted(p.relative_to(content_dir).as_posix() for p, _ in _content_pages(content_dir))
+    pages = sorted(p.relative_to(content_dir).as_posix() for p in content_dir.rglob("*.md")) \
+        if content_dir.is_dir() and not content_dir.is_symlink() else []
     possible = sorted({*pages, *(g for g in generated if g.startswith("le-kit/"))} - {"index.md"})
     seen: dict[str, int] = {}
     for index, entry in enumerate(config.rubriques.pages_a_propos):

@@ -142,7 +142,7 @@ FAULTS = [
           lambda t: t.replace("<!-- kit:natures -->", "<!-- KIT:Natures -->"), lambda t: [
               f"content/index.md:{line_with(t, 'KIT:Natures')} : marqueur « <!-- KIT:Natures --> » mal écrit : un "
               "marqueur s'écrit en minuscules, « <!-- kit:nom --> » (et un argument éventuel après une espace) : "
-              "écrivez « <!-- kit:natures --> »"]),
+              "écrivez « <!-- kit:natures --> »."]),
     Fault("page du kit introuvable", "site_config.yml",
           _about("    - le-kit/co-construction.md\n    - le-kit/coconstruction.md\n"), lambda t: [
               f"site_config.yml:{line_with(t, 'le-kit/coconstruction.md')} : « pages_a_propos » : "
