@@ -100,15 +100,27 @@ SUBRESULTS = 3
 PUNCTUATION = "\"'([{<)]}>,.;:!?\u2026*/\u00ab\u00bb\u201c\u201d\u2018\u2019"
 
 
+# str.translate looks every character up in a dict: a scan for the few characters it
+# changes first (in C) spares it on most texts (the index stage folds every page).
+_MAPPED = re.compile("[" + re.escape("".join(CHARACTER_MAP)) + "]")
+_LIGATURED = re.compile("[" + "".join(LIGATURES) + "]")
+
+
 def normalise(text: str) -> str:
     """Step 0: NFKC, invisible characters removed, apostrophes, dashes and quotes unified."""
-    return unicodedata.normalize("NFKC", text).translate(_CHARACTERS)
+    text = unicodedata.normalize("NFKC", text)
+    return text.translate(_CHARACTERS) if _MAPPED.search(text) else text
+
+
+def fold_normalised(text: str) -> str:
+    """Step 1 of a text that went through ``normalise``: see ``fold``."""
+    text = _COMBINING.sub("", unicodedata.normalize("NFKD", text).lower())
+    return text.translate(_LIGATURES) if _LIGATURED.search(text) else text
 
 
 def fold(text: str) -> str:
     """Steps 0 and 1: the text as the index compares it (no accents, lower case, no ligature)."""
-    text = unicodedata.normalize("NFKD", normalise(text)).lower()
-    return _COMBINING.sub("", text).translate(_LIGATURES)
+    return fold_normalised(normalise(text))
 
 
 STOP_WORDS: tuple[str, ...] = tuple(sorted({fold(w) for w in _STOP_WORDS.split()}))
@@ -133,7 +145,12 @@ class Word:
 
 
 def words(text: str) -> list[Word]:
-    found = (_word(written) for written in WORD.findall(fold(text)))
+    return folded_words(fold(text))
+
+
+def folded_words(folded: str) -> list[Word]:
+    """``words`` of a text already folded."""
+    found = (_word(written) for written in WORD.findall(folded))
     return [word for word in found if word is not None]
 
 

@@ -29,12 +29,12 @@ from lunr import __TARGET_JS_VERSION__ as LUNR_VERSION
 
 from builder.config import SiteConfig
 from builder.models import Kit
-from builder.paths import NOT_FOUND_PAGE, SEARCH_INDEX_FILE, SEARCH_PAGES_DIR, SEARCH_VOCABULARY_FILE, OutputPaths
+from builder.pages import CASES_INDEX_PAGE, CATALOGUE_PAGE
 from builder.search import french
 
-INDEX_FILE = SEARCH_INDEX_FILE  # output paths: builder.paths
-PAGES_DIR = SEARCH_PAGES_DIR
-VOCABULARY_FILE = SEARCH_VOCABULARY_FILE
+INDEX_FILE = "search/index.js"
+PAGES_DIR = "search/pages"
+VOCABULARY_FILE = "search/vocabulary.js"
 LOADER_CALL = "kitSearch.ready(JSON.parse("
 PAGE_CALL = "kitSearch.page("
 VOCABULARY_CALL = "kitSearch.vocabulary(JSON.parse("
@@ -44,7 +44,7 @@ FIELDS = (("t", 10), ("m", 3), ("b", 1))
 # Pages that list others (home, catalogue, index of case sheets) quote every title:
 # they must not push the pages they list down the results.
 LISTING_BOOST = 0.3
-SKIPPED_PAGES = {NOT_FOUND_PAGE}
+SKIPPED_PAGES = {"404.html"}
 
 
 @dataclass
@@ -145,20 +145,20 @@ def page_sections(page: str) -> tuple[str, list[tuple[str, str, str]]]:
 
 def page_entries(site_dir: Path, config: SiteConfig, kit: Kit) -> list[Entry]:
     """Every page of the built site, with what the catalogue knows about it."""
-    urls = OutputPaths.of(config.sorties)
+    out = config.sorties
     taxonomy = config.taxonomie
-    documents = {urls.document(d.id): d for d in kit.documents}
-    cases = {urls.case(c.slug): c for c in kit.cases}
-    paths = {urls.reading_path(p.id): p for p in kit.paths}
+    documents = {f"{out.dossier_documents}/{d.id}.html": d for d in kit.documents}
+    cases = {f"{out.dossier_fiches}/{c.slug}.html": c for c in kit.cases}
+    paths = {f"{out.dossier_parcours}/{p.id}.html": p for p in kit.paths}
     listings = {
-        urls.home: "Accueil",
-        urls.catalogue: config.rubriques.catalogue,
-        urls.cases_index: config.rubriques.fiches,
+        "index.html": "Accueil",
+        CATALOGUE_PAGE.replace(".md", ".html"): config.rubriques.catalogue,
+        f"{out.dossier_fiches}/{CASES_INDEX_PAGE}".replace(".md", ".html"): config.rubriques.fiches,
     }
     entries = []
     for page in sorted(site_dir.rglob("*.html")):
         url = page.relative_to(site_dir).as_posix()
-        if url in SKIPPED_PAGES or url.split("/")[0] == urls.downloads_dir:
+        if url in SKIPPED_PAGES or url.split("/")[0] == out.dossier_telechargements:
             continue
         title, sections = page_sections(page.read_text(encoding="utf-8"))
         if not title and not sections:
@@ -260,11 +260,11 @@ def weigh(per_page: list[dict[str, list[str]]], boosts: list[float]) -> dict:
         packed = []
         for position, name in enumerate(fields):
             frequencies = row[position]
-            length = len(per_page[page][name])
+            # lunr's expression, same operations in the same order: the same floats
+            norm = _K1 * (1 - _B + _B * (len(per_page[page][name]) / average[name])) if average[name] else 0.0
             pairs = []
             for term, tf in frequencies.items():
-                score = (idf[term] * ((_K1 + 1) * tf)
-                         / (_K1 * (1 - _B + _B * (length / average[name])) + tf))
+                score = idf[term] * ((_K1 + 1) * tf) / (norm + tf)
                 score *= field_boost[name]
                 score *= boosts[page]
                 pairs.append((numbers[term], round(score, 3)))
@@ -282,15 +282,50 @@ def lunr_idf_of(documents_with_term: int, document_count: int) -> float:
     return math.log(1 + abs(x))
 
 
+def analyse(entry: Entry) -> tuple[dict[str, list[str]], dict[str, list[int]], list[str]]:
+    """One page read once: (its terms per field, as ``entry_terms``; the positions of each
+    term in ``phrase_sequence``; its pieces of text between spaces, normalised, lower case,
+    for ``written_words``). Each stretch of text is normalised and folded once for the
+    three (the stage used to fold every page three times)."""
+    title: list[str] = []
+    body: list[str] = []
+    positions: dict[str, list[int]] = {}
+    pieces: list[str] = []
+    position = 0
+    for number, stretch in enumerate([entry.title, *(t for _, heading, text in entry.sections for t in (heading, text))]):
+        if not stretch:
+            continue
+        normalised = french.normalise(stretch)
+        pieces += _SPACED.findall(normalised.lower())
+        terms = title if number == 0 else body
+        for word in french.folded_words(french.fold_normalised(normalised)):
+            terms += word.terms
+            for part in word.parts:
+                if part in positions:
+                    positions[part].append(position)
+                else:
+                    positions[part] = [position]
+                position += 1
+        position += 1
+    normalised = french.normalise(" ; ".join(f for f in entry.fields if f))
+    pieces += _SPACED.findall(normalised.lower())
+    fields = [term for word in french.folded_words(french.fold_normalised(normalised)) for term in word.terms]
+    return {"t": title, "m": fields, "b": body}, positions, pieces
+
+
 def term_positions(entries: list[Entry]) -> dict[str, list[tuple[int, list[int]]]]:
     """Term → [(page, positions of the term in ``phrase_sequence``)], pages in order."""
+    return _gather([analyse(entry)[1] for entry in entries])
+
+
+def _gather(per_page: list[dict[str, list[int]]]) -> dict[str, list[tuple[int, list[int]]]]:
     found: dict[str, list[tuple[int, list[int]]]] = {}
-    for page, entry in enumerate(entries):
-        mine: dict[str, list[int]] = {}
-        for term, position in phrase_sequence(entry):
-            mine.setdefault(term, []).append(position)
+    for page, mine in enumerate(per_page):
         for term, positions in mine.items():
-            found.setdefault(term, []).append((page, positions))
+            if term in found:
+                found[term].append((page, positions))
+            else:
+                found[term] = [(page, positions)]
     return found
 
 
@@ -302,15 +337,17 @@ def build_index(entries: list[Entry]) -> dict:
     (``term_positions``: where each term stands in each page, for phrases; the term
     shards' position files), then ``pages`` (each page's sections: [anchor, heading,
     text]), one ``search/pages/<n>.js`` each, and ``vocabulary`` (``search/vocabulary.js``,
-    see ``written_words``)."""
+    see ``written_words``). Each page is read once (``analyse``); the rest is linear in
+    the number of terms."""
+    analysed = [analyse(entry) for entry in entries]
     return {
         "pipeline": french.PIPELINE,
         "config": french.browser_rules(),
         "docs": [[e.url, e.title, e.kind, e.paths] for e in entries],
-        "index": weigh([entry_terms(e) for e in entries], [e.boost for e in entries]),
-        "positions": term_positions(entries),
+        "index": weigh([fields for fields, _, _ in analysed], [e.boost for e in entries]),
+        "positions": _gather([positions for _, positions, _ in analysed]),
         "pages": [[list(section) for section in e.sections] for e in entries],
-        "vocabulary": written_words(entries),
+        "vocabulary": written_words([pieces for _, _, pieces in analysed]),
     }
 
 
@@ -331,23 +368,23 @@ def _vocabulary_word(written: str) -> tuple[str, str, str] | None:
     return word, folded, french.stem(folded)
 
 
-def written_words(entries: list[Entry]) -> list[list]:
+def written_words(pieces_per_page: list[list[str]]) -> list[list]:
     """The words of the pages that a typo may be corrected to, sorted: [folded, pages,
     as written] rows, « pages » the number of pages having its stem (to rank
     candidates without loading the index), « as written » (lower case, accents kept:
     what « Résultats pour … » shows) its most frequent spelling, omitted when it is the
     folded word itself. Words of one piece (elisions dropped), of TYPO_MIN_ONE - 1
-    letters or more."""
+    letters or more. ``pieces_per_page``: each page's text between spaces and hyphens,
+    normalised and in lower case (``analyse``)."""
     spellings: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     pages_of: dict[str, int] = defaultdict(int)
-    for entry in entries:
+    for pieces in pieces_per_page:
         stems: set[str] = set()
-        for text in (entry.title, entry.text, " ".join(entry.fields)):
-            for written in _SPACED.findall(french.normalise(text).lower()):
-                found = _vocabulary_word(written)
-                if found:
-                    spellings[found[1]][found[0]] += 1
-                    stems.add(found[2])
+        for written in pieces:
+            found = _vocabulary_word(written)
+            if found:
+                spellings[found[1]][found[0]] += 1
+                stems.add(found[2])
         for stem in stems:
             pages_of[stem] += 1
     rows: list[list] = []
@@ -599,8 +636,8 @@ def search_stage(site_dir: Path, config: SiteConfig, kit: Kit) -> None:
     search/pages/<n>.js and search/vocabulary.js."""
     data = build_index(page_entries(site_dir, config, kit))
     # Where an empty result sends the reader: the catalogue and the case sheets, with their filters.
-    data["links"] = {"catalogue": OutputPaths.of(config.sorties).catalogue,
-                     "fiches": OutputPaths.of(config.sorties).cases_index}
+    data["links"] = {"catalogue": CATALOGUE_PAGE.replace(".md", ".html"),
+                     "fiches": f"{config.sorties.dossier_fiches}/{CASES_INDEX_PAGE}".replace(".md", ".html")}
     firsts, shards = shard_index(data["index"])
     for folder in (PAGES_DIR, TERMS_DIR, POSITIONS_DIR):
         (site_dir / folder).mkdir(parents=True, exist_ok=True)
