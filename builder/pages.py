@@ -11,6 +11,7 @@ import json
 import posixpath
 import re
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -162,6 +163,7 @@ class PageRenderer:
         self.kit = kit
         self.out = config.sorties
         self.urls = OutputPaths.of(config.sorties)
+        self.skip: Callable[[str], bool] | None = None  # see generate()
         self.markdown = MarkdownRenderer()
         self.env = Environment(
             loader=PackageLoader("builder", "templates"),
@@ -216,6 +218,8 @@ class PageRenderer:
         return self.env.get_template(template).render(**values)
 
     def write(self, docs: Path, relative: str, template: str, **values: Any) -> None:
+        if self.skip is not None and self.skip(relative):  # the preview keeps its copy (builder.incremental)
+            return
         self.markdown.start_page()  # footnote ids numbered per page
         values.setdefault("current_page", relative)  # links between pages are relative to it (link_to)
         target = docs / relative
@@ -333,8 +337,12 @@ def _assert_front_matter_parses(text: str, relative: str) -> None:
         raise RuntimeError(f"front matter of the generated page {relative} is missing")
 
 
-def generate(project: Project, config: SiteConfig, kit: Kit, work_dir: Path) -> GeneratedSite:
-    """Write every page into ``work_dir/docs`` (emptied first) and return the navigation."""
+def generate(project: Project, config: SiteConfig, kit: Kit, work_dir: Path,
+             skip: Callable[[str], bool] | None = None) -> GeneratedSite:
+    """Write every page into ``work_dir/docs`` (emptied first) and return the navigation.
+
+    ``skip(relative)`` true: that generated page (its path in docs/) is not rendered; the
+    incremental preview (``builder.incremental``) passes the case sheets it kept unchanged."""
     docs = work_dir / "docs"
     if docs.exists():
         shutil.rmtree(docs)
@@ -347,6 +355,7 @@ def generate(project: Project, config: SiteConfig, kit: Kit, work_dir: Path) -> 
     files.publish_files([d.fichier for d in kit.documents if d.fichier], files_dir, docs / DOCUMENT_FILES_DIR, project.root)
 
     renderer = PageRenderer(project, config, kit)
+    renderer.skip = skip
     urls = OutputPaths.of(config.sorties)
     # Markers in any page of content/ (the home's paths and figures, the concept pages' data).
     for page in sorted(docs.rglob("*.md")):

@@ -22,56 +22,16 @@ import yaml
 from pydantic import BaseModel
 
 from builder.config import Project, SiteConfig
+from builder.labels import FIELD_LABELS, asked
 from builder.models import CaseSheet, Document, ReadingPath, Taxonomy, schema_of
 
 SCHEMA_DIR = "schemas"
 ISSUE_FORM = ".github/ISSUE_TEMPLATE/proposer-une-fiche.yml"
 TAXONOMY_MARK = "x-kit-taxonomie"
 
-# French labels of the fields: schema titles (shown by completion) and form labels.
-LABELS: dict[type[BaseModel], dict[str, str]] = {
-    Document: {
-        "id": "Identifiant",
-        "titre": "Titre",
-        "nature": "Nature",
-        "famille": "Famille",
-        "auteurs": "Auteurs",
-        "annee": "Année",
-        "mois": "Mois",
-        "annee_fin": "Année de fin",
-        "resume": "Résumé",
-        "lien": "Lien",
-        "fichier": "Fichier",
-        "remarque": "Remarque",
-    },
-    ReadingPath: {
-        "id": "Identifiant",
-        "titre": "Titre",
-        "titre_court": "Titre court",
-        "introduction": "Introduction",
-        "documents": "Documents",
-    },
-    CaseSheet: {
-        "titre": "Nom de l'initiative",
-        "territoire": "Territoire",
-        "region": "Région",
-        "statut": "Statut de la structure porteuse",
-        "objet": "Objet",
-        "formes": "Formes de co-construction",
-        "formes_source": "Origine du classement dans les formes",
-        "demarche": "Démarche",
-        "themes": "Thèmes",
-        "genese": "Genèse",
-        "objectif": "Objectif",
-        "activites": "Activités en matière de partenariats",
-        "resultats": "Résultats",
-        "prochaines_etapes": "Prochaines étapes",
-        "site_web": "Site web",
-        "documents": "Documents du kit liés",
-        "sources": "Sources",
-        "date_ajout": "Date d'ajout",
-    },
-}
+# French labels of the fields: schema titles (shown by completion) and form labels, read from
+# the one table of labels beside the models (builder.labels), which the pages read too.
+LABELS: dict[type[BaseModel], dict[str, str]] = {model: asked(model) for model in FIELD_LABELS}
 
 DRAFT_7 = "http://json-schema.org/draft-07/schema#"
 ITEM_TITLES = {Document: "Document", ReadingPath: "Parcours de lecture"}

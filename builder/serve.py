@@ -1,7 +1,8 @@
 """``kit serve``: a local preview that rebuilds when the catalogue, content or theme change.
 
 MkDocs' own LiveReloadServer serves the site and reloads the open pages; our rebuild
-function runs the whole pipeline (validate, render, MkDocs) into the preview folder, a
+function runs an incremental round (``builder.incremental``: after a first full build, a
+saved case sheet re-renders only the pages that depend on it) in the preview folder, a
 claimed temporary folder (``builder.runs``) removed on Ctrl+C, SIGTERM or SIGHUP, and by the
 next preview if this one was killed. The server subclass adds what a page served to a
 browser needs: the site's own 404 page, a 400 for malformed addresses, a refusal of
@@ -18,9 +19,10 @@ import html
 import re
 import sys
 import tempfile
+import time
 from pathlib import Path
 
-from builder.build import build, preflight, terminal_progress
+from builder.build import preflight, terminal_progress
 from builder.config import Project
 from builder.loader import CatalogueError
 from builder.paths import NOT_FOUND_PAGE, OutputPaths
@@ -139,14 +141,24 @@ def serve(project: Project, host: str = "127.0.0.1", port: int = 8000) -> int:
     temporary_root = Path(tempfile.gettempdir())
     runs.sweep(temporary_root, PREVIEW_PREFIX)  # previews killed without cleaning up
     with runs.claimed(temporary_root, PREVIEW_PREFIX) as preview:
-        site_dir = preview.path / "site"
+        from builder.incremental import PARTIAL, Preview
+
+        rounds = Preview(project, preview.path, progress=terminal_progress)
+        site_dir = rounds.site_dir
         site_dir.mkdir()
         server = None
         try:
             def rebuild() -> None:
                 try:
-                    build(project, site_dir, progress=terminal_progress, with_archive=False)
-                    print("Aperçu à jour.", file=sys.stderr)
+                    preflight(project)
+                    start = time.perf_counter()
+                    mode = rounds.rebuild()
+                    seconds = time.perf_counter() - start
+                    if mode == PARTIAL:
+                        print(f"Aperçu à jour. (mise à jour partielle : {len(rounds.changed)} fichier(s) changé(s), "
+                              f"{seconds:.1f} s ; index de recherche mis à jour ensuite)", file=sys.stderr)
+                    else:
+                        print(f"Aperçu à jour. (reconstruction complète, {seconds:.1f} s)", file=sys.stderr)
                 except (CatalogueError, MkDocsFailed, KitError, OSError) as error:
                     print(f"{describe(error)}\nL'aperçu garde la version précédente.", file=sys.stderr)
                 except Exception as error:  # the preview goes on; the details go to the log file

@@ -132,8 +132,12 @@ class MkDocsFailed(Exception):
     pass
 
 
-def run_mkdocs(config_file: Path, site_dir: Path) -> None:
-    """``mkdocs build`` in strict mode into ``site_dir``; any warning fails the build."""
+def run_mkdocs(config_file: Path, site_dir: Path, dirty: bool = False) -> None:
+    """``mkdocs build`` in strict mode into ``site_dir``; any warning fails the build.
+
+    ``dirty``: MkDocs' own ``--dirty`` build, for the preview only (``builder.incremental``):
+    ``site_dir`` is not emptied and only the pages whose Markdown is newer than their HTML
+    are rebuilt; MkDocs' warning that such a build is for development is not counted."""
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
@@ -143,14 +147,24 @@ def run_mkdocs(config_file: Path, site_dir: Path) -> None:
     handler = _Collect(messages)
     logger = logging.getLogger("mkdocs")
     logger.addHandler(handler)
+    dirty_notice = _DirtyNotice()
+    logging.getLogger("mkdocs.commands.build").addFilter(dirty_notice)
     try:
         mkdocs_config = load_config(str(config_file), site_dir=str(site_dir))
-        build(mkdocs_config)
+        build(mkdocs_config, dirty=dirty)
     except (Abort, ConfigurationError) as error:
         detail = "\n".join(messages) or str(error)
         raise MkDocsFailed(f"la construction MkDocs a échoué :\n{detail}") from error
     finally:
         logger.removeHandler(handler)
+        logging.getLogger("mkdocs.commands.build").removeFilter(dirty_notice)
+
+
+class _DirtyNotice(logging.Filter):
+    """Drops MkDocs' warning that a dirty build is for development (strict mode counts it)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "'dirty' build" not in record.getMessage()
 
 
 class _Collect(logging.Handler):

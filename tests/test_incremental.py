@@ -1,0 +1,133 @@
+"""The incremental preview (builder.incremental, issue 15): a saved case sheet re-renders
+only what depends on it, nothing else in the served site is rewritten, and after any
+sequence of edits the preview and ``kit build`` are byte-identical to cold ones."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+
+from builder.build import build
+from builder.config import Project
+from builder.incremental import FULL, PARTIAL, Preview
+from builder.loader import CatalogueError
+from conftest import FIXTURES, copy_project
+
+
+def snapshot(folder: Path) -> dict[str, tuple[str, int, int]]:
+    """Every file: (content hash, inode, mtime in ns)."""
+    found = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            stat = path.stat()
+            found[path.relative_to(folder).as_posix()] = (hashlib.sha256(path.read_bytes()).hexdigest(), stat.st_ino, stat.st_mtime_ns)
+    return found
+
+
+def contents(folder: Path) -> dict[str, str]:
+    return {relative: digest for relative, (digest, _, _) in snapshot(folder).items()}
+
+
+def retitle(project: Project, slug: str, title: str) -> None:
+    sheet = project.kit_dir / "cas" / f"{slug}.yml"
+    lines = sheet.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines = [f'titre: "{title}"\n' if line.startswith("titre:") else line for line in lines]
+    sheet.write_text("".join(lines), encoding="utf-8")
+
+
+@pytest.fixture
+def preview(tmp_path: Path, fixed_epoch: str) -> Preview:
+    project = copy_project(FIXTURES / "mini", tmp_path / "projet")
+    (tmp_path / "apercu").mkdir()
+    return Preview(project, tmp_path / "apercu", background=False)
+
+
+def cold_preview(project_root: Path, folder: Path) -> Path:
+    folder.mkdir()
+    fresh = Preview(Project(project_root), folder, background=False)
+    assert fresh.rebuild() == FULL
+    return fresh.site_dir
+
+
+def test_an_edited_sheet_rewrites_its_page_and_the_index_and_nothing_else(preview: Preview, tmp_path: Path) -> None:
+    # a third sheet, after silvergeek: not a neighbour of charenton in the index's order
+    shutil.copy(preview.project.kit_dir / "cas" / "silvergeek.yml", preview.project.kit_dir / "cas" / "zz-troisieme.yml")
+    retitle(preview.project, "zz-troisieme", "Troisième fiche")
+    assert preview.rebuild() == FULL
+    before = snapshot(preview.site_dir)
+    other_page = before["fiches/zz-troisieme.html"]
+
+    retitle(preview.project, "charenton", "Titre changé pour la mesure")
+    assert preview.rebuild() == PARTIAL
+    after = snapshot(preview.site_dir)
+
+    assert "Titre changé pour la mesure" in (preview.site_dir / "fiches" / "charenton.html").read_text(encoding="utf-8")
+    assert "Titre changé pour la mesure" in (preview.site_dir / "fiches" / "index.html").read_text(encoding="utf-8")
+    changed = {relative for relative in after if after[relative] != before.get(relative)}
+    content_changed = {relative for relative in after if after[relative][0] != before.get(relative, ("",))[0]}
+    # the sheet's page, the index, the feed, and the search files holding its title
+    assert {"fiches/charenton.html", "fiches/index.html", "fiches/flux.xml"} <= changed
+    assert any(relative.startswith("search/") for relative in changed)
+    # every file touched has new bytes: nothing was rewritten identical (inode and mtime kept)
+    assert changed == content_changed
+    assert after["fiches/zz-troisieme.html"] == other_page
+    # its neighbour links it by title (previous/next sheet)
+    assert "fiches/silvergeek.html" in changed
+    assert set(after) == set(before)
+    # and the result is what a cold preview of the same project gives, byte for byte
+    assert contents(preview.site_dir) == contents(cold_preview(preview.project.root, tmp_path / "froid"))
+
+
+def test_an_unchanged_round_rewrites_nothing(preview: Preview) -> None:
+    preview.rebuild()
+    before = snapshot(preview.site_dir)
+    assert preview.rebuild() == PARTIAL
+    assert snapshot(preview.site_dir) == before
+
+
+def test_incremental_sequence_is_byte_identical_to_cold_preview_and_build(preview: Preview, tmp_path: Path) -> None:
+    project = preview.project
+    assert preview.rebuild() == FULL
+    retitle(project, "charenton", "Premier titre modifié")
+    assert preview.rebuild() == PARTIAL
+    added = project.kit_dir / "cas" / "nouvelle-fiche.yml"
+    shutil.copy(project.kit_dir / "cas" / "silvergeek.yml", added)
+    retitle(project, "nouvelle-fiche", "Une fiche ajoutée")
+    assert preview.rebuild() == PARTIAL
+    assert "Une fiche ajoutée" in (preview.site_dir / "fiches" / "nouvelle-fiche.html").read_text(encoding="utf-8")
+    (project.kit_dir / "cas" / "silvergeek.yml").unlink()
+    assert preview.rebuild() == PARTIAL
+    assert not (preview.site_dir / "fiches" / "silvergeek.html").exists()
+    assert not (preview.work / "docs" / "fiches" / "silvergeek.md").exists()
+    settings = project.config_file.read_text(encoding="utf-8")
+    assert "titre:" in settings
+    project.config_file.write_text(settings.replace("titre:", "titre: Aperçu renommé #", 1), encoding="utf-8")
+    assert preview.rebuild() == FULL  # the settings change every page
+    retitle(project, "charenton", "Second titre modifié")
+    assert preview.rebuild() == PARTIAL
+
+    cold = cold_preview(project.root, tmp_path / "froid")
+    assert contents(preview.site_dir) == contents(cold)
+
+    # kit build stays hermetic: after the preview, it equals a build of a fresh copy
+    built = build(project, tmp_path / "site-apres-apercu").site_dir
+    copy = copy_project(project.root, tmp_path / "copie")
+    reference = build(copy, tmp_path / "site-froid").site_dir
+    assert contents(built) == contents(reference)
+
+
+def test_a_broken_sheet_keeps_the_previous_preview_and_the_next_round_is_full(preview: Preview) -> None:
+    preview.rebuild()
+    before = snapshot(preview.site_dir)
+    sheet = preview.project.kit_dir / "cas" / "charenton.yml"
+    good = sheet.read_text(encoding="utf-8")
+    sheet.write_text(good.replace("titre:", "titre_inconnu:", 1), encoding="utf-8")
+    with pytest.raises(CatalogueError):
+        preview.rebuild()
+    assert snapshot(preview.site_dir) == before
+    sheet.write_text(good, encoding="utf-8")
+    assert preview.rebuild() == FULL
+    assert contents(preview.site_dir) == {k: v[0] for k, v in before.items()}
