@@ -26,21 +26,18 @@ from markupsafe import Markup, escape
 from builder.config import Project, SiteConfig
 from builder.markdown import MarkdownRenderer, plain_text, raw_block, raw_inline
 from builder.richtext import SUMMARY_CHARS, rich, summarise
-from builder.models import Case, Document, Kit, Nature, ReadingPath, Term
-from builder import charts, facets, files, francemap, metadata
+from builder.models import Case, CaseSheet, Document, Kit, Nature, ReadingPath, Term
+from builder import charts, facets, files, francemap, labels, metadata
+# Each template gets one typed view (builder.views); the page values' types live there too.
+from builder.views import BlockView, FamilyGroup, Item, NatureGroup, PathStep, make_view  # noqa: F401
 # Output paths come from the one table (builder.paths); the constants stay importable from here.
 from builder.paths import (CASES_INDEX_PAGE, CATALOGUE_PAGE, DOCUMENT_FILES_DIR, EXPORT_FILES,  # noqa: F401
                            FEED_FILE, GLOSSARY_PAGE, HOME_PAGE, OutputPaths, relative_url)
 
 MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
           "octobre", "novembre", "décembre"]
-CASE_SECTION_TITLES = [
-    ("genese", "Genèse"),
-    ("objectif", "Objectif"),
-    ("activites", "Activités en matière de partenariats"),
-    ("resultats", "Résultats"),
-    ("prochaines_etapes", "Prochaines étapes"),
-]
+# The sections of a case sheet's page: (field, heading), headings from the one table of labels.
+CASE_SECTION_TITLES = [(key, labels.FIELD_LABELS[CaseSheet][key].shown) for key in labels.CASE_SECTIONS]
 # A document page lists this many of its case sheets, then links to the index filtered
 # on the document: its size must not grow with the catalogue.
 MAX_LINKED_CASES = 10
@@ -48,33 +45,6 @@ MAX_LINKED_CASES = 10
 # (markers are checked by ``kit check``: builder.concepts.check_markers).
 HOME_MARKER = re.compile(r"<!--\s*kit:([a-z-]+)(?:\s+([a-z0-9-]+))?\s*-->")
 BLOCK_NAMES = sorted(p.name.removesuffix(".md.j2") for p in (Path(__file__).parent / "templates" / "blocks").glob("*.md.j2"))
-
-
-@dataclass
-class FamilyGroup:
-    term: Term | None
-    items: list[Any] = field(default_factory=list)
-
-
-@dataclass
-class NatureGroup:
-    nature: Nature
-    families: list[FamilyGroup]
-
-
-@dataclass
-class Item:
-    doc: Document
-    position: int  # 1-based position along a path (catalogue position on the catalogue page)
-
-
-@dataclass
-class PathStep:
-    path: ReadingPath
-    position: int
-    total: int
-    previous: Document | None
-    next: Document | None
 
 
 @dataclass
@@ -185,7 +155,6 @@ class PageRenderer:
         self.env.filters["web_address"] = _web_address
         self.env.filters["number"] = format_number
         self.env.globals.update(
-            kit=kit,
             out=self.out,
             urls=self.urls,  # every output path and URL (builder.paths)
             site=config.site,
@@ -221,10 +190,11 @@ class PageRenderer:
         if self.skip is not None and self.skip(relative):  # the preview keeps its copy (builder.incremental)
             return
         self.markdown.start_page()  # footnote ids numbered per page
-        values.setdefault("current_page", relative)  # links between pages are relative to it (link_to)
+        current_page = values.pop("current_page", relative)  # links between pages are relative to it (link_to)
         target = docs / relative
         target.parent.mkdir(parents=True, exist_ok=True)
-        text = self.render(template, **values)
+        # one typed input per template (builder.views), checked against the values given
+        text = self.render(template, view=make_view(template, self.kit, values), current_page=current_page)
         _assert_front_matter_parses(text, relative)
         target.write_text(text, encoding="utf-8")
 
@@ -240,7 +210,7 @@ class PageRenderer:
             path_steps=path_steps(self.kit, doc),
             cases=self.kit.cases_of(doc.id),
             max_cases=MAX_LINKED_CASES,
-            description=doc.resume.summary,  # the JSON-LD's description too (builder.metadata)
+            description=rich(doc.resume).summary,  # the JSON-LD's description too (builder.metadata)
             schema=metadata.front_matter_json(metadata.document_schema(self.config, self.kit, doc)),
             tab=self.urls.catalogue_source,  # the tab Material highlights (theme/partials/tabs-item.html)
         )
@@ -259,7 +229,7 @@ class PageRenderer:
             sheet=case.sheet,
             sections=CASE_SECTION_TITLES,
             documents=[d for d in (self.kit.document(i) for i in case.sheet.documents) if d],
-            description=case.sheet.objet.summary,  # the JSON-LD's description too (builder.metadata)
+            description=rich(case.sheet.objet).summary,  # the JSON-LD's description too (builder.metadata)
             schema=metadata.front_matter_json(metadata.case_schema(self.config, self.kit, case)),
         )
 
@@ -296,7 +266,7 @@ class PageRenderer:
                 return match.group(0)
             try:
                 # current_page: the block's links are relative to the page it sits in (link_to)
-                return self.render(f"blocks/{name}.md.j2", argument=match.group(2), current_page=page)
+                return self.render(f"blocks/{name}.md.j2", view=BlockView.of(self.kit, match.group(2)), current_page=page)
             except Exception as error:  # kit check reports bad markers first; say which one anyway
                 raise ValueError(f"marqueur « kit:{name} » impossible à afficher dans content/{page}") from error
 
