@@ -29,13 +29,12 @@ from builder.config import Project  # noqa: E402
 def measure(count: int, root: Path) -> None:
     project_root = copy_repo_project(root / f"kit-{count}")
     add_synthetic_sheets(project_root, count)
-    stages = pipeline.POST_BUILD_STAGES
-    saved = list(stages)
-    stages[:] = [s for s in stages if s is not typography.typography_stage]
+    saved = pipeline.POST_BUILD_STAGES  # a tuple: replaced for the measure, then put back
+    pipeline.POST_BUILD_STAGES = tuple(s for s in saved if s is not typography.typography_stage)
     try:
         site = pipeline.build(Project(project_root), root / f"site-{count}", with_archive=False).site_dir
     finally:
-        stages[:] = saved
+        pipeline.POST_BUILD_STAGES = saved
     pages = sorted(site.rglob("*.html"))
     before = {p: p.read_bytes() for p in pages}
     megabytes = sum(len(b) for b in before.values()) / 1_000_000

@@ -63,9 +63,9 @@ class AccessibilityExtension(Extension):
     def extendMarkdown(self, md: Markdown) -> None:
         edition = self.getConfig("edition")
         if not edition:
-            from builder.site import build_date, french_date
+            from builder.context import edition_date, french_date
 
-            edition = french_date(build_date())
+            edition = french_date(edition_date())  # used outside a build (a build passes its context's date)
         md.preprocessors.register(EditionDate(md, edition), "kit_edition_date", 28)
         md.treeprocessors.register(PermalinkNames(md), "kit_permalink_names", 4)
 

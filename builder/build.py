@@ -1,6 +1,12 @@
-"""The pipeline, end to end: load → render → MkDocs → package, then swap the new site in.
+"""The pipeline, end to end: load → validate → render → MkDocs → post-build stages → package,
+then the result delivered: swapped into ``site/`` (``kit build``) or written as a zip (``kit zip``).
 
-Before any work the output folder and the environment are checked (``builder.safety``).
+One orchestration (``run``) for both commands; what differs, where the site is staged and
+what is delivered, is a ``Destination`` (``SiteDestination``, ``ZipDestination``). The run's
+``BuildContext`` (``builder.context``: project, edition date, options, output paths) is made
+once, by the command line, and handed down.
+
+Before any work the output and the environment are checked (``builder.safety``).
 Each run writes its pages in a work folder of its own and the site in a staging folder
 beside ``site/`` (``builder.runs``): concurrent runs never share a folder, a failed,
 interrupted or killed build leaves the previous site untouched, and the next run removes
@@ -9,45 +15,47 @@ what a killed one left behind.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from builder import csp, exports, package, pages, runs, safety, site, typography
 from builder.config import Project, SiteConfig
+from builder.context import BuildContext, BuildOptions, Progress, quiet
 from builder.validate import load_kit  # load, then every rule (builder.validate)
 from builder.models import Kit
 from builder.paths import OutputPaths
 from builder.search.index import search_stage
 
-Progress = Callable[[str], None]
+# A post-build stage works on the built site (``site_dir``) before it is packaged and
+# delivered: one signature for all (the context may be left out by callers outside a build).
+PostBuildStage = Callable[[Path, SiteConfig, Kit, BuildContext], None]
 
-# Stages that work on the built site before it is packaged and swapped in
-# (search index, feeds and exports): each takes (site_dir, config, kit).
-POST_BUILD_STAGES: list[Callable[[Path, SiteConfig, Kit], None]] = []
-POST_BUILD_STAGES.append(exports.write_exports)  # Atom feed of case sheets, catalogue.json/.csv
-POST_BUILD_STAGES.append(search_stage)  # search/index.js, loaded by the search box on demand
-# French no-break spaces in the pages' text; after the search index (its text stays plain),
-# before the policy (it never touches scripts; the policy hashes them as final).
-POST_BUILD_STAGES.append(typography.typography_stage)
-# Keep last: the Content-Security-Policy hashes the pages' inline scripts as they are final.
-POST_BUILD_STAGES.append(csp.csp_stage)
+# In order; a tuple, fixed here (tests and benchmarks substitute their own, never mutate it).
+POST_BUILD_STAGES: tuple[PostBuildStage, ...] = (
+    exports.write_exports,  # Atom feed of case sheets, catalogue.json/.csv
+    search_stage,  # search/index.js, loaded by the search box on demand
+    # French no-break spaces in the pages' text; after the search index (its text stays plain),
+    # before the policy (it never touches scripts; the policy hashes them as final).
+    typography.typography_stage,
+    # Keep last: the Content-Security-Policy hashes the pages' inline scripts as they are final.
+    csp.csp_stage,
+)
 
 
 def terminal_progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def quiet(_: str) -> None:
-    pass
-
-
 @dataclass
 class BuildResult:
-    site_dir: Path
+    """What a run made. ``site_dir``: the site (None for ``kit zip``); ``archive``: the zip."""
+
+    site_dir: Path | None
     config: SiteConfig
     kit: Kit
     page_count: int
@@ -74,15 +82,25 @@ class Stopwatch:
         return time.perf_counter() - self.start
 
 
-def render(project: Project, work_dir: Path, progress: Progress = quiet) -> tuple[SiteConfig, Kit, pages.GeneratedSite, Path]:
+def render(project: Project, work_dir: Path, progress: Progress = quiet,
+           context: BuildContext | None = None) -> tuple[SiteConfig, Kit, pages.GeneratedSite, Path]:
     """Validate the catalogue and write the pages and ``mkdocs.yml`` into ``work_dir``
     (this run's own folder). Raises ``CatalogueError``."""
-    config, kit = load_kit(project)
+    context, kit, generated, config_file = _render(context or BuildContext.create(project, progress=progress),
+                                                   work_dir, progress)
+    assert context.config is not None
+    return context.config, kit, generated, config_file
+
+
+def _render(context: BuildContext, work_dir: Path, progress: Progress) -> tuple[BuildContext, Kit, pages.GeneratedSite, Path]:
+    project = context.project
+    config, kit = load_kit(project, context.edition)
+    context = context.with_config(config)
     progress(f"Catalogue validé : {len(kit.documents)} documents, {len(kit.paths)} parcours, {len(kit.cases)} fiches")
     generated = pages.generate(project, config, kit, work_dir)
-    config_file = site.write_mkdocs_config(project, config, generated, work_dir)
+    config_file = site.write_mkdocs_config(project, config, generated, work_dir, context.edition)
     progress(f"{generated.page_count} pages générées")
-    return config, kit, generated, config_file
+    return context, kit, generated, config_file
 
 
 def preflight(project: Project) -> None:
@@ -90,71 +108,152 @@ def preflight(project: Project) -> None:
     safety.preflight(project.root, project.theme_dir)
 
 
-def build(project: Project, site_dir: Path | None = None, progress: Progress = quiet, with_archive: bool = True) -> BuildResult:
-    """Build the site into ``site_dir`` (default ``site/``) and return what was built.
+# --- where a run stages its site and what it delivers ---
 
-    Raises ``safety.KitError`` before any work for an output folder that must not be replaced
-    (``safety.check_site_dir``) or a faulty environment, ``CatalogueError``, ``MkDocsFailed``,
-    ``OSError``; in every case, and on interruption, ``site_dir`` is left as it was.
-    """
-    site_dir = safety.check_site_dir(site_dir or project.root / "site", project.root, project.theme_dir)
+
+class Destination:
+    """What differs between ``kit build`` and ``kit zip``: ``check`` (before any work),
+    ``prepare`` (after the environment's checks), ``staging`` (the folder MkDocs builds into,
+    once the settings are known), ``deliver`` (the last steps; returns the zip, if any)."""
+
+    steps = 4  # progress lines: validated, pages, MkDocs, offline edition
+    site_dir: Path | None = None
+
+    def check(self, context: BuildContext) -> None:
+        pass
+
+    def prepare(self) -> None:
+        pass
+
+    def staging(self, context: BuildContext) -> contextlib.AbstractContextManager[Path]:
+        raise NotImplementedError
+
+    def deliver(self, staging: Path, context: BuildContext, kit: Kit, watch: Stopwatch) -> Path | None:
+        raise NotImplementedError
+
+
+class SiteDestination(Destination):
+    """``kit build``: the site staged beside ``site_dir``, then swapped in whole."""
+
+    def __init__(self, context: BuildContext):
+        self.with_archive = context.options.with_archive
+        self.steps = 4 if self.with_archive else 3
+        self.requested = context.options.site_dir or context.project.root / "site"
+
+    def check(self, context: BuildContext) -> None:
+        project = context.project
+        self.site_dir = safety.check_site_dir(self.requested, project.root, project.theme_dir)
+
+    def prepare(self) -> None:
+        runs.clean_debris(self.site_dir)
+
+    @contextlib.contextmanager
+    def staging(self, context: BuildContext) -> Iterator[Path]:
+        with runs.claimed(self.site_dir.parent, runs.staging_prefix(self.site_dir)) as staging:
+            yield staging.path
+        # Released: the staging folder, if still there (failure), and its lock.
+
+    def deliver(self, staging: Path, context: BuildContext, kit: Kit, watch: Stopwatch) -> Path | None:
+        project = context.project
+        # Links marked, zip written, its size filled into the pages (see package.py).
+        archive = package.finish(staging, context.config, self.with_archive, context.edition)
+        if archive:
+            watch(f"Édition hors ligne : {archive.relative_to(staging).as_posix()} ({package.size_label(archive)})")
+        (staging / safety.MARKER).write_text(safety.MARKER_TEXT, encoding="utf-8")
+        staging.chmod(0o755)  # a served site must be readable by others
+        # Checked again: something may have been put there during the build.
+        safety.check_site_dir(self.site_dir, project.root, project.theme_dir)
+        runs.swap_in(staging, self.site_dir)
+        return self.site_dir / archive.relative_to(staging) if archive else None
+
+
+ZIP_PREFIX = "kit-zip-"
+
+
+class ZipDestination(Destination):
+    """``kit zip``: the site staged in a temporary folder (deleted after), only its zip kept:
+    no size in the online pages, no swap into ``site/``."""
+
+    def __init__(self, context: BuildContext):
+        self.target = context.options.zip_target
+        self.force = context.options.force
+        self.temporary_root = Path(tempfile.gettempdir())
+
+    def check(self, context: BuildContext) -> None:
+        if self.target is not None:
+            project = context.project
+            self.target = safety.check_zip_target(self.target, project.root, project.theme_dir, self.force)
+
+    def prepare(self) -> None:
+        runs.sweep(self.temporary_root, ZIP_PREFIX)
+
+    @contextlib.contextmanager
+    def staging(self, context: BuildContext) -> Iterator[Path]:
+        project = context.project
+        if self.target is None:  # by default beside the project, named after the settings
+            self.target = safety.check_zip_target(project.root / context.urls.archive_file, project.root,
+                                                  project.theme_dir, self.force)
+        runs.sweep_stale_temporary_files(self.target)  # half-written zips of killed runs
+        with runs.claimed(self.temporary_root, ZIP_PREFIX) as temporary:
+            yield temporary.path / "site"
+
+    def deliver(self, staging: Path, context: BuildContext, kit: Kit, watch: Stopwatch) -> Path | None:
+        archive = package.build_archive(staging, context.config, self.target, context.edition)
+        watch(f"Édition hors ligne : {archive} ({package.size_label(archive)})")
+        return archive
+
+
+# --- the one orchestration ---
+
+
+def run(context: BuildContext, destination: Destination) -> BuildResult:
+    """Check, load and validate, render, MkDocs, post-build stages, then ``destination``'s
+    delivery. Raises ``safety.KitError`` before any work (output refused, faulty environment),
+    ``CatalogueError``, ``MkDocsFailed``, ``OSError``; on any of them, and on interruption,
+    what was there before (``site/``, the zip) is left as it was."""
+    project = context.project
+    destination.check(context)
     preflight(project)
-    runs.clean_debris(site_dir)
-    watch = Stopwatch(progress, 4 if with_archive else 3)
+    destination.prepare()
+    watch = Stopwatch(context.progress, destination.steps)
     with runs.work_folder(project.work_dir) as work_dir:
-        config, kit, generated, config_file = render(project, work_dir, watch)
-        with runs.claimed(site_dir.parent, runs.staging_prefix(site_dir)) as staging:
-            site.run_mkdocs(config_file, staging.path)
+        context, kit, generated, config_file = _render(context, work_dir, watch)
+        with destination.staging(context) as staging:
+            site.run_mkdocs(config_file, staging)
             watch("Site construit par MkDocs")
             for stage in POST_BUILD_STAGES:
-                stage(staging.path, config, kit)
-            # Links marked, zip written, its size filled into the pages (see package.py).
-            archive = package.finish(staging.path, config, with_archive)
-            if archive:
-                watch(f"Édition hors ligne : {archive.relative_to(staging.path).as_posix()} ({package.size_label(archive)})")
-            (staging.path / safety.MARKER).write_text(safety.MARKER_TEXT, encoding="utf-8")
-            staging.path.chmod(0o755)  # a served site must be readable by others
-            # Checked again: something may have been put there during the build.
-            safety.check_site_dir(site_dir, project.root, project.theme_dir)
-            runs.swap_in(staging.path, site_dir)
-        # Released: the staging folder, if still there (failure), and its lock.
-    final_archive = site_dir / archive.relative_to(staging.path) if archive else None
-    return BuildResult(site_dir, config, kit, generated.page_count, final_archive, watch.total)
+                stage(staging, context.config, kit, context)
+            archive = destination.deliver(staging, context, kit, watch)
+    return BuildResult(destination.site_dir, context.config, kit, generated.page_count, archive, watch.total)
 
 
-def build_offline_edition(project: Project, target: Path | None = None, progress: Progress = quiet, force: bool = False) -> Path:
+def build(project: Project, site_dir: Path | None = None, progress: Progress = quiet, with_archive: bool = True,
+          *, context: BuildContext | None = None) -> BuildResult:
+    """``kit build``: the site into ``site_dir`` (default ``site/``), with its offline edition.
+
+    ``context``: the run's context made by the command line; without it, one is made here from
+    the other arguments. Raises ``safety.KitError`` before any work for an output folder that
+    must not be replaced (``safety.check_site_dir``) or a faulty environment, ``CatalogueError``,
+    ``MkDocsFailed``, ``OSError``; in every case, and on interruption, ``site_dir`` is left as it was.
+    """
+    context = context or BuildContext.create(project, BuildOptions(site_dir=site_dir, with_archive=with_archive), progress)
+    return run(context, SiteDestination(context))
+
+
+def build_offline_edition(project: Project, target: Path | None = None, progress: Progress = quiet, force: bool = False,
+                          *, context: BuildContext | None = None) -> Path:
     """``kit zip``: the offline edition alone, written to ``target`` (by default
     ``<archive>.zip`` in the project folder); ``site/`` is left as it is.
 
     The zip holds the built pages, so the pipeline runs up to the zip (validate, render,
-    MkDocs, post-build stages) in a temporary folder, which is then deleted; it skips
-    the online-only work: the size in the online pages and the swap into ``site/``.
+    MkDocs, post-build stages) in a temporary folder, which is then deleted.
     ``target`` is checked first (``safety.check_zip_target``; ``force`` replaces a file
     that is not a kit zip). Raises ``safety.KitError``, ``CatalogueError``, ``MkDocsFailed``.
     """
-    if target is not None:
-        target = safety.check_zip_target(target, project.root, project.theme_dir, force)
-    preflight(project)
-    watch = Stopwatch(progress, 4)
-    temporary_root = Path(tempfile.gettempdir())
-    runs.sweep(temporary_root, ZIP_PREFIX)
-    with runs.work_folder(project.work_dir) as work_dir:
-        config, kit, _, config_file = render(project, work_dir, watch)
-        if target is None:
-            target = safety.check_zip_target(project.root / OutputPaths.of(config.sorties).archive_file, project.root, project.theme_dir, force)
-        runs.sweep_stale_temporary_files(target)  # half-written zips of killed runs
-        with runs.claimed(temporary_root, ZIP_PREFIX) as temporary:
-            staging = temporary.path / "site"
-            site.run_mkdocs(config_file, staging)
-            watch("Site construit par MkDocs")
-            for stage in POST_BUILD_STAGES:
-                stage(staging, config, kit)
-            archive = package.build_archive(staging, config, target)
-            watch(f"Édition hors ligne : {archive} ({package.size_label(archive)})")
+    context = context or BuildContext.create(project, BuildOptions(zip_target=target, force=force), progress)
+    archive = run(context, ZipDestination(context)).archive
+    assert archive is not None
     return archive
-
-
-ZIP_PREFIX = "kit-zip-"
 
 
 def swap_in(staging: Path, site_dir: Path) -> None:

@@ -44,10 +44,12 @@ def _project(args: argparse.Namespace, required: bool = True) -> Project:
 
 def cmd_build(args: argparse.Namespace) -> int:
     from builder.build import build, terminal_progress
+    from builder.context import BuildContext, BuildOptions
 
-    project = _project(args)
-    site_dir = Path(args.site_dir) if args.site_dir else None
-    result = build(project, site_dir, progress=terminal_progress)
+    # The run's context, made once here: the edition's date is fixed now (builder.context).
+    context = BuildContext.create(_project(args), BuildOptions(site_dir=Path(args.site_dir) if args.site_dir else None),
+                                  terminal_progress)
+    result = build(context.project, context=context)
     from builder.typography import decimal
 
     print(f"Site construit dans {result.site_dir} ({result.page_count} pages, {decimal(result.seconds)} s).")
@@ -64,10 +66,12 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_zip(args: argparse.Namespace) -> int:
     from builder.build import build_offline_edition, terminal_progress
+    from builder.context import BuildContext, BuildOptions
     from builder.package import size_label
 
-    archive = build_offline_edition(_project(args), Path(args.sortie) if args.sortie else None,
-                                    progress=terminal_progress, force=args.force)
+    context = BuildContext.create(_project(args), BuildOptions(zip_target=Path(args.sortie) if args.sortie else None,
+                                                               force=args.force), terminal_progress)
+    archive = build_offline_edition(context.project, context=context)
     print(f"Édition hors ligne : {archive} ({size_label(archive)}). Le dossier site/ n'a pas été modifié.")
     return 0
 
@@ -204,11 +208,13 @@ def parser() -> argparse.ArgumentParser:
     )
     main.add_argument("--version", action="version", version=f"kit {kit_version()}", help="affiche la version et quitte")
     main.add_argument("--projet", help=PROJECT_HELP)
-    main.add_argument("--debug", action="store_true", help=DEBUG_HELP)
+    main.add_argument("--details", dest="debug", action="store_true", help=DEBUG_HELP)
+    _old_spelling(main, "--debug", "debug", action="store_true")
     # The same two options after the command (« kit build --projet X »), without overriding.
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--projet", default=argparse.SUPPRESS, help=PROJECT_HELP)
-    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
+    common.add_argument("--details", dest="debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
+    _old_spelling(common, "--debug", "debug", action="store_true")
     commands = main.add_subparsers(dest="commande", metavar="COMMANDE")
     add_parser = commands.add_parser
 
@@ -224,12 +230,13 @@ def parser() -> argparse.ArgumentParser:
         "sortie d'un coup : un échec ou une interruption laisse le site précédent intact.",
     )
     build.add_argument(
-        "--site-dir", metavar="DOSSIER",
+        "--dossier-site", dest="site_dir", metavar="DOSSIER",
         help="dossier de sortie (par défaut : site/). Seuls sont acceptés un dossier nouveau ou vide, ou un dossier "
         "déjà construit par « kit build » (il contient le fichier .kit-site) ; sont refusés le dossier du projet et "
         "ses parents, kit/, content/, theme/, .git/, .kit-build/ et tout dossier à l'intérieur, ainsi que tout "
         "dossier non vide que « kit build » n'a pas construit.",
     )
+    _old_spelling(build, "--site-dir", "site_dir")
     build.set_defaults(func=cmd_build)
 
     check = commands.add_parser("check", help="valide le catalogue sans construire le site")
@@ -271,9 +278,10 @@ def parser() -> argparse.ArgumentParser:
         "--sortie", metavar="FICHIER",
         help="fichier zip à écrire (par défaut : NOM.zip dans le dossier du projet, NOM étant sorties.archive de "
         "site_config.yml) ; « .zip » est ajouté s'il manque. Sont refusés un dossier, un emplacement dans kit/, "
-        "content/, theme/ ou .git/, et un fichier existant qui n'est pas un zip écrit par « kit » (sauf avec --force).",
+        "content/, theme/ ou .git/, et un fichier existant qui n'est pas un zip écrit par « kit » (sauf avec --forcer).",
     )
-    zip_.add_argument("--force", action="store_true", help="remplace FICHIER même s'il n'a pas été écrit par « kit »")
+    zip_.add_argument("--forcer", dest="force", action="store_true", help="remplace FICHIER même s'il n'a pas été écrit par « kit »")
+    _old_spelling(zip_, "--force", "force", action="store_true")
     zip_.set_defaults(func=cmd_zip)
 
     search = commands.add_parser("search", help="cherche dans le site construit, comme la recherche du site")
@@ -281,6 +289,12 @@ def parser() -> argparse.ArgumentParser:
     search.add_argument("-n", "--nombre", type=int, default=10, help="nombre de résultats (10 par défaut)")
     search.set_defaults(func=cmd_search)
     return main
+
+
+def _old_spelling(parser: argparse.ArgumentParser, option: str, dest: str, **options) -> None:
+    """An option's former English spelling, still accepted but left out of the help: scripts
+    written before the options were named in French keep working (issue 14)."""
+    parser.add_argument(option, dest=dest, default=argparse.SUPPRESS, help=argparse.SUPPRESS, **options)
 
 
 PROJECT_HELP = "dossier du projet (par défaut : le dossier courant ou un parent contenant site_config.yml)"
@@ -433,7 +447,7 @@ def handle(args: argparse.Namespace) -> int:
             traceback.print_exc()
         log = log_unexpected(error, _known_project(args))
         _say(f"Erreur inattendue ({type(error).__name__}) : ce n'est pas votre faute. Les détails sont dans {log} ; "
-             "joignez ce fichier à votre signalement. Relancez avec --debug pour les afficher.", unchanged)
+             "joignez ce fichier à votre signalement. Relancez avec --details pour les afficher.", unchanged)
         return 2
 
 
@@ -451,7 +465,7 @@ def _say(message: str, after: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """The ``kit`` command. In: the arguments (``sys.argv[1:]`` by default). Out: the exit
-    code; never a traceback unless ``--debug`` (argparse exits 2 itself on usage errors)."""
+    code; never a traceback unless ``--details`` (old spelling ``--debug``) (argparse exits 2 itself on usage errors)."""
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     with french_argparse(), safe_console(), cleanup_on_signals():
         command_line = parser()

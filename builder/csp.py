@@ -137,7 +137,7 @@ def with_policy(html: str) -> str:
     return html[:at] + meta + html[at:]
 
 
-def csp_stage(site_dir: Path, config: Any = None, kit: Any = None) -> None:
+def csp_stage(site_dir: Path, config: Any = None, kit: Any = None, context: Any = None) -> None:
     """Post-build stage (``builder.build.POST_BUILD_STAGES``, run last): every ``.html``
     file of ``site_dir`` gets its Content-Security-Policy, rewritten in place."""
     for page in sorted(site_dir.rglob("*.html")):

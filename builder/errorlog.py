@@ -1,7 +1,7 @@
 """The details of an unexpected error, written where a user can send them to the team.
 
 The CLI (and the preview's rebuild loop) print a short French message naming this file
-instead of a Python traceback (issue 11); ``--debug`` shows the traceback itself.
+instead of a Python traceback (issue 11); ``--details`` (formerly ``--debug``) shows the traceback itself.
 """
 
 from __future__ import annotations

@@ -44,7 +44,7 @@ from builder.metadata import absolute_url, case_url, document_url, path_url, pla
 from builder.models import Case, CaseSheet, Document, Kit, ReadingPath
 from builder.richtext import RichText
 from builder.paths import OutputPaths
-from builder.site import build_date
+from builder.context import BuildContext, edition_date
 
 ATOM = "http://www.w3.org/2005/Atom"
 LIST_SEPARATOR = " | "
@@ -76,17 +76,18 @@ def _timestamp(day: dt.date) -> str:
     return f"{day.isoformat()}T00:00:00Z"
 
 
-def feed_updated(cases: list[Case]) -> dt.date:
+def feed_updated(cases: list[Case], edition: dt.date) -> dt.date:
+    """The feed's date: the newest ``date_ajout``; without any, the edition's date."""
     dates = [c.sheet.date_ajout for c in cases if c.sheet.date_ajout]
-    return max(dates) if dates else build_date()
+    return max(dates) if dates else edition
 
 
-def feed_xml(config: SiteConfig, kit: Kit) -> bytes:
+def feed_xml(config: SiteConfig, kit: Kit, edition: dt.date | None = None) -> bytes:
     ET.register_namespace("", ATOM)
     site = config.site
     urls = OutputPaths.of(config.sorties)
     feed_path, index_path = urls.feed, urls.cases_index
-    updated = feed_updated(kit.cases)
+    updated = feed_updated(kit.cases, edition or edition_date())
 
     def sub(parent: ET.Element, tag: str, text: str | None = None, **attributes: str) -> ET.Element:
         element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", {k: xml_text(v) for k, v in attributes.items()})
@@ -148,12 +149,12 @@ def path_record(config: SiteConfig, path: ReadingPath) -> dict[str, Any]:
     return {**path.model_dump(mode="json"), "url": path_url(config, path)}
 
 
-def catalogue_data(config: SiteConfig, kit: Kit) -> dict[str, Any]:
+def catalogue_data(config: SiteConfig, kit: Kit, edition: dt.date | None = None) -> dict[str, Any]:
     taxonomy = config.taxonomie
     return {
         "format": EXPORT_FORMAT_VERSION,
         "site": {"titre": config.site.titre, "url": site_root(config), "auteur": config.site.auteur,
-                 "edition": build_date().isoformat()},
+                 "edition": (edition or edition_date()).isoformat()},
         "taxonomie": taxonomy.model_dump(mode="json"),
         "parcours": [path_record(config, p) for p in kit.paths],
         "documents": [document_record(config, kit, d) for d in kit.documents],
@@ -161,8 +162,8 @@ def catalogue_data(config: SiteConfig, kit: Kit) -> dict[str, Any]:
     }
 
 
-def catalogue_json(config: SiteConfig, kit: Kit) -> bytes:
-    return (json.dumps(catalogue_data(config, kit), ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+def catalogue_json(config: SiteConfig, kit: Kit, edition: dt.date | None = None) -> bytes:
+    return (json.dumps(catalogue_data(config, kit, edition), ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
 
 
 def csv_columns() -> list[str]:
@@ -226,13 +227,15 @@ def catalogue_csv(config: SiteConfig, kit: Kit, delimiter: str = SPREADSHEET_DEL
 # --- the stage -------------------------------------------------------------------------------
 
 
-def write_exports(site_dir: Path, config: SiteConfig, kit: Kit) -> None:
-    """POST_BUILD_STAGES entry: feed and exports into the built site."""
+def write_exports(site_dir: Path, config: SiteConfig, kit: Kit, context: BuildContext | None = None) -> None:
+    """POST_BUILD_STAGES entry: feed and exports into the built site, dated by the build
+    context's edition (without a context: ``context.edition_date()``)."""
+    edition = context.edition if context else edition_date()
     urls = OutputPaths.of(config.sorties)
     json_path, csv_path, comma_csv_path = urls.exports
     for relative, data in (
-        (urls.feed, feed_xml(config, kit)),
-        (json_path, catalogue_json(config, kit)),
+        (urls.feed, feed_xml(config, kit, edition)),
+        (json_path, catalogue_json(config, kit, edition)),
         (csv_path, catalogue_csv(config, kit)),
         (comma_csv_path, catalogue_csv(config, kit, PROGRAM_DELIMITER)),
     ):

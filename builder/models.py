@@ -72,6 +72,8 @@ class ValidationContext:
 
     taxonomy: Taxonomy
     kit_dir: Path  # the folder holding documents.yml, parcours.yml, cas/, fichiers/
+    # the build's edition date (builder.context.BuildContext.edition); None: kit check's own
+    edition: dt.date | None = None
 
 
 # --- reusable field types -----------------------------------------------------------------

@@ -15,6 +15,7 @@ record each file's mtime and mode).
 
 from __future__ import annotations
 
+import datetime as dt
 import html as htmllib
 import os
 import posixpath
@@ -27,7 +28,7 @@ from pathlib import Path
 from builder import links
 from builder.config import SiteConfig
 from builder.paths import NOT_FOUND_PAGE, OutputPaths
-from builder.site import build_date, french_date
+from builder.context import edition_date, french_date
 
 README_NAME = "LISEZMOI.txt"
 # What a reader of the offline copy has no use for: source maps, compressed
@@ -88,11 +89,11 @@ def site_files(site_dir: Path) -> list[str]:
 # --- the offline variant of a page ---
 
 
-def offline_notice(config: SiteConfig) -> str:
+def offline_notice(config: SiteConfig, edition: dt.date) -> str:
     """What replaces a download block in the zip's pages (the zip cannot contain itself)."""
     url = htmllib.escape(config.site.url)
     return (
-        f"Vous lisez l'édition hors ligne du kit, datée du {french_date(build_date())}. "
+        f"Vous lisez l'édition hors ligne du kit, datée du {french_date(edition)}. "
         f'Version en ligne, peut-être plus récente : <a class="{links.EXTERNAL_CLASS}" href="{url}">{url}'
         f"{links.EXTERNAL_NOTE}</a>."
     )
@@ -104,9 +105,11 @@ def links_to_any(names: set[str]) -> re.Pattern[str]:
     return re.compile(rf"""href=["']?(?:[^"'\s>]*/)?(?:{alternatives})[#?"'\s>]""")
 
 
-def offline_page(text: str, page: str, left_out: set[str], config: SiteConfig, candidates: re.Pattern[str] | None = None) -> str:
+def offline_page(text: str, page: str, left_out: set[str], config: SiteConfig, candidates: re.Pattern[str] | None = None,
+                 edition: dt.date | None = None) -> str:
     """A page as the zip holds it: links to files left out point to the online site."""
-    text = ONLINE_BLOCK.sub(lambda _: offline_notice(config), text).replace(SIZE_MARK, "")
+    notice = offline_notice(config, edition or edition_date())
+    text = ONLINE_BLOCK.sub(lambda _: notice, text).replace(SIZE_MARK, "")
     if not (candidates or links_to_any(left_out)).search(text):
         return text
     online = config.site.url.rstrip("/") + "/"
@@ -131,7 +134,7 @@ def online_page(text: str, size: str) -> str:
 # --- the zip ---
 
 
-def readme_text(config: SiteConfig) -> str:
+def readme_text(config: SiteConfig, edition: dt.date) -> str:
     site = config.site
     lines = [
         f"{site.titre} — édition hors ligne",
@@ -150,7 +153,7 @@ def readme_text(config: SiteConfig) -> str:
         "fiches d'expérience, recherche. Les liens marqués « nécessite une connexion",
         "internet » mènent vers d'autres sites.",
         "",
-        f"Édition du {french_date(build_date())}.",
+        f"Édition du {french_date(edition)}.",
         f"Version en ligne, peut-être plus récente : {site.url}",
         "",
     ]
@@ -158,22 +161,23 @@ def readme_text(config: SiteConfig) -> str:
     return "\ufeff" + "\r\n".join(lines)
 
 
-def _zip_time() -> tuple[int, int, int, int, int, int]:
-    day = build_date()
+def _zip_time(day: dt.date) -> tuple[int, int, int, int, int, int]:
     return (max(day.year, 1980), day.month, day.day, 0, 0, 0)
 
 
-def _entry(name: str) -> zipfile.ZipInfo:
-    info = zipfile.ZipInfo(name, date_time=_zip_time())
+def _entry(name: str, edition: dt.date) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=_zip_time(edition))
     info.external_attr = 0o644 << 16
     info.create_system = 3
     info.compress_type = zipfile.ZIP_DEFLATED
     return info
 
 
-def write_zip(target: Path, entries: Iterable[tuple[str, bytes]]) -> Path:
+def write_zip(target: Path, entries: Iterable[tuple[str, bytes]], edition: dt.date | None = None) -> Path:
     """Write the entries (already in order) to ``target`` through a temporary file,
-    so that an interrupted build never leaves half a zip at the stable address."""
+    so that an interrupted build never leaves half a zip at the stable address.
+    Every entry is dated ``edition`` (None: ``context.edition_date()``), at midnight."""
+    edition = edition or edition_date()
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     os.close(handle)
@@ -181,7 +185,7 @@ def write_zip(target: Path, entries: Iterable[tuple[str, bytes]]) -> Path:
         # Entries get zlib's default level (6): level 9 made a zip 1 % smaller in twice the time.
         with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for name, data in entries:
-                archive.writestr(_entry(name), data)
+                archive.writestr(_entry(name, edition), data)
         os.chmod(temporary, 0o644)
         os.replace(temporary, target)
     except BaseException:
@@ -190,8 +194,10 @@ def write_zip(target: Path, entries: Iterable[tuple[str, bytes]]) -> Path:
     return target
 
 
-def zip_entries(site_dir: Path, config: SiteConfig, pages: dict[str, str]) -> Iterable[tuple[str, bytes]]:
+def zip_entries(site_dir: Path, config: SiteConfig, pages: dict[str, str],
+                edition: dt.date | None = None) -> Iterable[tuple[str, bytes]]:
     """LISEZMOI.txt first, then the site's files in sorted order, under one top folder."""
+    edition = edition or edition_date()
     top = config.sorties.archive
     files = site_files(site_dir)  # listed now, before the zip's temporary file exists
     material_search = uses_material_search(pages)
@@ -201,10 +207,10 @@ def zip_entries(site_dir: Path, config: SiteConfig, pages: dict[str, str]) -> It
     candidates = links_to_any(left_out)
 
     def entries() -> Iterable[tuple[str, bytes]]:
-        yield f"{top}/{README_NAME}", readme_text(config).encode("utf-8")
+        yield f"{top}/{README_NAME}", readme_text(config, edition).encode("utf-8")
         for relative in packed:
             if relative in pages:
-                data = offline_page(pages[relative], relative, left_out, config, candidates).encode("utf-8")
+                data = offline_page(pages[relative], relative, left_out, config, candidates, edition).encode("utf-8")
             else:
                 data = (site_dir / relative).read_bytes()
             yield f"{top}/{relative}", data
@@ -221,18 +227,22 @@ def read_pages(site_dir: Path) -> dict[str, str]:
     return pages
 
 
-def build_archive(site_dir: Path, config: SiteConfig, target: Path | None = None) -> Path:
-    """Write the offline edition of the site in ``site_dir`` (by default at its stable address)."""
+def build_archive(site_dir: Path, config: SiteConfig, target: Path | None = None, edition: dt.date | None = None) -> Path:
+    """Write the offline edition of the site in ``site_dir`` (by default at its stable address),
+    dated ``edition`` (the build context's date; None: ``context.edition_date()``)."""
+    edition = edition or edition_date()
     target = target or site_dir / archive_relpath(config)
-    return write_zip(target, zip_entries(site_dir, config, read_pages(site_dir)))
+    return write_zip(target, zip_entries(site_dir, config, read_pages(site_dir), edition), edition)
 
 
-def finish(site_dir: Path, config: SiteConfig, with_archive: bool = True) -> Path | None:
-    """The last pass over a built site: links marked, zip written, its size in the pages."""
+def finish(site_dir: Path, config: SiteConfig, with_archive: bool = True, edition: dt.date | None = None) -> Path | None:
+    """The last pass over a built site: links marked, zip written, its size in the pages.
+    ``edition``: the build context's date (None: ``context.edition_date()``)."""
     pages = read_pages(site_dir)
     archive = None
     if with_archive:
-        archive = write_zip(site_dir / archive_relpath(config), zip_entries(site_dir, config, pages))
+        edition = edition or edition_date()
+        archive = write_zip(site_dir / archive_relpath(config), zip_entries(site_dir, config, pages, edition), edition)
     size = size_label(archive) if archive else ""
     for relative, text in pages.items():
         (site_dir / relative).write_bytes(online_page(text, size).encode("utf-8"))

@@ -2,11 +2,11 @@
 environment can build a whole site.
 
 Rules (issue 11, « never lose a user's files »):
-- ``kit build --site-dir DOSSIER`` replaces DOSSIER only when it is new, empty, or was
+- ``kit build --dossier-site DOSSIER`` replaces DOSSIER only when it is new, empty, or was
   made by ``kit build`` (it holds ``MARKER``); never the project, its parents, ``kit/``,
   ``content/``, ``theme/``, ``.git``, the work folder, the builder, nor anything inside them;
 - ``kit zip --sortie FICHIER`` writes FICHIER only when it is new or a zip ``kit`` wrote
-  (``--force`` allows any file), never a folder;
+  (``--forcer`` allows any file), never a folder;
 - the environment (SOURCE_DATE_EPOCH, theme, package data) is checked up front, so a
   fault stops the build with a French message instead of a half-made or degraded site.
 
@@ -73,7 +73,7 @@ def is_kit_site(folder: Path) -> bool:
 def check_site_dir(site_dir: Path, root: Path, theme_dir: Path) -> Path:
     """Refuse, before any work, an output folder whose replacement could destroy files.
 
-    In: the folder asked for (``--site-dir``, relative to the current folder), the project
+    In: the folder asked for (``--dossier-site``, relative to the current folder), the project
     root and the theme in use. Out: the resolved folder. Raises ``KitError`` (French message
     naming the folder, why, and what to do) for the project or one of its parents, a folder
     of ``protected_folders`` or inside one, a file, a missing parent, or an existing non-empty
@@ -82,7 +82,7 @@ def check_site_dir(site_dir: Path, root: Path, theme_dir: Path) -> Path:
     target = Path(os.path.abspath(site_dir))
     resolved = target.resolve()
     root = root.resolve()
-    advice = "choisissez un dossier nouveau, par exemple « --site-dir site »."
+    advice = "choisissez un dossier nouveau, par exemple « --dossier-site site »."
     if resolved == root or _inside(root, resolved):
         what = "le dossier du projet" if resolved == root else "un dossier parent du projet"
         raise KitError(f"Refusé : {target} est {what} ; le remplacer effacerait le catalogue et tout le reste. {advice.capitalize()}")
@@ -117,7 +117,7 @@ def check_zip_target(target: Path, root: Path, theme_dir: Path, force: bool = Fa
     """Where ``kit zip --sortie FICHIER`` may write.
 
     In: the file asked for (``.zip`` is added when missing), the project root, the theme,
-    and ``force`` (``--force``: replace an existing file that is not a kit zip). Out: the
+    and ``force`` (``--forcer``: replace an existing file that is not a kit zip). Out: the
     resolved path. Raises ``KitError`` for a folder, a parent that is a file, a place inside
     ``protected_folders``, or, without ``force``, an existing file that is not a kit zip.
     """
@@ -145,7 +145,7 @@ def check_zip_target(target: Path, root: Path, theme_dir: Path, force: bool = Fa
     if resolved.exists() and not force and not is_kit_zip(resolved):
         raise KitError(
             f"Refusé : {target} existe et n'est pas une édition hors ligne écrite par « kit » ; il serait écrasé. "
-            "Choisissez un autre nom de fichier (se terminant par .zip), ou ajoutez --force pour le remplacer quand même."
+            "Choisissez un autre nom de fichier (se terminant par .zip), ou ajoutez --forcer pour le remplacer quand même."
         )
     return resolved
 

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from builder import dialect
+from builder.context import edition_date, french_date  # noqa: F401  (french_date: kept importable from here)
 from builder.config import Project, SiteConfig
 from builder.markdown import FOOTNOTE_BACKLINK_TITLE
 from builder.pages import GeneratedSite
@@ -25,21 +26,18 @@ MKDOCS_FILE = "mkdocs.yml"
 
 
 def build_date() -> dt.date:
-    """The edition's date: SOURCE_DATE_EPOCH when set, so that two builds are identical."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch:
-        return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc).date()
-    return dt.date.today()
+    """The edition's date for callers outside a build (``builder.incremental``'s cache key);
+    a build reads it from its context (``BuildContext.edition``), fixed once at the start."""
+    return edition_date()
 
 
-def french_date(day: dt.date) -> str:
-    from builder.pages import MONTHS
-
-    return f"{day.day}{'er' if day.day == 1 else ''} {MONTHS[day.month - 1]} {day.year}"
-
-
-def mkdocs_config(project: Project, config: SiteConfig, generated: GeneratedSite, work_dir: Path) -> dict[str, Any]:
+def mkdocs_config(project: Project, config: SiteConfig, generated: GeneratedSite, work_dir: Path,
+                  edition: dt.date | None = None) -> dict[str, Any]:
+    """The mkdocs.yml of a build, as a dict. ``edition``: the context's date (None: today's,
+    or SOURCE_DATE_EPOCH's), written in the footer, the copyright and content/'s date marker."""
     site = config.site
+    edition_label = french_date(edition or build_date())
+    urls = OutputPaths.of(config.sorties)
     theme_dir = project.theme_dir
     extra_css = sorted(p.relative_to(theme_dir).as_posix() for p in (theme_dir / "assets" / "css").glob("*.css")) if theme_dir.is_dir() else []
     extra_js = sorted(p.relative_to(theme_dir).as_posix() for p in (theme_dir / "assets" / "js").glob("*.js")) if theme_dir.is_dir() else []
@@ -95,7 +93,7 @@ def mkdocs_config(project: Project, config: SiteConfig, generated: GeneratedSite
             *({name: dialect.EXTENSION_CONFIGS[name]} if name in dialect.EXTENSION_CONFIGS else name
               for name in dialect.EXTENSIONS),
             # permalinks named after their section; the edition's date in content/ (builder/accessibility.py)
-            {"builder.accessibility": {"edition": french_date(build_date())}},
+            {"builder.accessibility": {"edition": edition_label}},
             # last: the catalogue's sanitised HTML put in place of its placeholders, then the
             # glossary's acronyms marked in the HTML (builder/markdown.py)
             {"builder.markdown": {"abbreviations": [[a.sigle, a.developpement] for a in generated.abbreviations]}},
@@ -106,23 +104,25 @@ def mkdocs_config(project: Project, config: SiteConfig, generated: GeneratedSite
         "extra": {
             "generator": False,
             "kit": {
-                "edition": french_date(build_date()),
+                "edition": edition_label,
                 # output paths the theme links to (builder.paths): never spelled in theme/
-                "accueil": OutputPaths.of(config.sorties).home,
-                "archive": OutputPaths.of(config.sorties).archive,
-                "flux": OutputPaths.of(config.sorties).feed,  # builder.exports
+                "accueil": urls.home,
+                "archive": urls.archive,
+                "flux": urls.feed,  # builder.exports
                 "url": site.url,
             },
         },
         "extra_css": extra_css,
         "extra_javascript": extra_js,
-        "copyright": f"Contenus : {site.auteur}. Édition du {french_date(build_date())}.",
+        "copyright": f"Contenus : {site.auteur}. Édition du {edition_label}.",
     }
 
 
-def write_mkdocs_config(project: Project, config: SiteConfig, generated: GeneratedSite, work_dir: Path) -> Path:
+def write_mkdocs_config(project: Project, config: SiteConfig, generated: GeneratedSite, work_dir: Path,
+                        edition: dt.date | None = None) -> Path:
+    """Write ``work_dir/mkdocs.yml`` (see ``mkdocs_config``) and return its path."""
     path = work_dir / MKDOCS_FILE
-    data = mkdocs_config(project, config, generated, work_dir)
+    data = mkdocs_config(project, config, generated, work_dir, edition)
     data["theme"] = {k: v for k, v in data["theme"].items() if v is not None}
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path

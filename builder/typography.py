@@ -156,7 +156,7 @@ def typeset_html(page: str) -> str:
     return "".join(pieces)
 
 
-def typography_stage(site_dir: Path, config: SiteConfig, kit: Kit) -> None:
+def typography_stage(site_dir: Path, config: SiteConfig, kit: Kit, context: object = None) -> None:
     """Post-build stage (``builder.build.POST_BUILD_STAGES``), before the policy's stage
     (``builder.csp``, which hashes the final inline scripts; this one never touches them):
     every ``.html`` file under ``site_dir`` typeset in place (``typeset_html``)."""

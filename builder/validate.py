@@ -66,8 +66,9 @@ NEEDS_FILE = {"fragilites": FRAGILITIES_FILE, "objectifs": OBJECTIVES_FILE}
 _LOOSE_MARKER = re.compile(r"<!--\s*kit\s*:(.*?)-->", re.I | re.S)
 
 
-def load_kit(project: Project) -> tuple[SiteConfig, Kit]:
+def load_kit(project: Project, edition: dt.date | None = None) -> tuple[SiteConfig, Kit]:
     """Load (``builder.loader.load_catalogue``) then validate the project's catalogue.
+    ``edition``: the build context's date (``BuildContext.edition``), for the rules on dates.
 
     Returns (settings, the validated ``Kit``). Raises ``CatalogueError`` listing every
     problem found, of reading, typing and rules together. The one entry point of the build
@@ -76,7 +77,7 @@ def load_kit(project: Project) -> tuple[SiteConfig, Kit]:
     catalogue = load_catalogue(project, problems)
     if catalogue is None:  # site_config.yml unreadable: no taxonomy to judge the rest by
         raise CatalogueError(problems)
-    validate(catalogue, ValidationContext(catalogue.config.taxonomie, project.kit_dir), problems)
+    validate(catalogue, ValidationContext(catalogue.config.taxonomie, project.kit_dir, edition), problems)
     if problems:
         raise CatalogueError(problems)
     return catalogue.config, kit_of(catalogue)
@@ -106,7 +107,7 @@ def validate(catalogue: Catalogue, context: ValidationContext, problems: Problem
     _check_documents(catalogue.documents, context, problems)
     known = [str(item.node["id"]) for item in catalogue.documents if isinstance(item.node, dict) and "id" in item.node]
     _check_paths(catalogue.paths, known, problems)
-    _check_cases(catalogue.cases, known, context.taxonomy, problems)
+    _check_cases(catalogue.cases, known, context.taxonomy, problems, context.edition)
     _report_duplicates(catalogue.figures, "chiffre", problems)
     _check_concepts(catalogue, problems)
     groups = sorted({f.groupe for f in catalogue.valid(catalogue.figures) if f.groupe})
@@ -217,7 +218,8 @@ def _check_paths(paths: list[Loaded], known: list[str], problems: Problems) -> N
                                  f"le parcours « {item.value.id} »", problems)
 
 
-def _check_cases(cases: list[Loaded], known: list[str], taxonomy: Taxonomy, problems: Problems) -> None:
+def _check_cases(cases: list[Loaded], known: list[str], taxonomy: Taxonomy, problems: Problems,
+                 edition: dt.date | None = None) -> None:
     for item in cases:
         node, file = item.node, item.file
         forms = node.get("formes")
@@ -236,18 +238,18 @@ def _check_cases(cases: list[Loaded], known: list[str], taxonomy: Taxonomy, prob
         _check_document_list(item.value.sheet.documents, known, item.file, ("documents",), "cette fiche", problems)
     for item, position, message in spelling_problems([(item, item.value.sheet.themes) for item in valid]):
         problems.add(item.file.path, line_of(item.file, ("themes", position)), f"« themes » : {message}")
-    _report_future_dates(valid, problems)
+    _report_future_dates(valid, problems, edition)
 
 
-def _report_future_dates(cases: list[Loaded], problems: Problems) -> None:
+def _report_future_dates(cases: list[Loaded], problems: Problems, edition: dt.date | None = None) -> None:
     """A date added after the build date would pin the sheet at the top of the feed.
 
     The build date is today's, or SOURCE_DATE_EPOCH's when it is later: a reproducible
     rebuild of an older edition (SOURCE_DATE_EPOCH in the past) accepts what was valid
     when the sheets were added; the output itself never depends on the clock."""
-    from builder.site import build_date  # TODO(pipeline): the build context's edition date, when it exists
+    from builder.context import edition_date
 
-    today = max(build_date(), dt.date.today())
+    today = max(edition or edition_date(), dt.date.today())  # edition: the build context's date
     for item in cases:
         added = item.value.sheet.date_ajout
         if added and added > today:
