@@ -29,7 +29,9 @@ from builder.richtext import SUMMARY_CHARS, rich, summarise
 from builder.models import Case, CaseSheet, Document, Kit, Nature, ReadingPath, Term
 from builder import charts, facets, files, francemap, labels, metadata
 # Each template gets one typed view (builder.views); the page values' types live there too.
-from builder.views import BlockView, FamilyGroup, Item, NatureGroup, PathStep, make_view  # noqa: F401
+from builder.views import (BlockView, CasePageView, CasesIndexView, CataloguePageView,  # noqa: F401
+                           DocumentPageView, FamilyGroup, GlossaryView, Item, NatureGroup, PageView,
+                           PathPageView, PathStep)
 # Output paths come from the one table (builder.paths); the constants stay importable from here.
 from builder.paths import (CASES_INDEX_PAGE, CATALOGUE_PAGE, DOCUMENT_FILES_DIR, EXPORT_FILES,  # noqa: F401
                            FEED_FILE, GLOSSARY_PAGE, HOME_PAGE, OutputPaths, relative_url)
@@ -186,23 +188,23 @@ class PageRenderer:
     def render(self, template: str, **values: Any) -> str:
         return self.env.get_template(template).render(**values)
 
-    def write(self, docs: Path, relative: str, template: str, **values: Any) -> None:
+    def write(self, docs: Path, relative: str, view: PageView) -> None:
+        """Renders ``view`` (one typed view, builder.views) with its template into ``docs/relative``."""
         if self.skip is not None and self.skip(relative):  # the preview keeps its copy (builder.incremental)
             return
         self.markdown.start_page()  # footnote ids numbered per page
-        current_page = values.pop("current_page", relative)  # links between pages are relative to it (link_to)
         target = docs / relative
         target.parent.mkdir(parents=True, exist_ok=True)
-        # one typed input per template (builder.views), checked against the values given
-        text = self.render(template, view=make_view(template, self.kit, values), current_page=current_page)
+        # one typed input per template; links between pages are relative to the page (link_to)
+        text = self.render(view.template, view=view, current_page=relative)
         _assert_front_matter_parses(text, relative)
         target.write_text(text, encoding="utf-8")
 
     # --- each kind of page ---
 
-    def document_page(self, doc: Document) -> dict[str, Any]:
+    def document_page(self, doc: Document) -> DocumentPageView:
         nature = self.config.taxonomie.nature(doc.nature)
-        return dict(
+        return DocumentPageView(
             doc=doc,
             nature=nature,
             family=nature.family(doc.famille) if nature else None,
@@ -215,13 +217,13 @@ class PageRenderer:
             tab=self.urls.catalogue_source,  # the tab Material highlights (theme/partials/tabs-item.html)
         )
 
-    def case_page(self, case: Case) -> dict[str, Any]:
+    def case_page(self, case: Case) -> CasePageView:
         # previous and next sheets in the index's order (the bearings of a sheet, _bearings.j2)
         if getattr(self, "_case_positions", None) is None:
             self._case_positions = {c.slug: n for n, c in enumerate(self.kit.cases)}
         position = self._case_positions[case.slug]
         cases = self.kit.cases
-        return dict(
+        return CasePageView(
             previous=cases[position - 1] if position > 0 else None,
             following=cases[position + 1] if position + 1 < len(cases) else None,
             tab=self.urls.cases_index_source,  # the tab Material highlights
@@ -233,29 +235,33 @@ class PageRenderer:
             schema=metadata.front_matter_json(metadata.case_schema(self.config, self.kit, case)),
         )
 
-    def path_page(self, path: ReadingPath) -> dict[str, Any]:
+    def path_page(self, path: ReadingPath) -> PathPageView:
         items = [Item(d, path.documents.index(d.id) + 1) for d in self.kit.documents if d.id in path.documents]
-        return dict(path=path, groups=group_by_nature(self.config, items),
+        return PathPageView(path=path, groups=group_by_nature(self.config, items),
                     schema=metadata.front_matter_json(metadata.path_schema(self.config, self.kit, path)))
 
-    def catalogue_page(self) -> dict[str, Any]:
+    def catalogue_page(self) -> CataloguePageView:
         items = [Item(d, n) for n, d in enumerate(self.kit.documents, 1)]
-        return dict(groups=group_by_nature(self.config, items), filters=facets.catalogue_filters(self.config, self.kit),
+        return CataloguePageView(documents=self.kit.documents, groups=group_by_nature(self.config, items), filters=facets.catalogue_filters(self.config, self.kit),
                     exports=[relative_url(self.urls.catalogue_source, name) for name in self.urls.exports])
 
-    def cases_index_page(self) -> dict[str, Any]:
+    def cases_index_page(self) -> CasesIndexView:
         cases = self.kit.cases
         by_region: dict[str, list[tuple[int, Case]]] = {}
         for number, case in enumerate(cases, 1):
             region = francemap.find_region(case.sheet.region)
             by_region.setdefault(region.name if region else "", []).append((number, case))
         regions = sorted(((name, items) for name, items in by_region.items() if name), key=lambda r: facets.sort_key(r[0]))
-        return dict(
+        return CasesIndexView(
+            cases=cases,
             filters=facets.case_filters(self.config, self.kit),
             map=francemap.map_svg(cases, lambda case: relative_url(self.urls.cases_index, self.urls.case(case.slug))) if cases else None,
             regions=regions,
             without_region=by_region.get("", []),
         )
+
+    def glossary_page(self) -> GlossaryView:
+        return GlossaryView(terms=self.kit.glossary.termes, abbreviations=self.kit.glossary.abreviations)
 
     def home_blocks(self, text: str, page: str = HOME_PAGE) -> str:
         """The markers of a content/ page (``page``, relative to content/) replaced by their blocks."""
@@ -334,15 +340,15 @@ def generate(project: Project, config: SiteConfig, kit: Kit, work_dir: Path,
             page.write_text(renderer.home_blocks(text, page.relative_to(docs).as_posix()), encoding="utf-8")
 
     for doc in kit.documents:
-        renderer.write(docs, urls.document_source(doc.id), "document.md.j2", **renderer.document_page(doc))
+        renderer.write(docs, urls.document_source(doc.id), renderer.document_page(doc))
     for case in kit.cases:
-        renderer.write(docs, urls.case_source(case.slug), "case.md.j2", **renderer.case_page(case))
+        renderer.write(docs, urls.case_source(case.slug), renderer.case_page(case))
     for path in kit.paths:
-        renderer.write(docs, urls.reading_path_source(path.id), "path.md.j2", **renderer.path_page(path))
-    renderer.write(docs, urls.catalogue_source, "catalogue.md.j2", **renderer.catalogue_page())
-    renderer.write(docs, urls.cases_index_source, "cases_index.md.j2", **renderer.cases_index_page())
+        renderer.write(docs, urls.reading_path_source(path.id), renderer.path_page(path))
+    renderer.write(docs, urls.catalogue_source, renderer.catalogue_page())
+    renderer.write(docs, urls.cases_index_source, renderer.cases_index_page())
     if kit.glossary.termes or kit.glossary.abreviations:
-        renderer.write(docs, urls.glossary_source, "glossary.md.j2")
+        renderer.write(docs, urls.glossary_source, renderer.glossary_page())
 
     page_count = sum(1 for _ in docs.rglob("*.md"))
     return GeneratedSite(docs, navigation(config, kit, docs), not_in_nav(config), page_count, kit.glossary.abreviations)

@@ -2,9 +2,8 @@
 
 A template gets ONE object, ``view``, of the class registered for it in ``VIEWS``; it reads
 nothing else of the catalogue (there is no ``kit`` global). The page renderer
-(builder.pages.PageRenderer) computes the values; ``make_view`` checks they are exactly the
-fields of the page's view (a missing or unknown one raises ``TypeError``: a template cannot
-silently read an undefined name) and adds what a page lists of the whole kit.
+(builder.pages.PageRenderer) builds each view; its fields are checked by the dataclass (a
+missing or unknown one raises ``TypeError``: a template cannot silently read an undefined name).
 
 Labels of fields come from the one table beside the models (builder.labels), marked safe:
 they are our own French words, printed as typed.
@@ -106,7 +105,7 @@ class CataloguePageView:
     groups: list[NatureGroup]
     filters: Any  # builder.facets' filter form
     exports: list[str]  # links to catalogue.json, catalogue.csv, catalogue-virgules.csv
-    documents: list[Document] = field(default_factory=list)
+    documents: list[Document]
 
 
 @dataclass(frozen=True)
@@ -118,7 +117,7 @@ class CasesIndexView:
     map: Markup | None  # the SVG map of France (builder.francemap), None without sheets
     regions: list[tuple[str, list[tuple[int, Case]]]]  # region → (number in the list, sheet)
     without_region: list[tuple[int, Case]]
-    cases: list[Case] = field(default_factory=list)
+    cases: list[Case]
 
 
 @dataclass(frozen=True)
@@ -126,8 +125,8 @@ class GlossaryView:
     """``glossary.md.j2``: the terms and the acronyms of kit/glossaire.yml."""
 
     template: ClassVar[str] = "glossary.md.j2"
-    terms: list[GlossaryTerm] = field(default_factory=list)
-    abbreviations: list[Abbreviation] = field(default_factory=list)
+    terms: list[GlossaryTerm]
+    abbreviations: list[Abbreviation]
 
 
 @dataclass(frozen=True)
@@ -148,20 +147,6 @@ class BlockView:
         return cls(argument, kit.paths, kit.cases, kit.figures, kit.fragilities, kit.objectives)
 
 
+PageView = DocumentPageView | CasePageView | PathPageView | CataloguePageView | CasesIndexView | GlossaryView
 VIEWS: dict[str, type] = {view.template: view for view in (
     DocumentPageView, CasePageView, PathPageView, CataloguePageView, CasesIndexView, GlossaryView)}
-# What a listing page shows of the whole kit, added to the renderer's values.
-_FROM_KIT = {
-    CataloguePageView: lambda kit: {"documents": kit.documents},
-    CasesIndexView: lambda kit: {"cases": kit.cases},
-    GlossaryView: lambda kit: {"terms": kit.glossary.termes, "abbreviations": kit.glossary.abreviations},
-}
-
-
-def make_view(template: str, kit: Kit, values: dict[str, Any]) -> Any:
-    """The typed view of ``template`` (a name of ``VIEWS``) from the renderer's ``values``
-    and, for a listing page, the kit. Raises ``KeyError`` for a template without a view and
-    ``TypeError`` for a value that is not a field of the view, or a field left without one."""
-    view_class = VIEWS[template]
-    extra = _FROM_KIT.get(view_class, lambda kit: {})(kit)
-    return view_class(**{**extra, **values})

@@ -53,23 +53,26 @@ def test_every_page_template_has_a_typed_view() -> None:
         assert dataclasses.is_dataclass(view) and view.template == template
 
 
-def test_a_view_refuses_a_value_it_does_not_declare(renderer: PageRenderer) -> None:
-    doc = renderer.kit.documents[0]
-    values = renderer.document_page(doc)
-    view = views.make_view("document.md.j2", renderer.kit, values)
-    assert isinstance(view, views.DocumentPageView) and view.doc is doc
-    with pytest.raises(TypeError):
-        views.make_view("document.md.j2", renderer.kit, {**values, "inconnu": 1})
-    with pytest.raises(TypeError):
-        views.make_view("document.md.j2", renderer.kit, {k: v for k, v in values.items() if k != "doc"})
-
-
-def test_listing_views_take_the_kit_they_list(renderer: PageRenderer) -> None:
+def test_each_page_gets_its_typed_view(renderer: PageRenderer) -> None:
     kit = renderer.kit
-    assert views.make_view("catalogue.md.j2", kit, renderer.catalogue_page()).documents == kit.documents
-    assert views.make_view("cases_index.md.j2", kit, renderer.cases_index_page()).cases == kit.cases
-    glossary = views.make_view("glossary.md.j2", kit, {})
-    assert (glossary.terms, glossary.abbreviations) == (kit.glossary.termes, kit.glossary.abreviations)
+    doc, case = kit.documents[0], kit.cases[0]
+    for view, kind in ((renderer.document_page(doc), views.DocumentPageView), (renderer.case_page(case), views.CasePageView),
+                       (renderer.path_page(kit.paths[0]), views.PathPageView),
+                       (renderer.catalogue_page(), views.CataloguePageView),
+                       (renderer.cases_index_page(), views.CasesIndexView), (renderer.glossary_page(), views.GlossaryView)):
+        assert type(view) is kind and views.VIEWS[view.template] is kind
+    assert renderer.document_page(doc).doc is doc and renderer.case_page(case).sheet is case.sheet
+    assert renderer.catalogue_page().documents == kit.documents
+    assert renderer.cases_index_page().cases == kit.cases
+    assert renderer.glossary_page().terms == kit.glossary.termes
+
+
+def test_a_view_refuses_a_value_it_does_not_declare(renderer: PageRenderer) -> None:
+    values = dataclasses.asdict(renderer.path_page(renderer.kit.paths[0]))
+    with pytest.raises(TypeError):
+        views.PathPageView(**values, inconnu=1)
+    with pytest.raises(TypeError):
+        views.PathPageView(**{k: v for k, v in values.items() if k != "path"})
 
 
 # --- one table of labels -----------------------------------------------------------------------
@@ -109,11 +112,9 @@ def test_a_label_changed_in_the_table_changes_the_pages(renderer: PageRenderer, 
     monkeypatch.setitem(FIELD_LABELS[CaseSheet], "sources", Label("Publications citées"))
     monkeypatch.setitem(FIELD_LABELS[Document], "resume", Label("En bref"))
     case = renderer.kit.cases[0]
-    page = renderer.render("case.md.j2", view=views.make_view("case.md.j2", renderer.kit, renderer.case_page(case)),
-                           current_page=f"fiches/{case.slug}.md")
+    page = renderer.render("case.md.j2", view=renderer.case_page(case), current_page=f"fiches/{case.slug}.md")
     assert "\nLieu de l'initiative\n:   " in page and "\nTerritoire\n" not in page
     assert "## Publications citées\n" in page
     doc = renderer.kit.documents[0]
-    page = renderer.render("document.md.j2", view=views.make_view("document.md.j2", renderer.kit, renderer.document_page(doc)),
-                           current_page=f"documents/{doc.id}.md")
+    page = renderer.render("document.md.j2", view=renderer.document_page(doc), current_page=f"documents/{doc.id}.md")
     assert "## En bref\n" in page and "## Résumé" not in page
