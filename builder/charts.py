@@ -1,29 +1,22 @@
-"""The key figures (kit/chiffres.yml) as SVG bar charts, drawn at build time.
+"""The key figures (kit/chiffres.yml) as bar charts in HTML and CSS, drawn at build time.
 
 Figures sharing a ``groupe`` are drawn on one chart, in the file's order; a figure
 without a group gets a chart of its own. Percentages are drawn on a 0-100 scale (the
 bar shows the share); other units on a scale from 0 to the chart's largest value, and
 a single non-percentage figure is shown as a number, since a lone bar would compare it
-with nothing. Each chart is a <figure>: the SVG has role="img" and an aria-label that
-reads every value with its label, and the caption names the sources.
-Colours come from CSS classes (light and dark themes).
+with nothing. Each chart is a <figure> holding a list: every value and label is HTML
+text (readable at a phone's width, issue 16), each bar a text-free SVG; the caption names
+the sources. Colours come from CSS classes, with 3:1 against their background in the
+light and the dark palette (theme/assets/css/kit-reperes.css).
 """
 
 from __future__ import annotations
 
-import textwrap
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
 from builder.models import KeyFigure
-
-WIDTH = 640
-LABEL_CHARS = 88  # characters per label line at the chart's font size
-LINE_HEIGHT = 17
-BAR_HEIGHT = 18
-ROW_GAP = 16
-VALUE_SPACE = 150  # room right of the bar for the value
 
 
 @dataclass
@@ -91,30 +84,23 @@ def description(chart: Chart) -> str:
     return f"{chart.title}. " + " ; ".join(parts) + "." + scale
 
 
-def svg(chart: Chart, chart_id: str) -> Markup:
-    """A horizontal bar chart: each figure's label above its bar, its value at the bar's end."""
+def bars(chart: Chart, chart_id: str) -> Markup:
+    """A bar chart in HTML: one list item per figure, its value and label as text (so they
+    reflow, keep the reader's font size on a phone and survive WCAG text spacing), then its
+    bar, a small text-free SVG stretched to the item's width (``rect`` width: the value on a
+    0-100 scale, 100 being 100 % for shares or the chart's largest value otherwise)."""
     maximum = 100.0 if chart.percent else max(f.valeur for f in chart.figures) or 1.0
-    bar_space = WIDTH - VALUE_SPACE
     rows = []
-    y = 4.0
     for figure in chart.figures:
-        lines = textwrap.wrap(figure.libelle, LABEL_CHARS) or [""]
-        label = "".join(
-            f'<tspan x="0" dy="{0 if i == 0 else LINE_HEIGHT}">{escape(line)}</tspan>' for i, line in enumerate(lines))
-        text_y = y + LINE_HEIGHT - 4
-        bar_y = y + len(lines) * LINE_HEIGHT + 2
-        length = max(bar_space * min(figure.valeur, maximum) / maximum, 1.5)
+        length = max(100 * min(figure.valeur, maximum) / maximum, 0.5)
         rows.append(
-            f'<text class="kit-graphique__libelle" x="0" y="{text_y:.0f}">{label}</text>'
-            f'<rect class="kit-graphique__piste" x="0" y="{bar_y:.0f}" width="{bar_space}" height="{BAR_HEIGHT}" rx="2"/>'
-            f'<rect class="kit-graphique__barre" x="0" y="{bar_y:.0f}" width="{length:.1f}" height="{BAR_HEIGHT}" rx="2"/>'
-            f'<text class="kit-graphique__valeur" x="{length + 8:.1f}" y="{bar_y + BAR_HEIGHT - 4:.0f}">'
-            f'{escape(value_text(figure))}</text>'
+            f'<li class="kit-barres__ligne"><span class="kit-barres__texte"><strong class="kit-barres__valeur">'
+            f'{escape(value_text(figure))}</strong> <span class="kit-barres__libelle">{escape(figure.libelle)}</span></span>'
+            f'<svg class="kit-barres__piste" viewBox="0 0 100 1" width="100" height="1" preserveAspectRatio="none" '
+            f'aria-hidden="true" focusable="false" xmlns="http://www.w3.org/2000/svg">'
+            f'<rect class="kit-barres__fond" width="100" height="1"/>'
+            f'<rect class="kit-barres__barre" width="{length:.1f}" height="1"/></svg></li>'
         )
-        y = bar_y + BAR_HEIGHT + ROW_GAP
-    height = int(y)
-    return Markup(
-        f'<svg class="kit-graphique__svg" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
-        f'role="img" aria-label="{escape(description(chart))}" id="{escape(chart_id)}" '
-        f'xmlns="http://www.w3.org/2000/svg">{"".join(rows)}</svg>'
-    )
+    scale = "" if chart.percent else (
+        f'<p class="kit-barres__echelle">Barres à l\'échelle de la plus grande valeur ({escape(value_text(max(chart.figures, key=lambda f: f.valeur)))}).</p>')
+    return Markup(f'<ul class="kit-barres" id="{escape(chart_id)}">{"".join(rows)}</ul>{scale}')

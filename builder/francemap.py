@@ -28,12 +28,23 @@ OVERSEAS = ("Guadeloupe", "Martinique", "Guyane", "La Réunion", "Mayotte")  # t
 
 WIDTH = 600
 METRO_HEIGHT = 560
-INSET_SIZE = 104
-INSET_GAP = 8
 MARGIN = 10
-HEIGHT = METRO_HEIGHT + INSET_SIZE + 2 * INSET_GAP
-MARKER_RADIUS = 10
-SPREAD = 15  # distance between markers sharing a region
+# The overseas insets, in rows below metropolitan France: wide enough for their names at
+# the size a phone needs (issue 16: text >= 12 CSS px at 320 px wide, where the map is
+# drawn at 288 px, so 26 map units; WCAG text spacing included).
+INSETS_PER_ROW = 3
+INSET_HEIGHT = 120
+INSET_GAP = 8
+INSET_LABEL = 34  # the band at the top of an inset that holds its name
+INSET_ROWS = -(-5 // INSETS_PER_ROW)
+HEIGHT = METRO_HEIGHT + INSET_ROWS * (INSET_HEIGHT + INSET_GAP) + INSET_GAP
+# The markers' largest radius, in map units (the CSS of theme/assets/css/kit-reperes.css
+# draws them at 14, 17 or 26 depending on the screen's width, so that a marker is always at
+# least 24 CSS px wide and its number 12 CSS px high). Placement uses the largest.
+MARKER_RADIUS = 26
+MARKER_GAP = 3  # between two markers, at their largest
+SPREAD = MARKER_RADIUS + MARKER_GAP  # distance from the anchor of markers sharing a region
+DRAWN_RADIUS = 14  # the radius attribute, for a wide screen; the CSS enlarges it on narrow ones
 
 Point = tuple[float, float]
 Ring = list[Point]
@@ -159,15 +170,17 @@ def layout() -> tuple[Shape, ...]:
                   (MARGIN, MARGIN, WIDTH - 2 * MARGIN, METRO_HEIGHT - 2 * MARGIN))
     for region in metro:
         shapes.append(_shape(region, projected[region.name], frame))
-    inset_width = (WIDTH - 2 * MARGIN - (len(OVERSEAS) - 1) * INSET_GAP) / len(OVERSEAS)
-    for index, name in enumerate(OVERSEAS):
+    boxes = {name: (left, top, width) for name, left, top, width in inset_boxes()}
+    for name in OVERSEAS:
         region = next((r for r in regions if r.name == name), None)
         if region is None:
             continue
         lats = [lat for polygon in region.polygons for ring in polygon for _, lat in ring]
         project = equirectangular(sum(lats) / len(lats))
         polygons = [[[project(*p) for p in ring] for ring in polygon] for polygon in region.polygons]
-        box = (MARGIN + index * (inset_width + INSET_GAP) + 8, METRO_HEIGHT + INSET_GAP + 8, inset_width - 16, INSET_SIZE - 16)
+        left, top, width = boxes[name]
+        # below the name's band, never under it (the Guyane's name was overlapped)
+        box = (left + 8, top + INSET_LABEL + 4, width - 16, INSET_HEIGHT - INSET_LABEL - 12)
         frame = Frame([p for polygon in polygons for ring in polygon for p in ring], box)
         shapes.append(_shape(region, polygons, frame))
     return tuple(shapes)
@@ -180,8 +193,10 @@ def _shape(region: Region, polygons: list[list[list[Point]]], frame: Frame) -> S
 
 
 def inset_boxes() -> list[tuple[str, float, float, float]]:
-    inset_width = (WIDTH - 2 * MARGIN - (len(OVERSEAS) - 1) * INSET_GAP) / len(OVERSEAS)
-    return [(name, MARGIN + i * (inset_width + INSET_GAP), METRO_HEIGHT + INSET_GAP, inset_width)
+    """(name, left, top, width) of each overseas inset: rows of INSETS_PER_ROW, left to right."""
+    inset_width = (WIDTH - 2 * MARGIN - (INSETS_PER_ROW - 1) * INSET_GAP) / INSETS_PER_ROW
+    return [(name, MARGIN + (i % INSETS_PER_ROW) * (inset_width + INSET_GAP),
+             METRO_HEIGHT + INSET_GAP + (i // INSETS_PER_ROW) * (INSET_HEIGHT + INSET_GAP), inset_width)
             for i, name in enumerate(OVERSEAS)]
 
 
@@ -204,11 +219,46 @@ def markers(cases: Sequence[Case]) -> list[Marker]:
             if count == 1:
                 x, y = ax, ay
             else:  # on a circle around the anchor, first one at the top, wide enough not to overlap
-                radius = max(SPREAD, (MARKER_RADIUS + 1.5) / math.sin(math.pi / count))
+                radius = spread(count)
                 angle = -math.pi / 2 + 2 * math.pi * index / count
                 x, y = ax + radius * math.cos(angle), ay + radius * math.sin(angle)
             placed.append(Marker(number, case, x, y))
-    return sorted(placed, key=lambda m: m.number)
+    return _apart(sorted(placed, key=lambda m: m.number))
+
+
+def spread(count: int) -> float:
+    """Distance from the region's anchor of ``count`` markers sharing a region (map units)."""
+    return max(SPREAD, (MARKER_RADIUS + MARKER_GAP / 2) / math.sin(math.pi / count))
+
+
+def _apart(placed: list[Marker], rounds: int = 60) -> list[Marker]:
+    """Markers of neighbouring regions pushed apart where they would overlap (at the largest
+    radius), each pair by half the overlap along the line between them; deterministic."""
+    points = [[m.x, m.y] for m in placed]
+    least = 2 * MARKER_RADIUS + MARKER_GAP
+    for _ in range(rounds):
+        moved = False
+        for i in range(len(points)):
+            for j in range(i + 1, len(points)):
+                dx, dy = points[j][0] - points[i][0], points[j][1] - points[i][1]
+                distance = math.hypot(dx, dy)
+                if distance >= least - 1e-6:
+                    continue
+                if distance < 1e-6:
+                    dx, dy, distance = 1.0, 0.0, 1.0
+                push = (least - distance) / 2 + 0.01
+                ux, uy = dx / distance, dy / distance
+                points[i][0] -= ux * push
+                points[i][1] -= uy * push
+                points[j][0] += ux * push
+                points[j][1] += uy * push
+                moved = True
+        for point in points:  # inside the drawing
+            point[0] = min(max(point[0], MARGIN + MARKER_RADIUS), WIDTH - MARGIN - MARKER_RADIUS)
+            point[1] = min(max(point[1], MARGIN + MARKER_RADIUS), HEIGHT - MARGIN - MARKER_RADIUS)
+        if not moved:
+            break
+    return [Marker(m.number, m.case, x, y) for m, (x, y) in zip(placed, points)]
 
 
 def _fmt(value: float) -> str:
@@ -240,8 +290,8 @@ def map_svg(cases: Sequence[Case], href: Callable[[Case], str], title_id: str = 
     ]
     for name, left, top, width in inset_boxes():
         parts.append(f'<rect class="kit-carte__encart" x="{_fmt(left)}" y="{_fmt(top)}" width="{_fmt(width)}" '
-                     f'height="{INSET_SIZE}" rx="3"/>')
-        parts.append(f'<text class="kit-carte__encart-nom" x="{_fmt(left + 4)}" y="{_fmt(top + INSET_SIZE - 4)}">'
+                     f'height="{INSET_HEIGHT}" rx="3"/>')
+        parts.append(f'<text class="kit-carte__encart-nom" x="{_fmt(left + 6)}" y="{_fmt(top + INSET_LABEL - 8)}">'
                      f'{escape(name)}</text>')
     for shape in layout():
         if shape.region.name in active:
@@ -257,7 +307,7 @@ def map_svg(cases: Sequence[Case], href: Callable[[Case], str], title_id: str = 
         parts.append(
             f'<a class="kit-carte__repere" href="{escape(href(marker.case))}" data-kit-item="{escape(marker.case.slug)}" '
             f'aria-label="{escape(label)}"><title>{escape(label)}</title>'
-            f'<circle cx="{_fmt(marker.x)}" cy="{_fmt(marker.y)}" r="{MARKER_RADIUS}"/>'
+            f'<circle cx="{_fmt(marker.x)}" cy="{_fmt(marker.y)}" r="{DRAWN_RADIUS}"/>'
             f'<text x="{_fmt(marker.x)}" y="{_fmt(marker.y)}" dy="0.35em" text-anchor="middle">{marker.number}</text></a>'
         )
     parts.append("</g></svg>")

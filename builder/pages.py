@@ -175,7 +175,7 @@ class PageRenderer:
             absolute_url=lambda relative: Markup(escape(metadata.absolute_url(config, relative))),
             # every figure, or those of one ``groupe`` (a marker's argument)
             key_figure_charts=lambda group=None: [
-                (chart, charts.svg(chart, f"kit-graphique-{chart.key}") if chart.drawn else None)
+                (chart, charts.bars(chart, f"kit-graphique-{chart.key}") if chart.drawn else None)
                 for chart in charts.charts([f for f in kit.figures if group is None or f.groupe == group],
                                            config.rubriques.groupes_chiffres)
             ],

@@ -83,7 +83,7 @@ def test_markers_link_each_sheet_on_its_region(real_site: Path) -> None:
         if sharing == 1:  # alone: on the region's anchor, inside the region
             assert inside(centre, shape.rings) and centre == pytest.approx(shape.anchor, abs=0.06), case.slug
         else:  # several: around the anchor, at most a marker's spread away
-            assert math.dist(centre, shape.anchor) <= max(francemap.SPREAD, 12 / math.sin(math.pi / sharing)) + 0.1, case.slug
+            assert math.dist(centre, shape.anchor) <= francemap.spread(sharing) + 0.1, case.slug
         # the same number in the list of sheets above the map
         entry = page.select_one(f"ol.kit-fiches a[data-kit-item='{case.slug}']").find_parent("li")
         assert entry["value"] == str(number)

@@ -38,24 +38,24 @@ def test_key_figures_are_charts_with_sources_and_text(real_site: Path, real_kit)
         caption = figure.find("figcaption").get_text(" ", strip=True).replace("\u00a0", " ").replace("\u202f", " ")  # no-break spaces: builder/typography.py
         for item in chart.figures:
             assert item.source in caption
-        svg = figure.find("svg")
+        bars = figure.select_one("ul.kit-barres")
         if not chart.drawn:  # a lone figure that is not a share: a number, no bar
-            assert svg is None
+            assert bars is None
             assert charts.format_number(chart.figures[0].valeur) in figure.get_text()
             continue
-        assert svg["role"] == "img"
-        label = svg["aria-label"]
-        assert label.startswith(chart.title)
-        for item in chart.figures:
-            assert charts.value_text(item) in label and item.libelle in label
-        # bars: one per figure, their lengths in proportion to the values
-        bars = svg.select("rect.kit-graphique__barre")
-        track = float(svg.select_one("rect.kit-graphique__piste")["width"])
-        assert len(bars) == len(chart.figures)
+        # one list item per figure: its value and label as text, then a text-free bar
+        items = bars.select("li.kit-barres__ligne")
+        assert len(items) == len(chart.figures)
         scale = 100.0 if chart.percent else max(f.valeur for f in chart.figures)
-        for bar, item in zip(bars, chart.figures):
-            assert float(bar["width"]) == pytest.approx(track * item.valeur / scale, abs=0.1)
-        assert [t.get_text() for t in svg.select("text.kit-graphique__valeur")] == [charts.value_text(f) for f in chart.figures]
+        for item, key_figure in zip(items, chart.figures):
+            def flat(text: str) -> str:  # no-break spaces: builder/typography.py
+                return " ".join(text.replace("\u00a0", " ").replace("\u202f", " ").split())
+            text = flat(item.get_text(" ", strip=True))
+            assert flat(charts.value_text(key_figure)) in text and flat(key_figure.libelle) in text
+            bar_svg = item.find("svg")
+            assert bar_svg["aria-hidden"] == "true" and not bar_svg.get_text(strip=True)
+            bar = bar_svg.select_one("rect.kit-barres__barre")
+            assert float(bar["width"]) == pytest.approx(100 * key_figure.valeur / scale, abs=0.1)
     # every key figure of the file is on the home page
     assert sum(len(g.figures) for g in groups) == len(kit.figures)
     titles = [f.select_one(".kit-graphique__titre") for f in figures]
@@ -70,10 +70,11 @@ def test_chart_titles_fall_back_on_the_group_id() -> None:
     [chart] = charts.charts(figures)
     assert chart.title == "Modes action" and not chart.percent and chart.drawn
     assert chart.sources() == ["S, 2015", "T, 2016"]
-    svg = str(charts.svg(chart, "c"))
-    widths = [float(w) for w in re.findall(r'class="kit-graphique__barre" x="0" y="\d+" width="([\d.]+)"', svg)]
-    # not a share: scaled to the largest value, which takes the whole track
-    assert widths == pytest.approx([charts.WIDTH - charts.VALUE_SPACE, (charts.WIDTH - charts.VALUE_SPACE) * 2.5 / 10], abs=0.1)
+    html = str(charts.bars(chart, "c"))
+    widths = [float(w) for w in re.findall(r'class="kit-barres__barre" width="([\d.]+)"', html)]
+    # not a share: scaled to the largest value, which takes the whole track (and the scale is said)
+    assert widths == pytest.approx([100, 100 * 2.5 / 10], abs=0.1)
+    assert "plus grande valeur" in html
 
 
 # --- cross-links ----------------------------------------------------------------------------
