@@ -172,17 +172,19 @@ def install_pagefind(folder: Path) -> Path:
     return folder / "node_modules" / ".bin" / "pagefind"
 
 
-def stage_alone(root: Path, site: Path) -> tuple[float, float]:
-    """The search stage run again in a child process: (seconds, peak memory in MB)."""
+def stage_alone(root: Path, site: Path) -> tuple[float, float, float]:
+    """The search stage run again in a child process: (seconds, processor seconds, peak
+    memory in MB). Processor time barely depends on how busy a shared machine is."""
     code = ("import sys, time, resource; sys.path.insert(0, sys.argv[3]); from pathlib import Path;"
             "from builder.config import Project; from builder.loader import load_kit;"
             "from builder.search.index import search_stage;"
             "config, kit = load_kit(Project(Path(sys.argv[1]))); start = time.perf_counter();"
-            "search_stage(Path(sys.argv[2]), config, kit);"
-            "print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
+            "cpu = time.process_time(); search_stage(Path(sys.argv[2]), config, kit);"
+            "print(time.perf_counter() - start, time.process_time() - cpu,"
+            " resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
     out = subprocess.run([sys.executable, "-c", code, str(root), str(site), str(REPO)], check=True,
                          capture_output=True, text=True).stdout.split()
-    return float(out[0]), float(out[1])
+    return float(out[0]), float(out[1]), float(out[2])
 
 
 def browser_figures(site: Path, targets: list[tuple[str, str]]) -> dict:
@@ -236,13 +238,14 @@ def measure(count: int, pagefind: Path) -> dict:
         start = time.perf_counter()
         result = build(project, site, with_archive=False)
         total = time.perf_counter() - start
-        stage_s, stage_mb = stage_alone(root, site)
+        stage_s, stage_cpu_s, stage_mb = stage_alone(root, site)
         raw, packed = folder_sizes(site / "search", compressed=False)
         start = time.perf_counter()
         subprocess.run([str(pagefind), "--site", str(site), "--quiet"], check=True, stdout=subprocess.DEVNULL)
         pagefind_s = time.perf_counter() - start
         pf_raw, _ = folder_sizes(site / "pagefind", compressed=True)
         figures = {"sheets": count, "pages": result.page_count, "build_s": total, "stage_s": stage_s,
+                   "stage_cpu_s": stage_cpu_s,
                    "stage_mb": stage_mb, "ours_mb": raw / 1e6, "ours_gzip_mb": packed / 1e6,
                    "ours_files": len(list((site / "search").rglob("*.js"))),
                    "pagefind_s": pagefind_s, "pagefind_mb": pf_raw / 1e6}
@@ -253,8 +256,8 @@ def measure(count: int, pagefind: Path) -> dict:
 def report(f: dict) -> None:
     med = statistics.median
     print(f"\n{f['sheets']} fiches synthétiques ({f['pages']} pages)")
-    print(f"  construction : {f['build_s']:.1f} s ; étape de l'index seule : {f['stage_s']:.1f} s, "
-          f"mémoire maximale {f['stage_mb']:.0f} Mo")
+    print(f"  construction : {f['build_s']:.1f} s ; étape de l'index seule : {f['stage_s']:.1f} s "
+          f"({f['stage_cpu_s']:.1f} s de processeur), mémoire maximale {f['stage_mb']:.0f} Mo")
     print(f"  index (nous) : {f['ours_mb']:.2f} Mo brut, {f['ours_gzip_mb']:.2f} Mo gzip, {f['ours_files']} fichiers")
     print(f"  Pagefind : indexation {f['pagefind_s']:.1f} s, {f['pagefind_mb']:.2f} Mo (déjà compressés)")
     for key, label in (("ours_http", "nous, HTTP"), ("ours_file", "nous, file://"), ("pagefind_http", "Pagefind, HTTP")):

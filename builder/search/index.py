@@ -29,12 +29,12 @@ from lunr import __TARGET_JS_VERSION__ as LUNR_VERSION
 
 from builder.config import SiteConfig
 from builder.models import Kit
-from builder.paths import NOT_FOUND_PAGE, SEARCH_INDEX_FILE, SEARCH_PAGES_DIR, SEARCH_VOCABULARY_FILE, OutputPaths
+from builder.pages import CASES_INDEX_PAGE, CATALOGUE_PAGE
 from builder.search import french
 
-INDEX_FILE = SEARCH_INDEX_FILE  # output paths: builder.paths
-PAGES_DIR = SEARCH_PAGES_DIR
-VOCABULARY_FILE = SEARCH_VOCABULARY_FILE
+INDEX_FILE = "search/index.js"
+PAGES_DIR = "search/pages"
+VOCABULARY_FILE = "search/vocabulary.js"
 LOADER_CALL = "kitSearch.ready(JSON.parse("
 PAGE_CALL = "kitSearch.page("
 VOCABULARY_CALL = "kitSearch.vocabulary(JSON.parse("
@@ -44,7 +44,7 @@ FIELDS = (("t", 10), ("m", 3), ("b", 1))
 # Pages that list others (home, catalogue, index of case sheets) quote every title:
 # they must not push the pages they list down the results.
 LISTING_BOOST = 0.3
-SKIPPED_PAGES = {NOT_FOUND_PAGE}
+SKIPPED_PAGES = {"404.html"}
 
 
 @dataclass
@@ -73,8 +73,7 @@ _TOKEN = re.compile(r"""<!--.*?(?:-->|$)|<(/?)([a-zA-Z][a-zA-Z0-9]*)((?:[^<>"']|
 _ID = re.compile(r"""\bid=(?:"([^"]*)"|'([^']*)')""")
 _CLASS = re.compile(r"""\bclass=(?:"([^"]*)"|'([^']*)')""")
 # Permalinks (¶) and « (nécessite une connexion internet) » notes are not content.
-# A footnote call (« 1 ») and its way back (« ↩ ») are not words of the text: « participer1 ».
-_SKIPPED_CLASSES = {"headerlink", "kit-externe__note", "footnote-ref", "footnote-backref"}
+_SKIPPED_CLASSES = {"headerlink", "kit-externe__note"}
 _VOID = {"br", "img", "hr", "input", "meta", "link", "wbr", "source", "col", "area", "base", "embed", "track"}
 # Elements that separate words; inline ones (abbr, em, a…) do not: « <em>co</em>-construction ».
 _BLOCK = {"p", "li", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "div", "ul", "ol", "dl", "table", "tr",
@@ -146,20 +145,20 @@ def page_sections(page: str) -> tuple[str, list[tuple[str, str, str]]]:
 
 def page_entries(site_dir: Path, config: SiteConfig, kit: Kit) -> list[Entry]:
     """Every page of the built site, with what the catalogue knows about it."""
-    urls = OutputPaths.of(config.sorties)
+    out = config.sorties
     taxonomy = config.taxonomie
-    documents = {urls.document(d.id): d for d in kit.documents}
-    cases = {urls.case(c.slug): c for c in kit.cases}
-    paths = {urls.reading_path(p.id): p for p in kit.paths}
+    documents = {f"{out.dossier_documents}/{d.id}.html": d for d in kit.documents}
+    cases = {f"{out.dossier_fiches}/{c.slug}.html": c for c in kit.cases}
+    paths = {f"{out.dossier_parcours}/{p.id}.html": p for p in kit.paths}
     listings = {
-        urls.home: "Accueil",
-        urls.catalogue: config.rubriques.catalogue,
-        urls.cases_index: config.rubriques.fiches,
+        "index.html": "Accueil",
+        CATALOGUE_PAGE.replace(".md", ".html"): config.rubriques.catalogue,
+        f"{out.dossier_fiches}/{CASES_INDEX_PAGE}".replace(".md", ".html"): config.rubriques.fiches,
     }
     entries = []
     for page in sorted(site_dir.rglob("*.html")):
         url = page.relative_to(site_dir).as_posix()
-        if url in SKIPPED_PAGES or url.split("/")[0] == urls.downloads_dir:
+        if url in SKIPPED_PAGES or url.split("/")[0] == out.dossier_telechargements:
             continue
         title, sections = page_sections(page.read_text(encoding="utf-8"))
         if not title and not sections:
@@ -340,15 +339,20 @@ def build_index(entries: list[Entry]) -> dict:
     text]), one ``search/pages/<n>.js`` each, and ``vocabulary`` (``search/vocabulary.js``,
     see ``written_words``). Each page is read once (``analyse``); the rest is linear in
     the number of terms."""
-    analysed = [analyse(entry) for entry in entries]
+    per_page, positions, words = [], [], Vocabulary()
+    for entry in entries:
+        fields, found, pieces = analyse(entry)
+        per_page.append(fields)
+        positions.append(found)
+        words.add(pieces)  # counted now: the pieces of 10,000 pages would take 200 MB
     return {
         "pipeline": french.PIPELINE,
         "config": french.browser_rules(),
         "docs": [[e.url, e.title, e.kind, e.paths] for e in entries],
-        "index": weigh([fields for fields, _, _ in analysed], [e.boost for e in entries]),
-        "positions": _gather([positions for _, positions, _ in analysed]),
+        "index": weigh(per_page, [e.boost for e in entries]),
+        "positions": _gather(positions),
         "pages": [[list(section) for section in e.sections] for e in entries],
-        "vocabulary": written_words([pieces for _, _, pieces in analysed]),
+        "vocabulary": words.rows(),
     }
 
 
@@ -369,31 +373,45 @@ def _vocabulary_word(written: str) -> tuple[str, str, str] | None:
     return word, folded, french.stem(folded)
 
 
-def written_words(pieces_per_page: list[list[str]]) -> list[list]:
-    """The words of the pages that a typo may be corrected to, sorted: [folded, pages,
-    as written] rows, « pages » the number of pages having its stem (to rank
-    candidates without loading the index), « as written » (lower case, accents kept:
-    what « Résultats pour … » shows) its most frequent spelling, omitted when it is the
-    folded word itself. Words of one piece (elisions dropped), of TYPO_MIN_ONE - 1
-    letters or more. ``pieces_per_page``: each page's text between spaces and hyphens,
-    normalised and in lower case (``analyse``)."""
-    spellings: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    pages_of: dict[str, int] = defaultdict(int)
-    for pieces in pieces_per_page:
+class Vocabulary:
+    """The words of the pages that a typo may be corrected to, counted page by page
+    (``add``), then as rows (``rows``)."""
+
+    def __init__(self) -> None:
+        self.spellings: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        self.pages_of: dict[str, int] = defaultdict(int)
+
+    def add(self, pieces: list[str]) -> None:
+        """One page's text between spaces and hyphens, normalised, in lower case (``analyse``)."""
         stems: set[str] = set()
         for written in pieces:
             found = _vocabulary_word(written)
             if found:
-                spellings[found[1]][found[0]] += 1
+                self.spellings[found[1]][found[0]] += 1
                 stems.add(found[2])
         for stem in stems:
-            pages_of[stem] += 1
-    rows: list[list] = []
-    for folded in sorted(spellings):
-        best = min(spellings[folded].items(), key=lambda item: (-item[1], item[0]))[0]
-        pages = pages_of[french.stem(folded)]
-        rows.append([folded, pages] if best == folded else [folded, pages, best])
-    return rows
+            self.pages_of[stem] += 1
+
+    def rows(self) -> list[list]:
+        """Sorted [folded, pages, as written] rows, « pages » the number of pages having its
+        stem (to rank candidates without loading the index), « as written » (lower case,
+        accents kept: what « Résultats pour … » shows) its most frequent spelling, omitted
+        when it is the folded word itself. Words of one piece (elisions dropped), of
+        TYPO_MIN_ONE - 1 letters or more."""
+        rows: list[list] = []
+        for folded in sorted(self.spellings):
+            best = min(self.spellings[folded].items(), key=lambda item: (-item[1], item[0]))[0]
+            pages = self.pages_of[french.stem(folded)]
+            rows.append([folded, pages] if best == folded else [folded, pages, best])
+        return rows
+
+
+def written_words(pieces_per_page: list[list[str]]) -> list[list]:
+    """``Vocabulary.rows`` of pages given by their pieces of text (``analyse``)."""
+    words = Vocabulary()
+    for pieces in pieces_per_page:
+        words.add(pieces)
+    return words.rows()
 
 
 # --- lunr's serialised index, written compactly ---
@@ -632,13 +650,13 @@ def read_site(site_dir: Path) -> dict:
             "vocabulary": _read_literal((site_dir / VOCABULARY_FILE).read_text(encoding="utf-8"), VOCABULARY_CALL)}
 
 
-def search_stage(site_dir: Path, config: SiteConfig, kit: Kit, context: object = None) -> None:
+def search_stage(site_dir: Path, config: SiteConfig, kit: Kit) -> None:
     """Post-build stage: writes search/index.js, search/terms/<n>.js, search/positions/<n>.js,
     search/pages/<n>.js and search/vocabulary.js."""
     data = build_index(page_entries(site_dir, config, kit))
     # Where an empty result sends the reader: the catalogue and the case sheets, with their filters.
-    data["links"] = {"catalogue": OutputPaths.of(config.sorties).catalogue,
-                     "fiches": OutputPaths.of(config.sorties).cases_index}
+    data["links"] = {"catalogue": CATALOGUE_PAGE.replace(".md", ".html"),
+                     "fiches": f"{config.sorties.dossier_fiches}/{CASES_INDEX_PAGE}".replace(".md", ".html")}
     firsts, shards = shard_index(data["index"])
     for folder in (PAGES_DIR, TERMS_DIR, POSITIONS_DIR):
         (site_dir / folder).mkdir(parents=True, exist_ok=True)

@@ -489,26 +489,64 @@
     return { before: token.slice(0, start), core: token.slice(start, end), after: token.slice(end) };
   }
 
+  // Drawing a keystroke's results reads ten pages word by word: a word's terms, its folded
+  // core and whether a query marks it are worked out once (the pipeline is the costly part),
+  // for every page and every later keystroke of the same query.
+  var wordTerms = new Map(), foldedCores = new Map();
+
+  function termsOfWord(word) {
+    var found = wordTerms.get(word);
+    if (found === undefined) {
+      found = terms(word);
+      wordTerms.set(word, found);
+    }
+    return found;
+  }
+
+  function foldedCore(token) {
+    var found = foldedCores.get(token);
+    if (found === undefined) {
+      found = fold(strip(token).core);
+      foldedCores.set(token, found);
+    }
+    return found;
+  }
+
   function marker(marks) {
+    if (marks.hit) return marks.hit;
     var exact = new Set(marks.exact), cache = new Map();
-    return function (word) {
-      if (!cache.has(word)) {
-        cache.set(word, terms(word).some(function (t) {
+    marks.hit = function (word) {
+      var found = cache.get(word);
+      if (found === undefined) {
+        found = termsOfWord(word).some(function (t) {
           return exact.has(t) || marks.prefixes.some(function (p) { return t.lastIndexOf(p, 0) === 0; });
-        }));
+        });
+        cache.set(word, found);
       }
-      return cache.get(word);
+      return found;
     };
+    return marks.hit;
   }
 
   function better(a, b) {
     return a[0] > b[0] || (a[0] === b[0] && a[1] > b[1]);
   }
 
+  var sectionTokens = new WeakMap();
+
+  function tokensOf(section) {
+    var found = sectionTokens.get(section);
+    if (!found) {
+      found = section[2] ? section[2].split(" ") : [];
+      sectionTokens.set(section, found);
+    }
+    return found;
+  }
+
   function pagePassages(sections, marks) {
     var hit = marker(marks), words = config.passageWords;
     var scored = sections.map(function (section, number) {
-      var tokens = section[2] ? section[2].split(" ") : [];
+      var tokens = tokensOf(section);
       var hits = [];
       tokens.forEach(function (token, i) { if (hit(token)) hits.push(i); });
       var best = [0, 0], start = 0;
@@ -518,7 +556,7 @@
         hits.forEach(function (i) {
           if (i >= first && i < first + words) {
             inside++;
-            distinct.add(fold(strip(tokens[i]).core));
+            distinct.add(foldedCore(tokens[i]));
           }
         });
         var score = [distinct.size, inside];
@@ -662,9 +700,20 @@
       if (mine !== generation) return false;
       if (first) first(); // a new query: the previous results stay until these are ready
       batch.forEach(function (result) { ui.list.appendChild(resultItem(result, marks)); });
+      if (first) prefetch(shown.results.slice(shown.count, shown.count + FIRST));
       return batch.length > 0;
     });
     return current.chain;
+  }
+
+  // Once a query's first results are drawn and the browser is idle, the files of the next
+  // few: the next letter typed usually narrows the list to pages ranked just below.
+  function prefetch(results) {
+    var idle = window.requestIdleCallback || function (f) { return setTimeout(f, 50); };
+    var mine = generation;
+    idle(function () {
+      if (mine === generation) loadPages(results.map(function (r) { return r.ref; }));
+    });
   }
 
   function suggestion() {
@@ -815,10 +864,10 @@
       list: document.querySelector(".md-search-result__list"),
       links: links
     };
-    // One search per frame, for the latest text, and one at a time: keys typed while a
-    // search loads its files wait for it, then only the latest text is searched (fast
-    // typing skips the words in between instead of loading their results' files).
-    var pending = 0, running = false, queued = false;
+    // One search at a time, started at once (no timer, no wait for a frame): keys typed
+    // while a search loads its files wait for it, then only the latest text is searched
+    // (fast typing skips the words in between instead of loading their results' files).
+    var running = false, queued = false;
     function next() {
       if (running) {
         queued = true;
@@ -836,8 +885,7 @@
     }
     ui.input.addEventListener("input", function () {
       if (!ui.toggle.checked) setOpen(true);
-      if (pending) cancelAnimationFrame(pending);
-      pending = requestAnimationFrame(function () { pending = 0; next(); });
+      next();
     });
     var scroller = document.querySelector(".md-search__scrollwrap");
     scroller.addEventListener("scroll", function () {
