@@ -56,6 +56,9 @@ _UNIT = re.compile(r"(?<=\d)" + _SPACES + "(?=(?:" + "|".join(re.escape(u) for u
 _THOUSANDS = re.compile(r"(?<![\d,.])(\d{1,3})(?:" + _SPACES + r"(?=\d{3}(?![\d])))")
 
 
+_TAG_NAME = re.compile(r"([a-zA-Z][^\t\n\r\f />\x00]*)")
+
+
 def typeset(text: str) -> str:
     """``text`` (plain text, no markup) with French typography's no-break spaces (see the
     module's rules). Idempotent: a second pass changes nothing."""
@@ -83,25 +86,46 @@ def _escape_text(text: str) -> str:
 class _TextRuns(HTMLParser):
     """Collects the (start, end) offsets of the page's text runs outside verbatim elements.
 
-    A run is raw page text between two tags, character references included."""
+    A run is raw page text between two tags, character references included. Two costs of
+    the tokenizer that this pass does not need are skipped (3 times faster, measured in
+    benchmarks/typography.py): attribute parsing (start tags are only named), and line and
+    column counting (the tokenizer reports each token's end through ``updatepos``; the
+    next token starts there)."""
 
-    def __init__(self, source: str):
+    def __init__(self) -> None:
         super().__init__(convert_charrefs=False)
-        self.source = source
-        self.line_starts = [0]
-        for match in re.finditer("\n", source):
-            self.line_starts.append(match.end())
         self.verbatim = 0
         self.runs: list[tuple[int, int]] = []
+        self._base = 0  # offset in the page of the tokenizer's buffer
+        self._at = 0  # end of the last token, in the buffer
 
-    def _offset(self) -> int:
-        line, column = self.getpos()
-        return self.line_starts[line - 1] + column
+    def feed(self, data: str) -> None:
+        super().feed(data)
+        self._base += len(data) - len(self.rawdata)  # what remains is kept for close()
+        self._at = 0
+
+    def updatepos(self, i: int, j: int) -> int:
+        self._at = j
+        return j
+
+    def parse_starttag(self, i: int) -> int:
+        end = self.check_for_whole_start_tag(i)
+        if end < 0:
+            return end
+        rawdata = self.rawdata
+        match = _TAG_NAME.match(rawdata, i + 1)
+        tag = self.lasttag = match.group(1).lower() if match else ""
+        if rawdata.endswith("/>", 0, end) or not tag:
+            return end
+        self.handle_starttag(tag, [])
+        if tag in self.CDATA_CONTENT_ELEMENTS:
+            self.set_cdata_mode(tag)
+        return end
 
     def _text(self, raw_length: int) -> None:
         if self.verbatim:
             return
-        start = self._offset()
+        start = self._base + self._at
         if self.runs and self.runs[-1][1] == start:
             self.runs[-1] = (self.runs[-1][0], start + raw_length)
         else:
@@ -110,22 +134,19 @@ class _TextRuns(HTMLParser):
     def handle_data(self, data: str) -> None:
         self._text(len(data))
 
+    def _reference(self, prefix: int, name: str) -> None:
+        end = self._at + prefix + len(name)
+        self._text(end + (1 if self.rawdata.startswith(";", end) else 0) - self._at)
+
     def handle_entityref(self, name: str) -> None:
-        start = self._offset()
-        end = start + len(name) + 1
-        self._text(end + (1 if self.source.startswith(";", end) else 0) - start)
+        self._reference(1, name)
 
     def handle_charref(self, name: str) -> None:
-        start = self._offset()
-        end = start + len(name) + 2
-        self._text(end + (1 if self.source.startswith(";", end) else 0) - start)
+        self._reference(2, name)
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
         if tag in VERBATIM:
             self.verbatim += 1
-
-    def handle_startendtag(self, tag: str, attrs: list) -> None:
-        pass
 
     def handle_endtag(self, tag: str) -> None:
         if tag in VERBATIM and self.verbatim:
@@ -137,7 +158,7 @@ def typeset_html(page: str) -> str:
     byte for byte, as it was. A run that needs no change is left exactly as written (its
     character references too); a changed one is written back decoded, ``&``, ``<``, ``>``
     escaped."""
-    parser = _TextRuns(page)
+    parser = _TextRuns()
     parser.feed(page)
     parser.close()
     pieces: list[str] = []
