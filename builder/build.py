@@ -96,7 +96,7 @@ def _render(context: BuildContext, work_dir: Path, progress: Progress) -> tuple[
     project = context.project
     config, kit = load_kit(project, context.edition)
     context = context.with_config(config)
-    progress(f"Catalogue validé : {len(kit.documents)} documents, {len(kit.paths)} parcours, {len(kit.cases)} fiches")
+    progress(f"Catalogue validé : {len(kit.documents)} documents, {len(kit.reading_paths)} parcours, {len(kit.cases)} fiches")
     generated = pages.generate(project, config, kit, work_dir)
     config_file = site.write_mkdocs_config(project, config, generated, work_dir, context.edition)
     progress(f"{generated.page_count} pages générées")

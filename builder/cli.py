@@ -81,7 +81,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     config, kit = load_kit(_project(args))
     print(
-        f"Catalogue valide : {len(kit.documents)} documents, {len(kit.paths)} parcours, "
+        f"Catalogue valide : {len(kit.documents)} documents, {len(kit.reading_paths)} parcours, "
         f"{len(kit.cases)} fiches d'expérience."
     )
     return 0

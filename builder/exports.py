@@ -135,7 +135,7 @@ def document_record(config: SiteConfig, kit: Kit, doc: Document) -> dict[str, An
     record = doc.model_dump(mode="json")
     record["url"] = document_url(config, doc)
     record["parcours"] = [{"id": p.id, "position": p.documents.index(doc.id) + 1, "total": len(p.documents)}
-                          for p in kit.paths_of(doc.id)]
+                          for p in kit.reading_paths_of(doc.id)]
     return record
 
 
@@ -156,7 +156,7 @@ def catalogue_data(config: SiteConfig, kit: Kit, edition: dt.date | None = None)
         "site": {"titre": config.site.titre, "url": site_root(config), "auteur": config.site.auteur,
                  "edition": (edition or edition_date()).isoformat()},
         "taxonomie": taxonomy.model_dump(mode="json"),
-        "parcours": [path_record(config, p) for p in kit.paths],
+        "parcours": [path_record(config, p) for p in kit.reading_paths],
         "documents": [document_record(config, kit, d) for d in kit.documents],
         "fiches": [case_record(config, c) for c in kit.cases],
     }

@@ -82,7 +82,7 @@ def catalogue_filters(config: SiteConfig, kit: Kit) -> Filters:
         d.id: {
             "nature": [d.nature],
             "famille": [d.famille] if d.famille else [],
-            "parcours": [p.id for p in kit.paths_of(d.id)],
+            "parcours": [p.id for p in kit.reading_paths_of(d.id)],
             "auteur": sorted(set(d.auteurs), key=sort_key),
             "annee": document_years(d),
         }
@@ -101,7 +101,7 @@ def catalogue_filters(config: SiteConfig, kit: Kit) -> Filters:
         Facet("nature", "Nature", "Toutes les natures", [OptionGroup(None, natures)]),
         Facet("famille", "Famille", "Toutes les familles", [g for g in families if g.options]),
         Facet("parcours", "Parcours de lecture", "Tous les parcours",
-              [OptionGroup(None, options("parcours", [(p.id, p.titre_court) for p in kit.paths]))]),
+              [OptionGroup(None, options("parcours", [(p.id, p.titre_court) for p in kit.reading_paths]))]),
         Facet("auteur", "Auteur", "Tous les auteurs", [OptionGroup(None, options("auteur", [(a, a) for a in authors]))]),
         Facet("annee", "Année", "Toutes les années", [OptionGroup(None, options("annee", [(y, y) for y in years]))]),
     ]

@@ -63,7 +63,7 @@ class Catalogue:
     config: SiteConfig
     config_file: YamlFile
     documents: list[Loaded] = field(default_factory=list)
-    paths: list[Loaded] = field(default_factory=list)
+    reading_paths: list[Loaded] = field(default_factory=list)
     cases: list[Loaded] = field(default_factory=list)  # value: a Case (slug from the file name)
     figures: list[Loaded] = field(default_factory=list)
     glossary: Glossary = field(default_factory=Glossary)
@@ -195,7 +195,7 @@ def load_catalogue(project: Project, problems: Problems) -> Catalogue | None:
     kit_dir = project.kit_dir
     catalogue = Catalogue(project, config, config_file)
     catalogue.documents = _load_list(kit_dir / "documents.yml", Document, problems)
-    catalogue.paths = _load_list(kit_dir / "parcours.yml", ReadingPath, problems)
+    catalogue.reading_paths = _load_list(kit_dir / "parcours.yml", ReadingPath, problems)
     catalogue.cases = _load_cases(project, config, problems)
     catalogue.figures = _load_list(kit_dir / "chiffres.yml", KeyFigure, problems, required=False)
     catalogue.glossary = _load_glossary(kit_dir / "glossaire.yml", problems)

@@ -540,7 +540,7 @@ class Kit:
     """The whole validated catalogue, ready to render."""
 
     documents: list[Document]
-    paths: list[ReadingPath]
+    reading_paths: list[ReadingPath]
     cases: list[Case]
     figures: list[KeyFigure]
     glossary: Glossary
@@ -554,8 +554,15 @@ class Kit:
     def _documents_by_id(self) -> dict[str, Document]:
         return {d.id: d for d in self.documents}
 
-    def paths_of(self, doc_id: str) -> list[ReadingPath]:
-        return [p for p in self.paths if doc_id in p.documents]
+    def reading_paths_of(self, doc_id: str) -> list[ReadingPath]:
+        """The reading paths listing the document ``doc_id``, in the paths' order."""
+        return [p for p in self.reading_paths if doc_id in p.documents]
+
+    @property
+    def paths(self) -> list[ReadingPath]:
+        """Former name of ``reading_paths`` (issue 14: ``path`` now means a file), kept for code
+        written before the rename; use ``reading_paths``."""
+        return self.reading_paths
 
     def cases_of(self, doc_id: str) -> list[Case]:
         return [c for c in self.cases if doc_id in c.sheet.documents]

@@ -74,7 +74,7 @@ def group_by_nature(config: SiteConfig, items: list[Item]) -> list[NatureGroup]:
 
 def path_steps(kit: Kit, doc: Document) -> list[PathStep]:
     steps = []
-    for path in kit.paths_of(doc.id):
+    for path in kit.reading_paths_of(doc.id):
         index = path.documents.index(doc.id)
         previous = kit.document(path.documents[index - 1]) if index > 0 else None
         following = kit.document(path.documents[index + 1]) if index + 1 < len(path.documents) else None
@@ -208,7 +208,7 @@ class PageRenderer:
             doc=doc,
             nature=nature,
             family=nature.family(doc.famille) if nature else None,
-            paths=self.kit.paths_of(doc.id),
+            paths=self.kit.reading_paths_of(doc.id),
             path_steps=path_steps(self.kit, doc),
             cases=self.kit.cases_of(doc.id),
             max_cases=MAX_LINKED_CASES,
@@ -343,7 +343,7 @@ def generate(project: Project, config: SiteConfig, kit: Kit, work_dir: Path,
         renderer.write(docs, urls.document_source(doc.id), renderer.document_page(doc))
     for case in kit.cases:
         renderer.write(docs, urls.case_source(case.slug), renderer.case_page(case))
-    for path in kit.paths:
+    for path in kit.reading_paths:
         renderer.write(docs, urls.reading_path_source(path.id), renderer.path_page(path))
     renderer.write(docs, urls.catalogue_source, renderer.catalogue_page())
     renderer.write(docs, urls.cases_index_source, renderer.cases_index_page())
@@ -358,7 +358,7 @@ def navigation(config: SiteConfig, kit: Kit, docs: Path) -> list[Any]:
     """Top-level tabs: home, the reading paths, the catalogue, the case sheets, about the kit."""
     urls = OutputPaths.of(config.sorties)
     nav: list[Any] = [{"Accueil": urls.home_source}] if (docs / urls.home_source).is_file() else []
-    nav += [{p.titre_court: urls.reading_path_source(p.id)} for p in kit.paths]
+    nav += [{p.titre_court: urls.reading_path_source(p.id)} for p in kit.reading_paths]
     nav.append({config.rubriques.catalogue: urls.catalogue_source})
     nav.append({config.rubriques.fiches: urls.cases_index_source})
     about = [p for p in config.rubriques.pages_a_propos if (docs / p).is_file()]

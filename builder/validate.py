@@ -87,7 +87,7 @@ def kit_of(catalogue: Catalogue) -> Kit:
     """The ``Kit`` made of the catalogue's valid nodes (call after ``validate`` found nothing)."""
     return Kit(
         documents=catalogue.valid(catalogue.documents),
-        paths=catalogue.valid(catalogue.paths),
+        reading_paths=catalogue.valid(catalogue.reading_paths),
         cases=catalogue.valid(catalogue.cases),
         figures=catalogue.valid(catalogue.figures),
         glossary=catalogue.glossary,
@@ -106,7 +106,7 @@ def validate(catalogue: Catalogue, context: ValidationContext, problems: Problem
     check_theme(project.root / "theme", problems)
     _check_documents(catalogue.documents, context, problems)
     known = [str(item.node["id"]) for item in catalogue.documents if isinstance(item.node, dict) and "id" in item.node]
-    _check_paths(catalogue.paths, known, problems)
+    _check_paths(catalogue.reading_paths, known, problems)
     _check_cases(catalogue.cases, known, context.taxonomy, problems, context.edition)
     _report_duplicates(catalogue.figures, "chiffre", problems)
     _check_concepts(catalogue, problems)
@@ -353,7 +353,7 @@ def generated_pages(catalogue: Catalogue) -> set[str]:
     urls = OutputPaths.of(catalogue.config.sorties)
     generated = {urls.catalogue_source, urls.cases_index_source}
     generated |= {urls.document_source(d.id) for d in catalogue.valid(catalogue.documents)}
-    generated |= {urls.reading_path_source(p.id) for p in catalogue.valid(catalogue.paths)}
+    generated |= {urls.reading_path_source(p.id) for p in catalogue.valid(catalogue.reading_paths)}
     generated |= {urls.case_source(c.slug) for c in catalogue.valid(catalogue.cases)}
     if catalogue.glossary.termes or catalogue.glossary.abreviations:
         generated.add(urls.glossary_source)

@@ -144,7 +144,7 @@ class BlockView:
 
     @classmethod
     def of(cls, kit: Kit, argument: str | None) -> BlockView:
-        return cls(argument, kit.paths, kit.cases, kit.figures, kit.fragilities, kit.objectives)
+        return cls(argument, kit.reading_paths, kit.cases, kit.figures, kit.fragilities, kit.objectives)
 
 
 PageView = DocumentPageView | CasePageView | PathPageView | CataloguePageView | CasesIndexView | GlossaryView

@@ -65,10 +65,10 @@ def test_the_catalogue_holds_the_38_documents_in_order(kit) -> None:
 
 def test_each_path_lists_exactly_its_documents(kit) -> None:
     numbers = {n: d.id for n, d in enumerate(kit.documents, 1)}
-    assert [p.id for p in kit.paths] == list(PATHS)
-    for path in kit.paths:
+    assert [p.id for p in kit.reading_paths] == list(PATHS)
+    for path in kit.reading_paths:
         assert path.documents == [numbers[n] for n in PATHS[path.id]], path.id
-    assert {d.id for d in kit.documents if not kit.paths_of(d.id)} == {numbers[1], numbers[29]}
+    assert {d.id for d in kit.documents if not kit.reading_paths_of(d.id)} == {numbers[1], numbers[29]}
 
 
 def test_the_five_case_sheets(kit) -> None:
@@ -88,7 +88,7 @@ def test_built_site_shows_documents_paths_and_sheets(real_site: Path, kit) -> No
     catalogue = BeautifulSoup((real_site / "catalogue" / "index.html").read_text(encoding="utf-8"), "html.parser")
     linked = {a["href"] for a in catalogue.select("article a[href^='../documents/']")}
     assert linked == {f"../documents/{d.id}.html" for d in kit.documents}
-    for path in kit.paths:
+    for path in kit.reading_paths:
         page = BeautifulSoup((real_site / "parcours" / f"{path.id}.html").read_text(encoding="utf-8"), "html.parser")
         hrefs = []
         for a in page.select("article a[href^='../documents/']"):

@@ -55,7 +55,7 @@ def expected_documents(kit, **wanted: str) -> list[str]:
         values = {
             "nature": [doc.nature],
             "famille": [doc.famille] if doc.famille else [],
-            "parcours": [p.id for p in kit.paths_of(doc.id)],
+            "parcours": [p.id for p in kit.reading_paths_of(doc.id)],
             "auteur": doc.auteurs,
             "annee": document_years(doc),
         }

@@ -155,7 +155,7 @@ def test_case_sheets_are_articles_about_a_located_initiative(real_site: Path) ->
 
 def test_reading_paths_are_ordered_lists(real_site: Path) -> None:
     config, kit = load_kit(Project(REPO))
-    for path in kit.paths:
+    for path in kit.reading_paths:
         [data] = json_ld(real_site / "parcours" / f"{path.id}.html")
         assert data["@type"] == "ItemList" and data["numberOfItems"] == len(path.documents)
         assert [(i["position"], i["url"]) for i in data["itemListElement"]] == [
@@ -231,9 +231,9 @@ def test_catalogue_json_round_trips(real_site: Path) -> None:
     for record, doc in zip(data["documents"], kit.documents):
         assert record["url"] == f"{SITE_URL}documents/{doc.id}.html"
         assert [(p["id"], p["position"]) for p in record["parcours"]] == [
-            (p.id, p.documents.index(doc.id) + 1) for p in kit.paths_of(doc.id)]
+            (p.id, p.documents.index(doc.id) + 1) for p in kit.reading_paths_of(doc.id)]
     paths = [ReadingPath.model_validate({k: v for k, v in p.items() if k in ReadingPath.model_fields}) for p in data["parcours"]]
-    assert paths == kit.paths
+    assert paths == kit.reading_paths
     sheets = [(c["slug"], CaseSheet.model_validate({k: v for k, v in c.items() if k in CaseSheet.model_fields}, context=context))
               for c in data["fiches"]]
     assert sheets == [(c.slug, c.sheet) for c in kit.cases]
@@ -290,7 +290,7 @@ def test_catalogue_csv_round_trips(real_site: Path) -> None:
         for name, value in _rich_fields(item).items():
             assert row[name] == value.text and row[name], name
     for row, doc in zip(documents, kit.documents):
-        assert row["parcours"] == LIST_SEPARATOR.join(f"{p.id}:{p.documents.index(doc.id) + 1}" for p in kit.paths_of(doc.id))
+        assert row["parcours"] == LIST_SEPARATOR.join(f"{p.id}:{p.documents.index(doc.id) + 1}" for p in kit.reading_paths_of(doc.id))
     rebuilt_sheets = [(r["id"], CaseSheet.model_validate({**{k: _from_cell(k, r[k], CaseSheet) for k in CaseSheet.model_fields
                                                              if _from_cell(k, r[k], CaseSheet) is not None},
                                                           **_rich_fields(c.sheet)}, context=context))

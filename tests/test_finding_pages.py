@@ -82,7 +82,7 @@ def test_chart_titles_fall_back_on_the_group_id() -> None:
 
 def test_document_pages_link_their_neighbours_along_each_path(real_site: Path, real_kit) -> None:
     config, kit = real_kit
-    for path in kit.paths:
+    for path in kit.reading_paths:
         for index, doc_id in enumerate(path.documents):
             page = soup(real_site / "documents" / f"{doc_id}.html")
             section = page.find(id="dans-les-parcours-de-lecture")
@@ -117,7 +117,7 @@ def test_sheets_and_documents_link_each_other(real_site: Path, real_kit) -> None
 
 def test_path_pages_tell_how_far_each_document_is(real_site: Path, real_kit) -> None:
     config, kit = real_kit
-    for path in kit.paths:
+    for path in kit.reading_paths:
         page = soup(real_site / "parcours" / f"{path.id}.html")
         seen = {}
         for li in page.select("article li"):

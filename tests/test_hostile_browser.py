@@ -251,7 +251,7 @@ def everywhere_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     write_hostile_everywhere(project)
     def add_bypass(project: Project, kit) -> None:
         kit.documents[1] = kit.documents[1].model_copy(update={"resume": BYPASS_MARKDOWN, "remarque": BYPASS_MARKDOWN})
-        kit.paths[1] = kit.paths[1].model_copy(update={"introduction": BYPASS_MARKDOWN})
+        kit.reading_paths[1] = kit.reading_paths[1].model_copy(update={"introduction": BYPASS_MARKDOWN})
         terms = [kit.glossary.termes[0].model_copy(update={"definition": BYPASS_MARKDOWN}), *kit.glossary.termes[1:]]
         abbreviations = [*kit.glossary.abreviations,
                          Abbreviation.model_construct(sigle="lt", developpement="\" onmouseover=\"alert('lt')"),

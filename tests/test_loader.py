@@ -31,7 +31,7 @@ def line_number(path: Path, needle: str) -> int:
 
 def test_fixture_kit_is_valid(mini_project: Project) -> None:
     config, kit = load_kit(mini_project)
-    assert [p.id for p in kit.paths] == ["comprendre", "animer", "accompagner"]
+    assert [p.id for p in kit.reading_paths] == ["comprendre", "animer", "accompagner"]
     assert len(kit.documents) == 6
     assert sorted(c.slug for c in kit.cases) == ["charenton", "silvergeek"]
 

@@ -71,7 +71,7 @@ def test_renamed_folders_are_built_where_the_table_says(tmp_path, fixed_epoch):
     for relative in [urls.cases_index, urls.catalogue, urls.feed, *urls.exports, urls.archive,
                      *(urls.document(d.id) for d in result.kit.documents),
                      *(urls.case(c.slug) for c in result.kit.cases),
-                     *(urls.reading_path(p.id) for p in result.kit.paths)]:
+                     *(urls.reading_path(p.id) for p in result.kit.reading_paths)]:
         assert (site / relative).is_file(), relative
     assert not (site / "documents").exists() and not (site / "fiches").exists()
     first_document = result.kit.documents[0]

@@ -181,7 +181,7 @@ def test_results_carry_kind_and_reading_paths(real_index: dict) -> None:
         url, title, kind, paths = rows[f"documents/{doc.id}.html"]
         assert title == doc.titre
         assert kind.startswith(config.taxonomie.nature(doc.nature).libelle)
-        assert paths == [p.titre_court for p in kit.paths_of(doc.id)]
+        assert paths == [p.titre_court for p in kit.reading_paths_of(doc.id)]
     for case in kit.cases:
         url, title, kind, paths = rows[f"fiches/{case.slug}.html"]
         assert (title, kind) == (case.sheet.titre, "Fiche d'expérience")

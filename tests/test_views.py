@@ -57,7 +57,7 @@ def test_each_page_gets_its_typed_view(renderer: PageRenderer) -> None:
     kit = renderer.kit
     doc, case = kit.documents[0], kit.cases[0]
     for view, kind in ((renderer.document_page(doc), views.DocumentPageView), (renderer.case_page(case), views.CasePageView),
-                       (renderer.path_page(kit.paths[0]), views.PathPageView),
+                       (renderer.path_page(kit.reading_paths[0]), views.PathPageView),
                        (renderer.catalogue_page(), views.CataloguePageView),
                        (renderer.cases_index_page(), views.CasesIndexView), (renderer.glossary_page(), views.GlossaryView)):
         assert type(view) is kind and views.VIEWS[view.template] is kind
@@ -68,7 +68,7 @@ def test_each_page_gets_its_typed_view(renderer: PageRenderer) -> None:
 
 
 def test_a_view_refuses_a_value_it_does_not_declare(renderer: PageRenderer) -> None:
-    values = dataclasses.asdict(renderer.path_page(renderer.kit.paths[0]))
+    values = dataclasses.asdict(renderer.path_page(renderer.kit.reading_paths[0]))
     with pytest.raises(TypeError):
         views.PathPageView(**values, inconnu=1)
     with pytest.raises(TypeError):

@@ -150,7 +150,7 @@ def page_entries(site_dir: Path, config: SiteConfig, kit: Kit) -> list[Entry]:
     taxonomy = config.taxonomie
     documents = {f"{out.dossier_documents}/{d.id}.html": d for d in kit.documents}
     cases = {f"{out.dossier_fiches}/{c.slug}.html": c for c in kit.cases}
-    paths = {f"{out.dossier_parcours}/{p.id}.html": p for p in kit.paths}
+    paths = {f"{out.dossier_parcours}/{p.id}.html": p for p in kit.reading_paths}
     listings = {
         "index.html": "Accueil",
         CATALOGUE_PAGE.replace(".md", ".html"): config.rubriques.catalogue,
@@ -170,7 +170,7 @@ def page_entries(site_dir: Path, config: SiteConfig, kit: Kit) -> list[Entry]:
             nature = taxonomy.nature(doc.nature)
             family = nature.family(doc.famille) if nature else None
             entry.kind = " — ".join(t.libelle for t in (nature, family) if t) or doc.nature
-            entry.paths = [p.titre_court for p in kit.paths_of(doc.id)]
+            entry.paths = [p.titre_court for p in kit.reading_paths_of(doc.id)]
             entry.fields = [*doc.auteurs, doc.years, str(doc.annee), entry.kind]
         elif url in cases:
             sheet = cases[url].sheet
