@@ -130,3 +130,34 @@ def link_target(page: str, href: str) -> str | None:
     if parts.scheme or parts.netloc or not parts.path:
         return None
     return posixpath.normpath(posixpath.join(posixpath.dirname(page), unquote(parts.path)))
+
+
+# A link to a folder: « ../catalogue/ », « ./ », « .. » (with a query or an anchor, or not).
+_FOLDER_HREF = re.compile(r"""href=["']?(?![a-z][a-z0-9+.-]*:|//|#)[^"'\s>]*?(?:/|\.\.?)(?=[?#"'\s>])""", re.IGNORECASE)
+
+
+def folder_links_to_index(text: str, page: str, is_page: Callable[[str], bool]) -> str:
+    """Links of ``page`` (a site path) to a folder of the site point at its ``index.html``:
+    from disk (the offline edition, ``file://``) a folder opens as a directory listing, and a
+    web server may not serve ``index.html`` for it either (``use_directory_urls: false``).
+    ``is_page(site_path)`` says whether the site has that page; other links are left alone."""
+    if not _FOLDER_HREF.search(text):
+        return text  # most pages: parsing costs milliseconds
+
+    def edit(anchor: Anchor, inner: str) -> tuple[dict[str, str | None], str] | None:
+        href = anchor.href
+        parts = urlsplit(href)
+        if parts.scheme or parts.netloc or not parts.path:
+            return None
+        path = parts.path
+        if not (path.endswith("/") or posixpath.basename(path) in (".", "..")):
+            return None
+        target = link_target(page, path.rstrip("/") or ".")
+        index = "index.html" if target in (None, ".") else f"{target}/index.html"
+        if not is_page(index):
+            return None
+        new_path = path + ("" if path.endswith("/") else "/") + "index.html"
+        rebuilt = new_path + (f"?{parts.query}" if parts.query else "") + (f"#{parts.fragment}" if parts.fragment else "")
+        return {**anchor.attrs, "href": rebuilt}, ""
+
+    return rewrite_anchors(text, edit)

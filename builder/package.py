@@ -224,6 +224,10 @@ def read_pages(site_dir: Path) -> dict[str, str]:
     for relative in site_files(site_dir):
         if relative.endswith(HTML_SUFFIX):
             pages[relative] = links.mark_external_links((site_dir / relative).read_bytes().decode("utf-8"))
+    # Links to a folder (an editor's « ../catalogue/ ») lead to its index.html, in both editions.
+    built = set(pages)
+    for relative, text in pages.items():
+        pages[relative] = links.folder_links_to_index(text, relative, built.__contains__)
     return pages
 
 

@@ -394,6 +394,19 @@ def _check_links_to_files(content_dir: Path, generated: set[str], folders: dict[
             resolved = posixpath.normpath(posixpath.join(posixpath.dirname(name), unquote(parts.path)))
             if resolved in generated or resolved.startswith("../"):
                 continue  # outside content/: the download (kit:telechargement) and exports are the builder's
+            # A link to a folder (« ../catalogue/ ») opens its index page (the build points it
+            # at index.html, builder.links.folder_links_to_index): that page must exist.
+            # (Issue #16, part W: added to this layer's link rule; keep the two in step.)
+            if parts.path.endswith("/") or posixpath.basename(parts.path) in (".", "..") \
+                    or (content_dir / resolved).is_dir():
+                index = "index.md" if resolved == "." else f"{resolved}/index.md"
+                if index in generated or (content_dir / index).is_file():
+                    continue
+                line = text.count("\n", 0, match.start()) + 1
+                problems.add(page, line, f"le lien vers « {target} » mène à un dossier sans page (content/{index} "
+                                         "n'existe pas et le site ne la produit pas) : corrigez le chemin, qui part "
+                                         "du dossier de la page (par exemple « ../catalogue/index.md »).")
+                continue
             if (content_dir / resolved).exists() or _built_beside(resolved, generated):
                 continue
             what = "l'image" if match.group(1) else "le lien"
