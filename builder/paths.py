@@ -41,6 +41,8 @@ SEARCH_INDEX_FILE = "search/index.js"
 SEARCH_VOCABULARY_FILE = "search/vocabulary.js"
 SEARCH_PAGES_DIR = "search/pages"
 NOT_FOUND_PAGE = "404.html"
+# What a link to a folder of the site opens (use_directory_urls: false, file://): builder.links.
+DIRECTORY_INDEX = "index.html"
 # Files a document names are published under this folder (builder.files).
 DOCUMENT_FILES_DIR = "fichiers"
 ARCHIVE_SUFFIX = ".zip"
