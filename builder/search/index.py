@@ -73,8 +73,7 @@ _TOKEN = re.compile(r"""<!--.*?(?:-->|$)|<(/?)([a-zA-Z][a-zA-Z0-9]*)((?:[^<>"']|
 _ID = re.compile(r"""\bid=(?:"([^"]*)"|'([^']*)')""")
 _CLASS = re.compile(r"""\bclass=(?:"([^"]*)"|'([^']*)')""")
 # Permalinks (¶) and « (nécessite une connexion internet) » notes are not content.
-# A footnote call (« 1 ») and its way back (« ↩ ») are not words of the text: « participer1 ».
-_SKIPPED_CLASSES = {"headerlink", "kit-externe__note", "footnote-ref", "footnote-backref"}
+_SKIPPED_CLASSES = {"headerlink", "kit-externe__note"}
 _VOID = {"br", "img", "hr", "input", "meta", "link", "wbr", "source", "col", "area", "base", "embed", "track"}
 # Elements that separate words; inline ones (abbr, em, a…) do not: « <em>co</em>-construction ».
 _BLOCK = {"p", "li", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "div", "ul", "ol", "dl", "table", "tr",
@@ -150,7 +149,7 @@ def page_entries(site_dir: Path, config: SiteConfig, kit: Kit) -> list[Entry]:
     taxonomy = config.taxonomie
     documents = {f"{out.dossier_documents}/{d.id}.html": d for d in kit.documents}
     cases = {f"{out.dossier_fiches}/{c.slug}.html": c for c in kit.cases}
-    paths = {f"{out.dossier_parcours}/{p.id}.html": p for p in kit.reading_paths}
+    paths = {f"{out.dossier_parcours}/{p.id}.html": p for p in kit.paths}
     listings = {
         "index.html": "Accueil",
         CATALOGUE_PAGE.replace(".md", ".html"): config.rubriques.catalogue,
@@ -170,7 +169,7 @@ def page_entries(site_dir: Path, config: SiteConfig, kit: Kit) -> list[Entry]:
             nature = taxonomy.nature(doc.nature)
             family = nature.family(doc.famille) if nature else None
             entry.kind = " — ".join(t.libelle for t in (nature, family) if t) or doc.nature
-            entry.paths = [p.titre_court for p in kit.reading_paths_of(doc.id)]
+            entry.paths = [p.titre_court for p in kit.paths_of(doc.id)]
             entry.fields = [*doc.auteurs, doc.years, str(doc.annee), entry.kind]
         elif url in cases:
             sheet = cases[url].sheet
@@ -322,12 +321,16 @@ def term_positions(entries: list[Entry]) -> dict[str, list[tuple[int, list[int]]
 def _gather(per_page: list[dict[str, list[int]]]) -> dict[str, list[tuple[int, list[int]]]]:
     found: dict[str, list[tuple[int, list[int]]]] = {}
     for page, mine in enumerate(per_page):
-        for term, positions in mine.items():
-            if term in found:
-                found[term].append((page, positions))
-            else:
-                found[term] = [(page, positions)]
+        _gather_page(found, page, mine)
     return found
+
+
+def _gather_page(found: dict[str, list[tuple[int, list[int]]]], page: int, mine: dict[str, list[int]]) -> None:
+    for term, positions in mine.items():
+        if term in found:
+            found[term].append((page, positions))
+        else:
+            found[term] = [(page, positions)]
 
 
 def build_index(entries: list[Entry]) -> dict:
@@ -340,18 +343,22 @@ def build_index(entries: list[Entry]) -> dict:
     text]), one ``search/pages/<n>.js`` each, and ``vocabulary`` (``search/vocabulary.js``,
     see ``written_words``). Each page is read once (``analyse``); the rest is linear in
     the number of terms."""
-    per_page, positions, words = [], [], Vocabulary()
-    for entry in entries:
+    per_page: list[dict[str, list[str]]] = []
+    positions: dict[str, list[tuple[int, list[int]]]] = {}
+    words = Vocabulary()
+    for page, entry in enumerate(entries):
         fields, found, pieces = analyse(entry)
         per_page.append(fields)
-        positions.append(found)
-        words.add(pieces)  # counted now: the pieces of 10,000 pages would take 200 MB
+        # Gathered and counted at once: kept page by page, the positions' dicts and the
+        # pieces of 10,000 pages would take some 400 MB more at the stage's peak.
+        _gather_page(positions, page, found)
+        words.add(pieces)
     return {
         "pipeline": french.PIPELINE,
         "config": french.browser_rules(),
         "docs": [[e.url, e.title, e.kind, e.paths] for e in entries],
         "index": weigh(per_page, [e.boost for e in entries]),
-        "positions": _gather(positions),
+        "positions": positions,
         "pages": [[list(section) for section in e.sections] for e in entries],
         "vocabulary": words.rows(),
     }
