@@ -173,16 +173,9 @@ class PageRenderer:
             nature_label=lambda doc: config.taxonomie.label("natures", doc.nature),
             # filters, map, charts, web addresses (builder.facets, .francemap, .charts, .metadata)
             absolute_url=lambda relative: Markup(escape(metadata.absolute_url(config, relative))),
-            # every figure, or those of one ``groupe`` (a marker's argument)
-            key_figure_charts=lambda group=None: [
-                (chart, charts.bars(chart, f"kit-graphique-{chart.key}") if chart.drawn else None)
-                for chart in charts.charts([f for f in kit.figures if group is None or f.groupe == group],
-                                           config.rubriques.groupes_chiffres)
-            ],
             feed_page=self.urls.feed,
             # the home's blocks (blocks/parcours.md.j2, blocks/fiches-recentes.md.j2)
             first_clause=first_clause,
-            recent_cases=lambda count=3: recent_cases(kit.cases, count),
         )
 
     def render(self, template: str, **values: Any) -> str:
@@ -263,6 +256,18 @@ class PageRenderer:
     def glossary_page(self) -> GlossaryView:
         return GlossaryView(terms=self.kit.glossary.termes, abbreviations=self.kit.glossary.abreviations)
 
+    def block_view(self, name: str, argument: str | None) -> BlockView:
+        """The view of the block ``name`` (a marker of content/) with the marker's ``argument``:
+        the charts of every key figure or of one ``groupe`` (kit:chiffres), the sheets added last,
+        three or the argument's number (kit:fiches-recentes)."""
+        drawn: list[tuple[Any, Markup | None]] = []
+        if name == "chiffres":
+            figures = [f for f in self.kit.figures if argument is None or f.groupe == argument]
+            drawn = [(chart, charts.bars(chart, f"kit-graphique-{chart.key}") if chart.drawn else None)
+                     for chart in charts.charts(figures, self.config.rubriques.groupes_chiffres)]
+        latest = recent_cases(self.kit.cases, _count(argument, 3)) if name == "fiches-recentes" else []
+        return BlockView.of(self.kit, argument, charts=drawn, recent_cases=latest)
+
     def home_blocks(self, text: str, page: str = HOME_PAGE) -> str:
         """The markers of a content/ page (``page``, relative to content/) replaced by their blocks."""
         self.markdown.start_page()  # one page, however many blocks: footnote ids stay distinct
@@ -272,11 +277,21 @@ class PageRenderer:
                 return match.group(0)
             try:
                 # current_page: the block's links are relative to the page it sits in (link_to)
-                return self.render(f"blocks/{name}.md.j2", view=BlockView.of(self.kit, match.group(2)), current_page=page)
+                return self.render(f"blocks/{name}.md.j2", view=self.block_view(name, match.group(2)), current_page=page)
             except Exception as error:  # kit check reports bad markers first; say which one anyway
                 raise ValueError(f"marqueur « kit:{name} » impossible à afficher dans content/{page}") from error
 
         return HOME_MARKER.sub(block, text)
+
+
+def _count(argument: str | None, default: int) -> int:
+    """A marker's argument as a number, read as Jinja's ``int`` filter reads it (0 if it is none)."""
+    if not argument:
+        return default
+    try:
+        return int(argument)
+    except ValueError:
+        return 0
 
 
 def link_to(current: str | None, target: str, root: str = "") -> Markup:

@@ -141,10 +141,13 @@ class BlockView:
     figures: list[KeyFigure]
     fragilities: Fragilities | None
     objectives: TerritoryObjectives | None
+    charts: list[tuple[Any, Markup | None]] = field(default_factory=list)  # kit:chiffres: (chart, its SVG or None)
+    recent_cases: list[Case] = field(default_factory=list)  # kit:fiches-recentes: the sheets added last
 
     @classmethod
-    def of(cls, kit: Kit, argument: str | None) -> BlockView:
-        return cls(argument, kit.reading_paths, kit.cases, kit.figures, kit.fragilities, kit.objectives)
+    def of(cls, kit: Kit, argument: str | None, **computed: Any) -> BlockView:
+        """The view of a block: the kit's parts, and what the renderer ``computed`` for this block."""
+        return cls(argument, kit.reading_paths, kit.cases, kit.figures, kit.fragilities, kit.objectives, **computed)
 
 
 PageView = DocumentPageView | CasePageView | PathPageView | CataloguePageView | CasesIndexView | GlossaryView

@@ -30,7 +30,7 @@ SMALL_TEXT = """() => {
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     if (!node.textContent.trim()) continue;
     const el = node.parentElement;
-    if (!el || el.closest('[hidden], .md-search, script, style, title, .md-sidebar, .md-nav, .md-tabs')) continue;
+    if (!el || el.closest('script, style, title')) continue;  // every drawn text: header, nav, footer too
     const range = document.createRange(); range.selectNodeContents(node);
     const box = range.getBoundingClientRect();
     if (box.width < 2 || box.height < 2) continue;  // not drawn (or a visually hidden label)
@@ -49,7 +49,7 @@ def open_page(browser, url: str, width: int, scheme: str = "light", height: int 
     return context, context.new_page()
 
 
-@pytest.mark.parametrize("width", [320, 375])
+@pytest.mark.parametrize("width", [320, 375, 1280])
 @pytest.mark.parametrize("target", [HOME, CASES])
 def test_no_text_under_12_css_px(browser, real_url: str, target: str, width: int) -> None:
     context, page = open_page(browser, real_url, width)

@@ -33,6 +33,18 @@ def renderer(tmp_path_factory: pytest.TempPathFactory) -> PageRenderer:
 def test_no_catalogue_global(renderer: PageRenderer) -> None:
     assert "kit" not in renderer.env.globals
     assert not any(value is renderer.kit for value in renderer.env.globals.values())
+    # nor a function that reads it behind the templates' back
+    for name, value in renderer.env.globals.items():
+        cells = getattr(value, "__closure__", None) or ()
+        assert not any(cell.cell_contents is renderer.kit for cell in cells), name
+
+
+def test_blocks_get_what_they_show_in_their_view(renderer: PageRenderer) -> None:
+    kit = renderer.kit
+    figures = renderer.block_view("chiffres", None)
+    assert figures.charts and {f.id for chart, _ in figures.charts for f in chart.figures} == {f.id for f in kit.figures}
+    assert renderer.block_view("fiches-recentes", "1").recent_cases == renderer.block_view("fiches-recentes", None).recent_cases[:1]
+    assert renderer.block_view("parcours", None).paths == kit.reading_paths
 
 
 @pytest.mark.parametrize("template", [*views.VIEWS, *(f"blocks/{name}.md.j2" for name in BLOCK_NAMES)])
