@@ -40,7 +40,8 @@ from pathlib import Path
 
 from builder import package, pages, runs, site
 from builder.config import Project, SiteConfig
-from builder.loader import load_kit
+from builder.context import BuildContext
+from builder.validate import load_kit  # load, then every rule, as the pipeline does
 from builder.models import Case, Kit
 from builder.paths import OutputPaths
 
@@ -84,10 +85,10 @@ def _hash_tree(digest: "hashlib._Hash", folder: Path, skip: Callable[[str], bool
         digest.update(b"\0" + relative.encode() + b"\0" + path.read_bytes())
 
 
-def global_key(project: Project) -> str:
+def global_key(project: Project, context: BuildContext) -> str:
     """A hash of every input of the site except the case sheets: ``site_config.yml``, the
     other catalogue files, ``content/``, ``theme/``, the builder's code, templates and data,
-    the MkDocs and Material versions, and the edition's date (``site.build_date``)."""
+    the MkDocs and Material versions, and the edition's date (``context.edition``)."""
     from importlib.metadata import PackageNotFoundError, version
 
     digest = hashlib.sha256()
@@ -96,7 +97,7 @@ def global_key(project: Project) -> str:
             digest.update(f"{name}={version(name)};".encode())
         except PackageNotFoundError:
             digest.update(f"{name}=?;".encode())
-    digest.update(site.build_date().isoformat().encode())
+    digest.update(context.edition.isoformat().encode())
     _hash_tree(digest, Path(__file__).parent)  # the builder itself: code, templates, data
     _hash_tree(digest, project.config_file)
     _hash_tree(digest, project.content_dir)
@@ -190,19 +191,21 @@ class Preview:
         self.wait()
         with self.lock:
             try:
-                key = global_key(self.project)
-                config, kit = load_kit(self.project)
-                if self.key == key and self._partial(config, kit):
+                context = BuildContext.create(self.project, progress=self.progress)
+                key = global_key(self.project, context)
+                config, kit = load_kit(self.project, context.edition)
+                context = context.with_config(config)
+                if self.key == key and self._partial(context, kit):
                     mode = PARTIAL
                 else:
-                    self._full(config, kit)
+                    self._full(context, kit)
                     mode = FULL
                 self.key = key
             except BaseException:
                 self.key = None
                 raise
         if mode == PARTIAL:
-            self._whole_site_later(config, kit)
+            self._whole_site_later(context, kit)
         return mode
 
     def wait(self) -> None:
@@ -211,17 +214,18 @@ class Preview:
             self.pending.join()
             self.pending = None
 
-    def _full(self, config: SiteConfig, kit: Kit) -> None:
+    def _full(self, context: BuildContext, kit: Kit) -> None:
+        config = context.config
         _fresh(self.work)
         generated = pages.generate(self.project, config, kit, self.work)
-        config_file = site.write_mkdocs_config(self.project, config, generated, self.work)
+        config_file = site.write_mkdocs_config(self.project, config, generated, self.work, context.edition)
         site.run_mkdocs(config_file, self.raw)
         staging = self.folder / "prochain-site"
         if staging.exists():
             shutil.rmtree(staging)
         shutil.copytree(self.raw, staging, symlinks=True)
-        self._page_stages(staging, config, kit)
-        made = self._whole_site(config, kit)
+        self._page_stages(staging, context, kit)
+        made = self._whole_site(context, kit)
         for relative, path in made.items():
             _publish(path, staging / relative)
         shutil.rmtree(self.folder / "vue", ignore_errors=True)
@@ -239,15 +243,16 @@ class Preview:
         urls = OutputPaths.of(config.sorties)
         return {urls.case_source(slug): key for slug, key in case_keys(kit).items()}
 
-    def _partial(self, config: SiteConfig, kit: Kit) -> bool:
+    def _partial(self, context: BuildContext, kit: Kit) -> bool:
         """A partial round; False (nothing changed yet) when it must be a full one."""
+        config = context.config
         keys = self._case_keys(config, kit)
         kept = {page for page, key in keys.items() if self.case_keys.get(page) == key}
         scratch = _fresh(self.folder / "prochain")
         generated = pages.generate(self.project, config, kit, scratch, skip=kept.__contains__)
         docs = self.work / "docs"
         generated = dataclasses.replace(generated, docs_dir=docs)
-        config_file = site.write_mkdocs_config(self.project, config, generated, scratch)
+        config_file = site.write_mkdocs_config(self.project, config, generated, scratch, context.edition)
         if not _same(config_file, self.work / site.MKDOCS_FILE):
             return False  # a new navigation or settings: every page changes
         # From here on a failure leaves the state half-updated: rebuild() makes the next round full.
@@ -273,7 +278,7 @@ class Preview:
         for relative in rebuilt:
             (stages / relative).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(self.raw / relative, stages / relative)
-        self._page_stages(stages, config, kit)
+        self._page_stages(stages, context, kit)
         changed = [relative for relative, path in sorted(_files(stages).items())
                    if _publish(path, self.site_dir / relative)]
         for relative in sorted(removed):
@@ -288,15 +293,15 @@ class Preview:
 
     # --- post-build stages ---
 
-    def _page_stages(self, folder: Path, config: SiteConfig, kit: Kit) -> None:
+    def _page_stages(self, folder: Path, context: BuildContext, kit: Kit) -> None:
         """The page-local post-build stages on ``folder``, then the pages' last pass (links
-        marked; the preview has no zip), as ``builder.build.build`` runs them."""
+        marked; the preview has no zip), as ``builder.build.run`` runs them."""
         for stage in _post_build_stages():
             if _stage_name(stage) not in WHOLE_SITE_STAGES:
-                stage(folder, config, kit)
-        package.finish(folder, config, with_archive=False)
+                stage(folder, context.config, kit, context)
+        package.finish(folder, context.config, False, context.edition)
 
-    def _whole_site(self, config: SiteConfig, kit: Kit) -> dict[str, Path]:
+    def _whole_site(self, context: BuildContext, kit: Kit) -> dict[str, Path]:
         """The whole-site stages on a view of MkDocs' output (hard links: read only); returns
         the files they made, by relative path, inside the view folder ``vue/``."""
         view = self.folder / "vue"
@@ -305,18 +310,18 @@ class Preview:
         linked = _link_tree(self.raw, view)
         for stage in _post_build_stages():
             if _stage_name(stage) in WHOLE_SITE_STAGES:
-                stage(view, config, kit)
+                stage(view, context.config, kit, context)
         # made: a new file, or a linked one the stage replaced (no longer shared with mkdocs/)
         return {relative: path for relative, path in _files(view).items()
                 if relative not in linked or (linked[relative] and path.stat().st_nlink == 1)}
 
-    def _whole_site_later(self, config: SiteConfig, kit: Kit) -> None:
+    def _whole_site_later(self, context: BuildContext, kit: Kit) -> None:
         def run() -> None:
             with self.lock:
                 if self.key is None:
                     return
                 try:
-                    made = self._whole_site(config, kit)
+                    made = self._whole_site(context, kit)
                     for relative, path in sorted(made.items()):
                         if _publish(path, self.site_dir / relative):
                             self.changed.append(relative)
