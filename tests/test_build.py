@@ -119,10 +119,12 @@ def test_failed_mkdocs_stage_leaves_the_previous_site_untouched(mini_project: Pr
     build(mini_project, site_dir)
     before = tree_digest(site_dir)
     page = mini_project.content_dir / "le-kit" / "co-construction.md"
-    page.write_text(page.read_text(encoding="utf-8") + "\n[lien cassé](page-absente.md)\n", encoding="utf-8")
+    # An anchor of a generated page: only MkDocs knows them (a missing file is kit check's, builder.validate).
+    page.write_text(page.read_text(encoding="utf-8") + "\n[lien cassé](../catalogue/index.md#ancre-absente)\n",
+                    encoding="utf-8")
     with pytest.raises(MkDocsFailed) as failure:
         build(mini_project, site_dir)
-    assert "page-absente.md" in str(failure.value)
+    assert "ancre-absente" in str(failure.value)
     assert tree_digest(site_dir) == before
 
 
