@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from urllib.parse import unquote, urlsplit
 
+from builder.paths import DIRECTORY_INDEX
+
 EXTERNAL_CLASS = "kit-externe"
 NOTE_CLASS = "kit-externe__note"
 EXTERNAL_NOTE = f'<span class="{NOTE_CLASS}"> (nécessite une connexion internet)</span>'
@@ -153,10 +155,10 @@ def folder_links_to_index(text: str, page: str, is_page: Callable[[str], bool]) 
         if not (path.endswith("/") or posixpath.basename(path) in (".", "..")):
             return None
         target = link_target(page, path.rstrip("/") or ".")
-        index = "index.html" if target in (None, ".") else f"{target}/index.html"
+        index = DIRECTORY_INDEX if target in (None, ".") else f"{target}/{DIRECTORY_INDEX}"
         if not is_page(index):
             return None
-        new_path = path + ("" if path.endswith("/") else "/") + "index.html"
+        new_path = path + ("" if path.endswith("/") else "/") + DIRECTORY_INDEX
         rebuilt = new_path + (f"?{parts.query}" if parts.query else "") + (f"#{parts.fragment}" if parts.fragment else "")
         return {**anchor.attrs, "href": rebuilt}, ""
 

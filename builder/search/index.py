@@ -29,12 +29,12 @@ from lunr import __TARGET_JS_VERSION__ as LUNR_VERSION
 
 from builder.config import SiteConfig
 from builder.models import Kit
-from builder.pages import CASES_INDEX_PAGE, CATALOGUE_PAGE
+from builder.paths import NOT_FOUND_PAGE, SEARCH_INDEX_FILE, SEARCH_PAGES_DIR, SEARCH_VOCABULARY_FILE, OutputPaths
 from builder.search import french
 
-INDEX_FILE = "search/index.js"
-PAGES_DIR = "search/pages"
-VOCABULARY_FILE = "search/vocabulary.js"
+INDEX_FILE = SEARCH_INDEX_FILE  # output paths: builder.paths
+PAGES_DIR = SEARCH_PAGES_DIR
+VOCABULARY_FILE = SEARCH_VOCABULARY_FILE
 LOADER_CALL = "kitSearch.ready(JSON.parse("
 PAGE_CALL = "kitSearch.page("
 VOCABULARY_CALL = "kitSearch.vocabulary(JSON.parse("
@@ -44,7 +44,7 @@ FIELDS = (("t", 10), ("m", 3), ("b", 1))
 # Pages that list others (home, catalogue, index of case sheets) quote every title:
 # they must not push the pages they list down the results.
 LISTING_BOOST = 0.3
-SKIPPED_PAGES = {"404.html"}
+SKIPPED_PAGES = {NOT_FOUND_PAGE}
 
 
 @dataclass
@@ -145,20 +145,20 @@ def page_sections(page: str) -> tuple[str, list[tuple[str, str, str]]]:
 
 def page_entries(site_dir: Path, config: SiteConfig, kit: Kit) -> list[Entry]:
     """Every page of the built site, with what the catalogue knows about it."""
-    out = config.sorties
+    urls = OutputPaths.of(config.sorties)
     taxonomy = config.taxonomie
-    documents = {f"{out.dossier_documents}/{d.id}.html": d for d in kit.documents}
-    cases = {f"{out.dossier_fiches}/{c.slug}.html": c for c in kit.cases}
-    paths = {f"{out.dossier_parcours}/{p.id}.html": p for p in kit.paths}
+    documents = {urls.document(d.id): d for d in kit.documents}
+    cases = {urls.case(c.slug): c for c in kit.cases}
+    paths = {urls.reading_path(p.id): p for p in kit.reading_paths}
     listings = {
-        "index.html": "Accueil",
-        CATALOGUE_PAGE.replace(".md", ".html"): config.rubriques.catalogue,
-        f"{out.dossier_fiches}/{CASES_INDEX_PAGE}".replace(".md", ".html"): config.rubriques.fiches,
+        urls.home: "Accueil",
+        urls.catalogue: config.rubriques.catalogue,
+        urls.cases_index: config.rubriques.fiches,
     }
     entries = []
     for page in sorted(site_dir.rglob("*.html")):
         url = page.relative_to(site_dir).as_posix()
-        if url in SKIPPED_PAGES or url.split("/")[0] == out.dossier_telechargements:
+        if url in SKIPPED_PAGES or url.split("/")[0] == urls.downloads_dir:
             continue
         title, sections = page_sections(page.read_text(encoding="utf-8"))
         if not title and not sections:
@@ -169,7 +169,7 @@ def page_entries(site_dir: Path, config: SiteConfig, kit: Kit) -> list[Entry]:
             nature = taxonomy.nature(doc.nature)
             family = nature.family(doc.famille) if nature else None
             entry.kind = " — ".join(t.libelle for t in (nature, family) if t) or doc.nature
-            entry.paths = [p.titre_court for p in kit.paths_of(doc.id)]
+            entry.paths = [p.titre_court for p in kit.reading_paths_of(doc.id)]
             entry.fields = [*doc.auteurs, doc.years, str(doc.annee), entry.kind]
         elif url in cases:
             sheet = cases[url].sheet
@@ -658,13 +658,13 @@ def read_site(site_dir: Path) -> dict:
             "vocabulary": _read_literal((site_dir / VOCABULARY_FILE).read_text(encoding="utf-8"), VOCABULARY_CALL)}
 
 
-def search_stage(site_dir: Path, config: SiteConfig, kit: Kit) -> None:
+def search_stage(site_dir: Path, config: SiteConfig, kit: Kit, context: object = None) -> None:
     """Post-build stage: writes search/index.js, search/terms/<n>.js, search/positions/<n>.js,
     search/pages/<n>.js and search/vocabulary.js."""
     data = build_index(page_entries(site_dir, config, kit))
     # Where an empty result sends the reader: the catalogue and the case sheets, with their filters.
-    data["links"] = {"catalogue": CATALOGUE_PAGE.replace(".md", ".html"),
-                     "fiches": f"{config.sorties.dossier_fiches}/{CASES_INDEX_PAGE}".replace(".md", ".html")}
+    data["links"] = {"catalogue": OutputPaths.of(config.sorties).catalogue,
+                     "fiches": OutputPaths.of(config.sorties).cases_index}
     firsts, shards = shard_index(data["index"])
     for folder in (PAGES_DIR, TERMS_DIR, POSITIONS_DIR):
         (site_dir / folder).mkdir(parents=True, exist_ok=True)
