@@ -35,6 +35,13 @@ NBSP = "\u00a0"
 NNBSP = "\u202f"
 # Elements whose text is left as typed.
 VERBATIM = frozenset({"code", "pre", "kbd", "samp", "script", "style", "textarea", "var"})
+PLAIN_TEXT = frozenset({"title", "option"})
+# English phrases of the site's French text (content/, kit/), marked ``lang="en"`` so that a
+# screen reader says them in English (WCAG 3.1.2); editors cannot write the span themselves
+# (raw HTML is refused in content/). A phrase already inside an element with a ``lang`` is
+# rare enough here to be marked twice harmlessly.
+ENGLISH_PHRASES = ("open source",)
+_ENGLISH = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(p) for p in ENGLISH_PHRASES) + r")(?![\w-])", re.IGNORECASE)
 # Units written after a number (SI symbols, currencies, and the counted words of the site's
 # sources: years, months, pages…). Longest first so that « Mo » wins over « M ».
 UNITS = sorted({
@@ -95,7 +102,8 @@ class _TextRuns(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=False)
         self.verbatim = 0
-        self.runs: list[tuple[int, int]] = []
+        self.plain = 0  # inside <title> or <option>: text only, no element may be added
+        self.runs: list[tuple[int, int, bool]] = []
         self._base = 0  # offset in the page of the tokenizer's buffer
         self._at = 0  # end of the last token, in the buffer
 
@@ -127,9 +135,9 @@ class _TextRuns(HTMLParser):
             return
         start = self._base + self._at
         if self.runs and self.runs[-1][1] == start:
-            self.runs[-1] = (self.runs[-1][0], start + raw_length)
+            self.runs[-1] = (self.runs[-1][0], start + raw_length, self.runs[-1][2])
         else:
-            self.runs.append((start, start + raw_length))
+            self.runs.append((start, start + raw_length, not self.plain))
 
     def handle_data(self, data: str) -> None:
         self._text(len(data))
@@ -147,10 +155,14 @@ class _TextRuns(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list) -> None:
         if tag in VERBATIM:
             self.verbatim += 1
+        elif tag in PLAIN_TEXT:
+            self.plain += 1
 
     def handle_endtag(self, tag: str) -> None:
         if tag in VERBATIM and self.verbatim:
             self.verbatim -= 1
+        elif tag in PLAIN_TEXT and self.plain:
+            self.plain -= 1
 
 
 def typeset_html(page: str) -> str:
@@ -163,13 +175,18 @@ def typeset_html(page: str) -> str:
     parser.close()
     pieces: list[str] = []
     last = 0
-    for start, end in parser.runs:
+    for start, end, markup in parser.runs:
         raw = page[start:end]
         text = html.unescape(raw) if "&" in raw else raw
         done = typeset(text)
-        if done != text:
+        # a run that opens right after our own span was marked by an earlier pass
+        english = markup and _ENGLISH.search(done) and not page.endswith('<span lang="en">', 0, start)
+        if done != text or english:
+            written = _escape_text(done) if "&" in raw or "<" in done or ">" in done else done
+            if english:
+                written = _ENGLISH.sub(lambda m: f'<span lang="en">{m.group(0)}</span>', written)
             pieces.append(page[last:start])
-            pieces.append(_escape_text(done) if "&" in raw or "<" in done or ">" in done else done)
+            pieces.append(written)
             last = end
     if not pieces:
         return page

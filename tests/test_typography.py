@@ -112,3 +112,29 @@ def test_terminal_figures_have_a_decimal_comma() -> None:
     watch = Stopwatch(said.append, 2)
     watch("Site construit par MkDocs")
     assert re.fullmatch(r"\[1/2\] Site construit par MkDocs \(\d+,\d s\)", said[0]), said
+
+
+def test_english_phrases_are_marked_in_text_only() -> None:
+    page = ('<title>Kit en open source</title><p>mis à disposition « en open source »</p>'
+            '<a href="x.html" title="open source">lien</a><code>open source</code><select><option>open source</option></select>')
+    done = typeset_html(page)
+    assert '<p>mis à disposition «\u00a0en <span lang="en">open source</span>\u00a0»</p>' in done
+    for untouched in ("<title>Kit en open source</title>", 'title="open source"', "<code>open source</code>",
+                      "<option>open source</option>"):
+        assert untouched in done
+    assert typeset_html(done) == done  # marked once
+
+
+def test_the_site_marks_open_source_as_english(real_site: Path) -> None:
+    marked = 0
+    for path in sorted(real_site.rglob("*.html")):
+        soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+        body = soup.body
+        if body is None:
+            continue
+        for node in body.find_all(string=re.compile("open source", re.I)):
+            if any(p.name in VERBATIM or p.name in ("option", "script") for p in node.parents):
+                continue
+            assert any(p.get("lang") == "en" for p in node.parents if p.name), (path.name, str(node)[:80])
+            marked += 1
+    assert marked  # the site's content says « open source » (content/index.md, le-kit/genese.md)
