@@ -32,6 +32,9 @@ from builder import charts, facets, files, francemap, labels, metadata
 from builder.views import (BlockView, CasePageView, CasesIndexView, CataloguePageView,  # noqa: F401
                            DocumentPageView, FamilyGroup, GlossaryView, Item, NatureGroup, PageView,
                            PathPageView, PathStep)
+# Markers of content/ pages (<!-- kit:chiffres fragilites-citoyens -->): syntax and names in the
+# bottom layer, shared with the check (builder.validate.check_markers).
+from builder.markers import BLOCK_NAMES, HOME_MARKER
 # Output paths come from the one table (builder.paths); the constants stay importable from here.
 from builder.paths import (CASES_INDEX_PAGE, CATALOGUE_PAGE, DOCUMENT_FILES_DIR, EXPORT_FILES,  # noqa: F401
                            FEED_FILE, GLOSSARY_PAGE, HOME_PAGE, OutputPaths, relative_url)
@@ -43,10 +46,6 @@ CASE_SECTION_TITLES = [(key, labels.FIELD_LABELS[CaseSheet][key].shown) for key 
 # A document page lists this many of its case sheets, then links to the index filtered
 # on the document: its size must not grow with the catalogue.
 MAX_LINKED_CASES = 10
-# A marker of a content/ page, with an optional argument: <!-- kit:chiffres fragilites-citoyens -->
-# (markers are checked by ``kit check``: builder.concepts.check_markers).
-HOME_MARKER = re.compile(r"<!--\s*kit:([a-z-]+)(?:\s+([a-z0-9-]+))?\s*-->")
-BLOCK_NAMES = sorted(p.name.removesuffix(".md.j2") for p in (Path(__file__).parent / "templates" / "blocks").glob("*.md.j2"))
 
 
 @dataclass

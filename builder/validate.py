@@ -49,6 +49,7 @@ from builder.content_check import check_content
 from builder.files import MAX_MARKDOWN_FILE_BYTES, FileRefused, check_files, check_theme, read_bounded
 from builder.leftovers import leftovers
 from builder.loader import Catalogue, Loaded, load_catalogue
+from builder.markers import BLOCK_NAMES, HOME_MARKER, LATER_MARKERS
 from builder.models import Kit, Taxonomy, ValidationContext, check_local_file
 from builder.paths import EXPORT_FILES, FEED_FILE, OutputPaths
 from builder.problems import CatalogueError, Problems, did_you_mean
@@ -56,12 +57,10 @@ from builder.themes import spelling_problems
 from builder.typed_nodes import validate_node  # noqa: F401  (typing one node: the loader's; re-exported here)
 from builder.yamlio import YamlFile, line_of
 
-# Markers replaced after the Markdown pages are written, not by a block of templates/blocks/.
-LATER_MARKERS = ("date-edition",)  # builder.accessibility: the edition's date
 # Markers whose block shows an optional file: the file they need.
 NEEDS_FILE = {"fragilites": FRAGILITIES_FILE, "objectifs": OBJECTIVES_FILE}
 # Anything an editor may have meant as a marker: « <!-- kit:… --> » in any case or spacing.
-# What the build replaces is only builder.pages.HOME_MARKER's strict form; the rest would be
+# What the build replaces is only builder.markers.HOME_MARKER's strict form; the rest would be
 # left in the page as an invisible comment, the block silently missing.
 _LOOSE_MARKER = re.compile(r"<!--\s*kit\s*:(.*?)-->", re.I | re.S)
 
@@ -312,8 +311,6 @@ def check_markers(content_dir: Path, groups: list[str], has_fragilities: bool, h
     name, a marker not written as the build reads it (capitals, spaces, another sign), a
     block whose data file is absent, an argument where none is expected, or a
     ``kit:chiffres`` group that kit/chiffres.yml (``groups``) does not have."""
-    from builder.pages import BLOCK_NAMES, HOME_MARKER  # TODO(layers): marker names belong in the bottom layer
-
     names = sorted([*BLOCK_NAMES, *LATER_MARKERS])
     present = {"fragilites": has_fragilities, "objectifs": has_objectives}
     listed = ", ".join(f"kit:{n}" for n in names)
