@@ -11,7 +11,8 @@ from bs4 import BeautifulSoup
 from builder.build import build
 from builder.cli import main
 from builder.config import Project
-from builder.loader import CatalogueError, load_kit
+from builder.problems import CatalogueError
+from builder.validate import load_kit
 from builder.site import MkDocsFailed
 from tests.conftest import FIXTURES, copy_project
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from builder.loader import load_kit
+from builder.validate import load_kit
 from builder.pages import CASE_SECTION_TITLES
 from tests.conftest import REPO
 

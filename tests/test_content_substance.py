@@ -135,7 +135,7 @@ def test_sdg_17_cese_and_territoires_d_avenir_in_the_genesis() -> None:
 @pytest.fixture(scope="module")
 def kit():
     from builder.config import Project
-    from builder.loader import load_kit
+    from builder.validate import load_kit
 
     return load_kit(Project(REPO))[1]
 
@@ -295,7 +295,8 @@ def test_the_value_chain_names_the_six_parties(real_site: Path) -> None:
 
 
 def check_errors(project) -> str:
-    from builder.loader import CatalogueError, load_kit
+    from builder.problems import CatalogueError
+    from builder.validate import load_kit
 
     with pytest.raises(CatalogueError) as raised:
         load_kit(project)
@@ -303,7 +304,7 @@ def check_errors(project) -> str:
 
 
 def test_another_kit_needs_no_concept_files(tmp_path: Path) -> None:
-    from builder.loader import load_kit
+    from builder.validate import load_kit
     from tests.conftest import FIXTURES, copy_project
 
     project = copy_project(FIXTURES / "autre-kit", tmp_path / "autre")

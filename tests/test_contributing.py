@@ -13,7 +13,8 @@ import pytest
 import yaml
 
 from builder.config import Project
-from builder.loader import load_config, load_kit
+from builder.loader import load_config
+from builder.validate import load_kit
 from builder.models import CaseSheet
 from builder.problems import Problems
 from conftest import FIXTURES, copy_project, repo_project_copy

@@ -11,7 +11,7 @@ from bs4 import BeautifulSoup
 
 from builder.config import Project
 from builder.exports import LIST_SEPARATOR, csv_columns
-from builder.loader import load_kit
+from builder.validate import load_kit
 from tests.conftest import REPO
 
 

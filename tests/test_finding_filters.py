@@ -11,7 +11,7 @@ import pytest
 
 from builder.config import Project
 from builder.facets import document_years
-from builder.loader import load_kit
+from builder.validate import load_kit
 from tests.conftest import FIXTURES, REPO
 
 pytestmark = pytest.mark.browser

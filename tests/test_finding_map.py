@@ -13,7 +13,8 @@ from bs4 import BeautifulSoup
 
 from builder import francemap
 from builder.config import Project
-from builder.loader import CatalogueError, load_kit
+from builder.problems import CatalogueError
+from builder.validate import load_kit
 from builder.models import Case
 from tests.conftest import REPO
 

@@ -20,7 +20,7 @@ from builder.build import build
 from builder.config import Project
 from builder.exports import LIST_SEPARATOR, csv_columns
 from builder.facets import sort_key
-from builder.loader import load_kit
+from builder.validate import load_kit
 from builder.models import CaseSheet, Document, ReadingPath, ValidationContext
 from tests.conftest import EPOCH, FIXTURES, REPO, copy_project
 

@@ -10,7 +10,7 @@ from bs4 import BeautifulSoup
 
 from builder import charts
 from builder.config import Project
-from builder.loader import load_kit
+from builder.validate import load_kit
 from tests.conftest import REPO
 
 SITE_URL = "https://coconstructionterritoriale.github.io/kit/"

@@ -19,7 +19,8 @@ import yaml
 from builder import from_issue, schemas
 from builder.build import build
 from builder.cli import main
-from builder.loader import load_config, load_kit
+from builder.loader import load_config
+from builder.validate import load_kit
 from builder.problems import Problems
 from conftest import FIXTURES, copy_project
 

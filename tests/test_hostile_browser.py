@@ -21,7 +21,7 @@ import pytest
 
 from builder import build as build_module
 from builder.config import Project
-from builder.loader import load_kit
+from builder.validate import load_kit
 from builder.models import Case, CaseSheet
 from conftest import EPOCH, serve_directory
 from test_untrusted_content import HOSTILE_MARKDOWN, HOSTILE_PLAIN, write_hostile_plain_sheet

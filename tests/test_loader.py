@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from builder.config import Project
-from builder.loader import CatalogueError, load_kit
+from builder.problems import CatalogueError
+from builder.validate import load_kit
 
 
 def problems_of(project: Project) -> list[str]:

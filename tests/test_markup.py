@@ -131,7 +131,7 @@ def test_content_pages_get_no_markdown_lines_and_keep_their_acronyms(mini_site: 
 
 
 def test_generated_markdown_holds_placeholders_not_html(mini_project: Project, tmp_path: Path) -> None:
-    from builder.loader import load_kit
+    from builder.validate import load_kit
     from builder.pages import generate
 
     config, kit = load_kit(mini_project)

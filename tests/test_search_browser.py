@@ -11,7 +11,7 @@ import yaml
 from playwright.sync_api import Error as PlaywrightError
 
 from builder.config import Project
-from builder.loader import load_kit
+from builder.validate import load_kit
 from builder.search import french
 from builder.search.engine import SearchIndex
 from builder.search.index import page_entries, vocabulary

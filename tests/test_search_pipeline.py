@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from builder.config import Project
-from builder.loader import load_kit
+from builder.validate import load_kit
 from builder.search import french, snowball_js
 from builder.search.engine import IndexOutdated, SearchIndex
 from builder.search.index import (PAGES_DIR, POSITIONS_DIR, SHARD_CHARACTERS, VOCABULARY_FILE, Entry, build_index, page_entries,

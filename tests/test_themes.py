@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from builder.cli import main
-from builder.loader import load_kit
+from builder.validate import load_kit
 from builder.themes import folded, normalise_theme
 from conftest import FIXTURES, copy_project
 

@@ -467,7 +467,7 @@ def assert_site_inert(site: Path) -> None:
 def test_hostile_text_in_every_field_of_every_template_builds_inert(mini_project: Project, tmp_path: Path,
                                                                     fixed_epoch: str) -> None:
     from builder.build import build
-    from builder.loader import load_kit
+    from builder.validate import load_kit
 
     write_hostile_everywhere(mini_project)
     config, kit = load_kit(mini_project)  # all of it passes the check: it is text
