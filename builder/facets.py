@@ -16,7 +16,12 @@ from dataclasses import dataclass, field
 from markupsafe import Markup
 
 from builder.config import SiteConfig
-from builder.models import Document, Kit
+from builder.labels import FIELD_LABELS
+from builder.models import CaseSheet, Document, Kit
+
+# Filters' legends: the fields' labels, from the one table beside the models (builder.labels).
+_DOCUMENT = FIELD_LABELS[Document]
+_SHEET = FIELD_LABELS[CaseSheet]
 
 
 @dataclass
@@ -98,12 +103,12 @@ def catalogue_filters(config: SiteConfig, kit: Kit) -> Filters:
     authors = sorted({a for d in kit.documents for a in d.auteurs}, key=sort_key)
     years = sorted({y for values in items.values() for y in values["annee"]}, reverse=True)
     facets = [
-        Facet("nature", "Nature", "Toutes les natures", [OptionGroup(None, natures)]),
-        Facet("famille", "Famille", "Toutes les familles", [g for g in families if g.options]),
+        Facet("nature", _DOCUMENT["nature"].legend, "Toutes les natures", [OptionGroup(None, natures)]),
+        Facet("famille", _DOCUMENT["famille"].legend, "Toutes les familles", [g for g in families if g.options]),
         Facet("parcours", "Parcours de lecture", "Tous les parcours",
               [OptionGroup(None, options("parcours", [(p.id, p.titre_court) for p in kit.reading_paths]))]),
-        Facet("auteur", "Auteur", "Tous les auteurs", [OptionGroup(None, options("auteur", [(a, a) for a in authors]))]),
-        Facet("annee", "Année", "Toutes les années", [OptionGroup(None, options("annee", [(y, y) for y in years]))]),
+        Facet("auteur", _DOCUMENT["auteurs"].legend, "Tous les auteurs", [OptionGroup(None, options("auteur", [(a, a) for a in authors]))]),
+        Facet("annee", _DOCUMENT["annee"].legend, "Toutes les années", [OptionGroup(None, options("annee", [(y, y) for y in years]))]),
     ]
     facets = [f for f in facets if any(g.options for g in f.groups)]
     return Filters(
@@ -140,14 +145,14 @@ def case_filters(config: SiteConfig, kit: Kit) -> Filters:
     regions = sorted({c.sheet.region for c in kit.cases if c.sheet.region}, key=sort_key)
     themes = sorted({t for c in kit.cases for t in c.sheet.themes}, key=sort_key)
     facets = [
-        Facet("forme", "Forme de co-construction", "Toutes les formes",
+        Facet("forme", _SHEET["formes"].legend, "Toutes les formes",
               [OptionGroup(None, options("forme", [(t.id, t.libelle) for t in taxonomy.formes]))]),
-        Facet("demarche", "Démarche", "Toutes les démarches",
+        Facet("demarche", _SHEET["demarche"].legend, "Toutes les démarches",
               [OptionGroup(None, options("demarche", [(t.id, t.libelle) for t in taxonomy.demarches]))]),
-        Facet("region", "Territoire (région)", "Toutes les régions",
+        Facet("region", _SHEET["region"].legend, "Toutes les régions",
               [OptionGroup(None, options("region", [(r, r) for r in regions]))]),
-        Facet("theme", "Thème", "Tous les thèmes", [OptionGroup(None, options("theme", [(t, t) for t in themes]))]),
-        Facet("document", "Document du kit lié", "Tous les documents",
+        Facet("theme", _SHEET["themes"].legend, "Tous les thèmes", [OptionGroup(None, options("theme", [(t, t) for t in themes]))]),
+        Facet("document", _SHEET["documents"].legend, "Tous les documents",
               [OptionGroup(None, options("document", [(d.id, d.titre) for d in kit.documents]))]),
     ]
     facets = [f for f in facets if any(g.options for g in f.groups)]

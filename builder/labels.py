@@ -6,7 +6,9 @@ Schemas' titles that editors' completion shows and the issue form « Proposer un
 d'expérience » (builder.schemas), hence ``kit from-issue``, which reads the form's labels.
 
 A label has one name; where the form asks for more than the page shows (« Statut de la
-structure porteuse » on the form, « Statut » on the card), ``asked`` is that longer wording.
+structure porteuse » on the form, « Statut » on the card), ``asked`` is that longer wording;
+where a filter of the catalogue or of the sheet index names one value (« Auteur » for the
+« Auteurs » field), ``legend`` is that wording (builder.facets).
 The model's ``Field(description=…)`` stays the help text under the label.
 """
 
@@ -25,10 +27,15 @@ class Label:
 
     shown: str
     question: str | None = None  # the form's wording, when it differs from the site's
+    one: str | None = None  # a filter's legend, for one value of the field, when it differs
 
     @property
     def asked(self) -> str:
         return self.question or self.shown
+
+    @property
+    def legend(self) -> str:
+        return self.one or self.shown
 
 
 FIELD_LABELS: dict[type[BaseModel], dict[str, Label]] = {
@@ -37,7 +44,7 @@ FIELD_LABELS: dict[type[BaseModel], dict[str, Label]] = {
         "titre": Label("Titre"),
         "nature": Label("Nature"),
         "famille": Label("Famille"),
-        "auteurs": Label("Auteurs"),
+        "auteurs": Label("Auteurs", one="Auteur"),
         "annee": Label("Année"),
         "mois": Label("Mois"),
         "annee_fin": Label("Année de fin"),
@@ -56,20 +63,20 @@ FIELD_LABELS: dict[type[BaseModel], dict[str, Label]] = {
     CaseSheet: {
         "titre": Label("Nom de l'initiative"),
         "territoire": Label("Territoire"),
-        "region": Label("Région"),
+        "region": Label("Région", one="Territoire (région)"),
         "statut": Label("Statut", "Statut de la structure porteuse"),
         "objet": Label("Objet"),
-        "formes": Label("Formes de co-construction"),
+        "formes": Label("Formes de co-construction", one="Forme de co-construction"),
         "formes_source": Label("Origine du classement dans les formes"),
         "demarche": Label("Démarche"),
-        "themes": Label("Thèmes"),
+        "themes": Label("Thèmes", one="Thème"),
         "genese": Label("Genèse"),
         "objectif": Label("Objectif"),
         "activites": Label("Activités en matière de partenariats"),
         "resultats": Label("Résultats"),
         "prochaines_etapes": Label("Prochaines étapes"),
         "site_web": Label("Site web"),
-        "documents": Label("Documents du kit liés"),
+        "documents": Label("Documents du kit liés", one="Document du kit lié"),
         "sources": Label("Sources"),
         "date_ajout": Label("Date d'ajout"),
     },

@@ -106,6 +106,16 @@ def test_schemas_and_form_read_the_table() -> None:
         assert element["attributes"]["label"] == asked[element["id"]], element["id"]
 
 
+def test_filter_legends_come_from_the_table(renderer: PageRenderer, monkeypatch: pytest.MonkeyPatch) -> None:
+    from builder import facets
+
+    legends = {f.key: f.label for f in facets.case_filters(renderer.config, renderer.kit).facets}
+    assert legends["forme"] == FIELD_LABELS[CaseSheet]["formes"].legend == "Forme de co-construction"
+    monkeypatch.setitem(FIELD_LABELS[Document], "auteurs", Label("Auteurs", one="Autrice ou auteur"))
+    legends = {f.key: f.label for f in facets.catalogue_filters(renderer.config, renderer.kit).facets}
+    assert legends["auteur"] == "Autrice ou auteur"
+
+
 def test_the_case_sections_come_from_the_table() -> None:
     assert CASE_SECTION_TITLES == [(key, FIELD_LABELS[CaseSheet][key].shown) for key in labels.CASE_SECTIONS]
 
