@@ -22,6 +22,11 @@ class SiteSettings(Strict):
     langue: str = "fr"
     auteur: str = ""
     editeur_url: str = ""
+    # The publisher's postal address and telephone, as a source prints them, and that source:
+    # where a reader asks for a document the site does not offer (document pages).
+    editeur_adresse: str = ""
+    editeur_telephone: str = ""
+    editeur_coordonnees_source: str = ""
 
 
 class Outputs(Strict):

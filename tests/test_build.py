@@ -74,7 +74,7 @@ def test_document_page(mini_site: Path) -> None:
     assert "Comprendre — document 3 sur 5" in text and "Accompagner — document 2 sur 3" in text
     assert page.find("a", href="film.html") and page.find("a", href="guide.html")  # neighbours, same folder
     # no link of its own: the page says where to obtain it
-    assert "Il peut être obtenu auprès du RAMEAU" in text
+    assert "Pour l'obtenir, adressez-vous à son éditeur" in text
     assert page.find("html")["lang"] == "fr"
 
 
