@@ -73,7 +73,8 @@ _TOKEN = re.compile(r"""<!--.*?(?:-->|$)|<(/?)([a-zA-Z][a-zA-Z0-9]*)((?:[^<>"']|
 _ID = re.compile(r"""\bid=(?:"([^"]*)"|'([^']*)')""")
 _CLASS = re.compile(r"""\bclass=(?:"([^"]*)"|'([^']*)')""")
 # Permalinks (¶) and « (nécessite une connexion internet) » notes are not content.
-_SKIPPED_CLASSES = {"headerlink", "kit-externe__note"}
+# A footnote call (« 1 ») and its way back (« ↩ ») are not words of the text: « participer1 ».
+_SKIPPED_CLASSES = {"headerlink", "kit-externe__note", "footnote-ref", "footnote-backref"}
 _VOID = {"br", "img", "hr", "input", "meta", "link", "wbr", "source", "col", "area", "base", "embed", "track"}
 # Elements that separate words; inline ones (abbr, em, a…) do not: « <em>co</em>-construction ».
 _BLOCK = {"p", "li", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "div", "ul", "ol", "dl", "table", "tr",
