@@ -1,31 +1,87 @@
-"""Build time, peak memory and page sizes with N synthetic case sheets (N = 200 and 2,000).
+"""``kit build`` beside MkDocs alone, with N synthetic case sheets (N = 200, 2,000, 10,000).
 
-Targets (issue 2): build time grows linearly (×10 data ⇒ at most ×11 time), and a case
-page at 2,000 sheets is within 5 % of its size at 200.
-Usage: python3 benchmarks/build_scale.py [N ...]
+For each N, in one run: the repository's kit plus N synthetic sheets (``synthetic.py``) is
+built by ``kit build`` in a child process (SOURCE_DATE_EPOCH set), each stage timed; the
+same pages are then written into a kept folder and built by ``mkdocs build -f
+<folder>/mkdocs.yml`` alone, in a child process of its own (a standard MkDocs project).
+Printed: kit build time, MkDocs-alone time and their ratio (target issue 15: ≤ 1.3 at
+2,000), peak resident memory (``ru_maxrss`` of the build process and of its own children,
+such as worker processes), case page size, and the per-stage breakdown.
+
+Targets (issue 15): ratio ≤ 1.3 at 2,000 sheets; 10,000 sheets ≤ 5.5 × the 2,000-sheet
+time, peak memory < 1 GB, a case page's size unchanged.
+Usage: python3 benchmarks/build_scale.py [N ...] [--profile FILE]
+  --profile FILE: the kit build of the last N runs under cProfile, stats written to FILE.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from synthetic import REPO, add_synthetic_sheets, copy_repo_project
 
-CHILD = """
-import json, resource, sys, time
+# The child times each stage by wrapping the functions the pipeline calls (whatever their
+# module's layout, a missing one is skipped): the pipeline's code is not changed for it.
+CHILD = r"""
+import cProfile, json, resource, sys, time
 from pathlib import Path
-from builder.build import build
+import builder.build as pipeline
 from builder.config import Project
+
+stages = {}
+
+def timed(label, function):
+    def wrapper(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            stages[label] = stages.get(label, 0.0) + time.perf_counter() - start
+    return wrapper
+
+def wrap(module, name, label):
+    if module is not None and hasattr(module, name):
+        setattr(module, name, timed(label, getattr(module, name)))
+
+import builder.pages, builder.site, builder.package
+wrap(pipeline, "load_kit", "validation")
+wrap(builder.pages, "generate", "pages")
+wrap(builder.site, "run_mkdocs", "MkDocs")
+wrap(builder.package, "finish", "paquet (zip)")
+for stage_list in ("POST_BUILD_STAGES", "STAGES"):
+    stage_functions = getattr(pipeline, stage_list, None)
+    if isinstance(stage_functions, (list, tuple)):  # POST_BUILD_STAGES is a tuple: replaced, not mutated
+        setattr(pipeline, stage_list, type(stage_functions)(
+            timed(getattr(stage, "__name__", f"étape {index}"), stage) for index, stage in enumerate(stage_functions)))
+
+profile = cProfile.Profile() if sys.argv[3] != "-" else None
 start = time.perf_counter()
-result = build(Project(Path(sys.argv[1])), Path(sys.argv[2]))
+if profile:
+    profile.enable()
+result = pipeline.build(Project(Path(sys.argv[1])), Path(sys.argv[2]))
+if profile:
+    profile.disable()
+    profile.dump_stats(sys.argv[3])
 seconds = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"seconds": seconds, "peak_mb": peak, "pages": result.page_count}))
+peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+print(json.dumps({"seconds": seconds, "peak_mb": peak, "pages": result.page_count, "stages": stages}))
+"""
+
+# The same pages written into a kept folder: MkDocs alone builds them afterwards.
+RENDER_ONLY = r"""
+import sys
+from pathlib import Path
+from builder.build import render
+from builder.config import Project
+render(Project(Path(sys.argv[1])), Path(sys.argv[2]))
 """
 
 
@@ -33,15 +89,24 @@ def folder_size(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
-def measure(count: int) -> dict:
+def run(arguments: list[str], env: dict) -> tuple[float, str]:
+    start = time.perf_counter()
+    out = subprocess.run(arguments, env=env, cwd=REPO, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if out.returncode:
+        raise SystemExit(f"échec de {' '.join(arguments[:3])} … :\n{out.stdout}\n{out.stderr}")
+    return seconds, out.stdout
+
+
+def measure(count: int, profile: str | None = None) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         root = copy_repo_project(Path(tmp) / "projet")
         add_synthetic_sheets(root, count)
         site = Path(tmp) / "site"
-        env = {**os.environ, "SOURCE_DATE_EPOCH": "1764028800", "NO_MKDOCS_2_WARNING": "1"}
-        out = subprocess.run([sys.executable, "-c", CHILD, str(root), str(site)], env=env, cwd=REPO,
-                             capture_output=True, text=True, check=True)
-        figures = json.loads(out.stdout.strip().splitlines()[-1])
+        env = {**os.environ, "SOURCE_DATE_EPOCH": "1764028800", "NO_MKDOCS_2_WARNING": "1",
+               "PYTHONPATH": str(REPO)}
+        _, out = run([sys.executable, "-c", CHILD, str(root), str(site), profile or "-"], env)
+        figures = json.loads(out.strip().splitlines()[-1])
         case_page = site / "fiches" / "synthetique-00001.html"
         archive = next((site / "telechargements").glob("*.zip"))
         figures.update(
@@ -50,22 +115,45 @@ def measure(count: int) -> dict:
             site_mb=folder_size(site) / 1e6,
             zip_mb=archive.stat().st_size / 1e6,
         )
+        work = Path(tmp) / "pages"
+        work.mkdir()
+        run([sys.executable, "-c", RENDER_ONLY, str(root), str(work)], env)
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        figures["mkdocs_seconds"], _ = run(
+            [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(work / "mkdocs.yml"), "-d", str(Path(tmp) / "mkdocs-seul")], env)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        figures["mkdocs_cpu"] = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
         return figures
 
 
-def main(counts: list[int]) -> None:
-    results = [measure(n) for n in counts]
-    print(f"{'fiches':>7} {'pages':>6} {'temps (s)':>10} {'mémoire max (Mo)':>17} {'page fiche (Ko)':>16} {'site (Mo)':>10} {'zip (Mo)':>9}")
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("fiches", nargs="*", type=int, default=[200, 2000, 10000])
+    parser.add_argument("--profile", help="profil cProfile de la dernière construction, écrit dans ce fichier")
+    args = parser.parse_args()
+    results = []
+    for number, count in enumerate(args.fiches):
+        last = number == len(args.fiches) - 1
+        results.append(measure(count, args.profile if last else None))
+        r = results[-1]
+        print(f"{count} fiches : kit build {r['seconds']:.1f} s, MkDocs seul {r['mkdocs_seconds']:.1f} s", flush=True)
+    print(f"\nMachine : {os.cpu_count()} cœurs, charge moyenne (1 min) {os.getloadavg()[0]:.1f}")
+    print(f"{'fiches':>7} {'pages':>6} {'kit build (s)':>14} {'MkDocs seul (s)':>16} {'rapport':>8} "
+          f"{'mémoire max (Mo)':>17} {'page fiche (Ko)':>16} {'site (Mo)':>10} {'zip (Mo)':>9}")
     for r in results:
-        print(f"{r['sheets']:>7} {r['pages']:>6} {r['seconds']:>10.1f} {r['peak_mb']:>17.0f} {r['case_page_kb']:>16.1f} {r['site_mb']:>10.1f} {r['zip_mb']:>9.1f}")
-    if len(results) >= 2:
-        small, large = results[0], results[-1]
-        data_ratio = large["sheets"] / small["sheets"]
-        time_ratio = large["seconds"] / small["seconds"]
-        page_growth = (large["case_page_kb"] / small["case_page_kb"] - 1) * 100
-        print(f"données ×{data_ratio:.0f} ⇒ temps ×{time_ratio:.1f} (cible : ≤ ×{data_ratio * 1.1:.0f}) ; "
-              f"page d'une fiche : {page_growth:+.1f} % (cible : ≤ 5 %)")
+        print(f"{r['sheets']:>7} {r['pages']:>6} {r['seconds']:>14.1f} {r['mkdocs_seconds']:>16.1f} "
+              f"{r['seconds'] / r['mkdocs_seconds']:>8.2f} {r['peak_mb']:>17.0f} {r['case_page_kb']:>16.1f} "
+              f"{r['site_mb']:>10.1f} {r['zip_mb']:>9.1f}")
+    print("\nDétail par étape (s) :")
+    labels = list(dict.fromkeys(label for r in results for label in r["stages"]))
+    print(f"{'fiches':>7} " + " ".join(f"{label[:16]:>16}" for label in labels) + f" {'autre':>8}")
+    for r in results:
+        other = r["seconds"] - sum(r["stages"].values())
+        print(f"{r['sheets']:>7} " + " ".join(f"{r['stages'].get(label, 0):>16.1f}" for label in labels) + f" {other:>8.1f}")
+    for small, large in zip(results, results[1:]):
+        print(f"données ×{large['sheets'] / small['sheets']:.0f} ⇒ temps ×{large['seconds'] / small['seconds']:.1f} ; "
+              f"page d'une fiche : {(large['case_page_kb'] / small['case_page_kb'] - 1) * 100:+.1f} %")
 
 
 if __name__ == "__main__":
-    main([int(a) for a in sys.argv[1:]] or [200, 2000])
+    main()
