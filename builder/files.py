@@ -62,6 +62,20 @@ class FileTooBig(FileRefused):
         self.limit = limit
 
 
+def file_label(path: Path) -> str:
+    """A document file's format and size as a reader is shown them before downloading:
+    « PDF, 1,2 Mo », « DOCX, 35 Ko » (the name's suffix in capitals; 1 Ko = 1,000 bytes,
+    rounded up). An unreadable file gives its format only."""
+    kind = path.suffix.lstrip(".").upper() or "fichier"
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return kind
+    if size >= 100_000:
+        return f"{kind}, {megabytes(size)} Mo"
+    return f"{kind}, {max(1, -(-size // 1000))} Ko"
+
+
 def megabytes(size: int) -> str:
     """``size`` (bytes) in MB, French style: 1,5 ; 20."""
     return f"{size / 1_000_000:.1f}".replace(".", ",").removesuffix(",0")

@@ -169,6 +169,8 @@ class PageRenderer:
             raw_inline=raw_inline,
             link_to=link_to,
             months=MONTHS,
+            # « PDF, 1,2 Mo »: the format and size offered beside a document's file (issue #16)
+            file_label=lambda name: files.file_label(project.kit_dir / DOCUMENT_FILES_DIR / name),
             nature_label=lambda doc: config.taxonomie.label("natures", doc.nature),
             # filters, map, charts, web addresses (builder.facets, .francemap, .charts, .metadata)
             absolute_url=lambda relative: Markup(escape(metadata.absolute_url(config, relative))),

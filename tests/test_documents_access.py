@@ -36,3 +36,31 @@ def test_pages_of_documents_without_link_say_where_to_ask(real_site: Path) -> No
         section = text[text.index("Obtenir le document"):].split("Dans les parcours de lecture")[0]
         said = sum(section.count(w) for w in ("disponible", "n'est diffusé", "n'est pas", "désolé", "malheureusement"))
         assert said == 1, doc.id  # not available: said once, then what to do
+
+
+def test_a_document_file_is_offered_with_its_format_and_size_in_both_editions(tmp_path: Path, fixed_epoch) -> None:
+    import re
+    import zipfile
+
+    from builder.build import build
+    from tests.conftest import FIXTURES, copy_project
+
+    project = copy_project(FIXTURES / "mini", tmp_path / "projet")
+    (project.kit_dir / "fichiers").mkdir(exist_ok=True)
+    (project.kit_dir / "fichiers" / "rapport.pdf").write_bytes(b"%PDF-1.4 " + b"x" * 1_234_558)
+    documents = project.kit_dir / "documents.yml"
+    old = "  lien: http://www.lerameau.fr/le-programme-phare/"
+    text = documents.read_text(encoding="utf-8")
+    assert old in text
+    documents.write_text(text.replace(old, "  fichier: rapport.pdf"), encoding="utf-8")
+    result = build(project, tmp_path / "site")
+    online = (result.site_dir / "documents" / "phare.html").read_text(encoding="utf-8")
+    with zipfile.ZipFile(result.archive) as archive:
+        names = archive.namelist()
+        offline = archive.read(next(n for n in names if n.endswith("/documents/phare.html"))).decode("utf-8")
+        assert any(n.endswith("/fichiers/rapport.pdf") for n in names)
+    for page in (online, offline):
+        link = BeautifulSoup(page, "html.parser").find("a", href="../fichiers/rapport.pdf")
+        assert link is not None
+        label = re.sub(r"[\u00a0\u202f]", " ", link.get_text(" ", strip=True))
+        assert "« rapport.pdf » (PDF, 1,2 Mo)" in label, label
