@@ -38,7 +38,7 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from builder import package, pages, runs, site
+from builder import package, pages, richtext, runs, site
 from builder.config import Project, SiteConfig
 from builder.context import BuildContext
 from builder.validate import load_kit  # load, then every rule, as the pipeline does
@@ -184,12 +184,16 @@ class Preview:
         self.lock = threading.Lock()
         self.pending: threading.Thread | None = None
         self.changed: list[str] = []  # files of site/ changed by the last round (for messages, tests)
+        # Markdown fields rendered in the previous round, by source: validation and pages reuse them
+        self.memo = richtext.RenderMemo()
 
     # --- rounds ---
 
     def rebuild(self) -> str:
         self.wait()
         with self.lock:
+            self.memo.next_round()
+            richtext.MEMO = self.memo  # for this round only: kit build never sees it
             try:
                 context = BuildContext.create(self.project, progress=self.progress)
                 key = global_key(self.project, context)
@@ -204,6 +208,8 @@ class Preview:
             except BaseException:
                 self.key = None
                 raise
+            finally:
+                richtext.MEMO = None
         if mode == PARTIAL:
             self._whole_site_later(context, kit)
         return mode

@@ -238,6 +238,32 @@ _TAG = re.compile(r'<[a-z][a-z0-9]*(?:\s+[a-z][a-z0-9:-]*(?:="[^"]*")?)*\s*/?>')
 _FOOTNOTE_NUMBER = re.compile(r'(\s(?:id|href)="#?fn(?:ref\d*)?:)0-')
 
 
+class RenderMemo:
+    """Renders kept by source text between the rounds of the incremental preview
+    (``builder.incremental`` sets ``MEMO`` for a round): a render depends on its source
+    only. Two generations: what a round did not use is dropped at the next one."""
+
+    def __init__(self) -> None:
+        self.previous: dict[str, tuple] = {}
+        self.current: dict[str, tuple] = {}
+
+    def get(self, source: str) -> tuple | None:
+        kept = self.current.get(source) or self.previous.get(source)
+        if kept is not None:
+            self.current[source] = kept
+        return kept
+
+    def put(self, source: str, render: tuple) -> None:
+        self.current[source] = render
+
+    def next_round(self) -> None:
+        self.previous, self.current = self.current, {}
+
+
+# None outside the preview: ``kit build`` renders every field afresh.
+MEMO: RenderMemo | None = None
+
+
 class RichText(str):
     """A Markdown field: its value is the Markdown source; ``html``, ``text``, ``summary`` and
     ``problem`` come from one conversion, made on first use (at validation) and kept.
@@ -246,6 +272,11 @@ class RichText(str):
     (builder.models refuses it first with ``kit_markdown_nesting``)."""
 
     def _render(self) -> None:
+        memo = MEMO
+        kept = memo.get(str(self)) if memo is not None else None
+        if kept is not None:  # the same source rendered in a previous preview round
+            self._html, self._text, self._problem = kept
+            return
         converter, footnotes = _converter()
         converter.reset()
         footnotes.unique_prefix = 0
@@ -258,6 +289,8 @@ class RichText(str):
         self._html = Markup(html)
         self._text = html_to_text(html)
         self._problem = problems[0] if problems else None
+        if memo is not None:
+            memo.put(str(self), (self._html, self._text, self._problem))
 
     def _rendered(self) -> RichText:
         if "_html" not in self.__dict__:

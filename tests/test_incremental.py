@@ -9,7 +9,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
+from builder import richtext
 from builder.build import build
 from builder.config import Project
 from builder.incremental import FULL, PARTIAL, Preview
@@ -86,6 +88,11 @@ def test_an_unchanged_round_rewrites_nothing(preview: Preview) -> None:
     before = snapshot(preview.site_dir)
     assert preview.rebuild() == PARTIAL
     assert snapshot(preview.site_dir) == before
+    # the round reused the Markdown renders of the previous one, and kit build never sees them
+    sheet = preview.project.kit_dir / "cas" / "charenton.yml"
+    objet = yaml.safe_load(sheet.read_text(encoding="utf-8"))["objet"]
+    assert objet in preview.memo.current
+    assert richtext.MEMO is None
 
 
 def test_incremental_sequence_is_byte_identical_to_cold_preview_and_build(preview: Preview, tmp_path: Path) -> None:
