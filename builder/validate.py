@@ -246,9 +246,7 @@ def _report_future_dates(cases: list[Loaded], problems: Problems, edition: dt.da
     The build date is today's, or SOURCE_DATE_EPOCH's when it is later: a reproducible
     rebuild of an older edition (SOURCE_DATE_EPOCH in the past) accepts what was valid
     when the sheets were added; the output itself never depends on the clock."""
-    from builder.context import edition_date
-
-    today = max(edition or edition_date(), dt.date.today())  # edition: the build context's date
+    today = max(edition or _epoch_date(), dt.date.today())  # edition: the build context's date
     for item in cases:
         added = item.value.sheet.date_ajout
         if added and added > today:
@@ -256,6 +254,18 @@ def _report_future_dates(cases: list[Loaded], problems: Problems, edition: dt.da
                          f"« date_ajout » : le {added.isoformat()} est postérieur à la date de construction du site "
                          f"({today.isoformat()}) : indiquez le jour où la fiche a été ajoutée (AAAA-MM-JJ), pas une "
                          "date à venir, qui placerait la fiche en tête du fil d'actualité.")
+
+
+def _epoch_date() -> dt.date:
+    """SOURCE_DATE_EPOCH's day (UTC), or today when it is unset or unreadable: an unreadable
+    value is the environment's fault, not the catalogue's (``builder.safety.preflight`` names
+    it for a build); ``kit check`` must not end on it. Read here rather than from the build
+    context (``builder.context``), which sits layers above."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    try:
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc).date() if epoch else dt.date.today()
+    except (ValueError, OverflowError, OSError):
+        return dt.date.today()
 
 
 def _check_concepts(catalogue: Catalogue, problems: Problems) -> None:

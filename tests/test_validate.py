@@ -288,3 +288,15 @@ def test_loading_never_imports_the_validation_layer_nor_loops() -> None:
     assert "builder.loader" not in _imports("concepts")
     assert "builder.validate" not in _imports("concepts") | _imports("typed_nodes")
     assert not {"builder.loader", "builder.concepts", "builder.validate"} & _imports("typed_nodes")
+
+
+@pytest.mark.parametrize("epoch", ["demain", "99999999999999999999"])
+def test_check_does_not_end_on_an_unreadable_source_date_epoch(mini_project: Project, epoch: str,
+                                                               capsys: pytest.CaptureFixture[str],
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The future-date rule reads SOURCE_DATE_EPOCH; a value it cannot read is the environment's
+    fault (the build's preflight names it), not a reason for « kit check » to fail unexpectedly."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
+    code, out, err = run_kit(mini_project.root, "check", capsys)
+    assert code == 0, err
+    assert out.startswith("Catalogue valide") and "inattendue" not in "\n".join(err)
