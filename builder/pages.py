@@ -18,7 +18,7 @@ from typing import Any
 
 from urllib.parse import quote
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, pass_eval_context
+from jinja2 import BytecodeCache, Environment, PackageLoader, StrictUndefined, pass_eval_context
 from jinja2.filters import do_join, make_attrgetter
 from jinja2.nodes import EvalContext
 from markupsafe import Markup, escape
@@ -127,6 +127,24 @@ def _web_address(value: Any) -> Markup:
     return Markup(escape(str(value))) if url_scheme(str(value)) in URL_SCHEMES else Markup("#")
 
 
+class _MemoryBytecodeCache(BytecodeCache):
+    """Compiled templates kept for the process, keyed by Jinja on name and source checksum
+    (an edited template is compiled again): the incremental preview's rounds reuse them."""
+
+    def __init__(self) -> None:
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED_TEMPLATES = _MemoryBytecodeCache()
+
+
 class PageRenderer:
     def __init__(self, project: Project, config: SiteConfig, kit: Kit):
         self.project = project
@@ -138,6 +156,7 @@ class PageRenderer:
         self.markdown = MarkdownRenderer()
         self.env = Environment(
             loader=PackageLoader("builder", "templates"),
+            bytecode_cache=_COMPILED_TEMPLATES,  # each preview round makes a renderer: compile once
             autoescape=True,  # catalogue text is escaped; sanitised HTML comes in as Markup
             # Every plain value is made inert for Markdown too (builder.markdown.plain_text):
             # catalogue text is untrusted, and these pages are Markdown before they are HTML.
