@@ -260,7 +260,8 @@ def test_pages_load_no_search_file_until_the_box_is_used(browser, real_url: str,
         page.locator("input.md-search__input").focus()
     page.wait_for_function("() => window.kitSearch && document.querySelector('.md-search-result__meta')"
                            ".textContent.includes('Taper')")
-    assert [f for f in LAZY_FILES[:-2] if any(f in u for u in loaded)] == list(LAZY_FILES[:-2])
+    first_files = LAZY_FILES[:4]  # the scripts and search/index.js; shards, pages and positions come with queries
+    assert [f for f in first_files if any(f in u for u in loaded)] == list(first_files)
     # A page's text comes with the results that show it; the words of the pages only for a typo.
     with page.expect_response(lambda response: "search/pages/" in response.url):
         page.locator("input.md-search__input").fill("partenariats alsace")
@@ -271,6 +272,14 @@ def test_pages_load_no_search_file_until_the_box_is_used(browser, real_url: str,
     # Only the shards of the index that hold the query's terms.
     shards = [u for u in loaded if "search/terms/" in u]
     assert 1 <= len(shards) <= 2 < len(list((real_site / "search" / "terms").glob("*.js")))
+    # The positions of the terms only for a phrase, and only those of its terms' shards.
+    assert not any("search/positions/" in u for u in loaded)
+    with page.expect_response(lambda response: "search/positions/" in response.url):
+        page.locator("input.md-search__input").fill('"innovation sociétale"')
+    page.wait_for_function("q => document.querySelector('.md-search-result').getAttribute('data-kit-query') === q",
+                           arg='"innovation sociétale"')
+    positions = [u for u in loaded if "search/positions/" in u]
+    assert 1 <= len(positions) <= 2 < len(list((real_site / "search" / "positions").glob("*.js")))
     with page.expect_response(lambda response: response.url.endswith("search/vocabulary.js")):
         page.locator("input.md-search__input").fill("silvergek")
     context.close()
