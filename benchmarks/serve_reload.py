@@ -6,10 +6,12 @@ Debian's Chromium opens a case sheet; each round rewrites that sheet's title on 
 waits until the open page, reloaded by MkDocs' live-reload script, shows the new title.
 For each round the script prints:
 - « reconstruit » : save → the preview's log says « Aperçu à jour. » (change detected by
-  the polling watcher, whole pipeline rebuilt into the preview folder);
+  the polling watcher, then a partial round of builder.incremental: only the pages that
+  depend on the sheet; the search index follows in the background);
 - « page rechargée » : save → the new title is in the page Chromium shows;
 - « CPU » : processor time the preview process spent meanwhile (from /proc), a figure that
-  depends less on what else the machine is doing than the two durations.
+  depends less on what else the machine is doing than the two durations (it includes the
+  previous round's background search index when the round had to wait for it).
 Usage: python3 benchmarks/serve_reload.py [N] [--tours R]
 """
 
