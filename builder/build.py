@@ -236,7 +236,9 @@ def build(project: Project, site_dir: Path | None = None, progress: Progress = q
     must not be replaced (``safety.check_site_dir``) or a faulty environment, ``CatalogueError``,
     ``MkDocsFailed``, ``OSError``; in every case, and on interruption, ``site_dir`` is left as it was.
     """
-    context = context or BuildContext.create(project, BuildOptions(site_dir=site_dir, with_archive=with_archive), progress)
+    if context is None:
+        safety.check_epoch()  # its French message before the context reads the value
+        context = BuildContext.create(project, BuildOptions(site_dir=site_dir, with_archive=with_archive), progress)
     return run(context, SiteDestination(context))
 
 
@@ -250,7 +252,9 @@ def build_offline_edition(project: Project, target: Path | None = None, progress
     ``target`` is checked first (``safety.check_zip_target``; ``force`` replaces a file
     that is not a kit zip). Raises ``safety.KitError``, ``CatalogueError``, ``MkDocsFailed``.
     """
-    context = context or BuildContext.create(project, BuildOptions(zip_target=target, force=force), progress)
+    if context is None:
+        safety.check_epoch()  # its French message before the context reads the value
+        context = BuildContext.create(project, BuildOptions(zip_target=target, force=force), progress)
     archive = run(context, ZipDestination(context)).archive
     assert archive is not None
     return archive

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 # Only the standard library, builder.safety and builder.errorlog at import time: a broken install must still
 # reach the top-level handler of ``main`` and get a French message.
 from builder.errorlog import kit_version, log_unexpected
-from builder.safety import KitError
+from builder.safety import KitError, check_epoch
 
 if TYPE_CHECKING:
     from builder.config import Project
@@ -46,7 +46,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     from builder.build import build, terminal_progress
     from builder.context import BuildContext, BuildOptions
 
-    # The run's context, made once here: the edition's date is fixed now (builder.context).
+    # The run's context, made once here: the edition's date is fixed now (builder.context),
+    # once SOURCE_DATE_EPOCH is known to be a date (else a French message, code 1).
+    check_epoch()
     context = BuildContext.create(_project(args), BuildOptions(site_dir=Path(args.site_dir) if args.site_dir else None),
                                   terminal_progress)
     result = build(context.project, context=context)
@@ -69,6 +71,7 @@ def cmd_zip(args: argparse.Namespace) -> int:
     from builder.context import BuildContext, BuildOptions
     from builder.package import size_label
 
+    check_epoch()
     context = BuildContext.create(_project(args), BuildOptions(zip_target=Path(args.sortie) if args.sortie else None,
                                                                force=args.force), terminal_progress)
     archive = build_offline_edition(context.project, context=context)

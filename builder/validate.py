@@ -259,11 +259,12 @@ def _report_future_dates(cases: list[Loaded], problems: Problems, edition: dt.da
 def _epoch_date() -> dt.date:
     """SOURCE_DATE_EPOCH's day (UTC), or today when it is unset or unreadable: an unreadable
     value is the environment's fault, not the catalogue's (``builder.safety.preflight`` names
-    it for a build); ``kit check`` must not end on it. Read here rather than from the build
-    context (``builder.context``), which sits layers above."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    it for a build); ``kit check`` must not end on it. The one reading of the variable is
+    ``builder.context.edition_date`` (bottom layer: it imports only the output-path table)."""
+    from builder.context import edition_date
+
     try:
-        return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc).date() if epoch else dt.date.today()
+        return edition_date()
     except (ValueError, OverflowError, OSError):
         return dt.date.today()
 
