@@ -414,7 +414,7 @@ def test_every_page_states_its_accessibility_and_links_the_statement(real_site: 
         text = page.read_text(encoding="utf-8")
         if "<footer" not in text:
             continue  # not a page of the site (e.g. a file of the kit)
-        match = re.search(r'<div class="kit-conformite">\s*<a href="([^"]+)">Accessibilité : ([^<]+)</a>', text)
+        match = re.search(r'<div class="kit-conformite">\s*<a href="([^"]+)">Accessibilité[ \u00a0]: ([^<]+)</a>', text)
         assert match, f"{page.relative_to(real_site)} : pas de mention « Accessibilité : … » liée à la déclaration"
         assert match.group(2).strip() == state
         assert match.group(1).endswith("accessibilite.html")
