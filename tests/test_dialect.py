@@ -130,10 +130,10 @@ def test_the_site_and_the_catalogue_use_the_same_dialect(tmp_path: Path, fixed_e
         "\n  Voir http://www.lerameau.fr/le-programme-phare/.\n"), encoding="utf-8")
     site = build(project, tmp_path / "site", with_archive=False).site_dir
     content = flat((site / "le-kit" / "co-construction.html").read_text(encoding="utf-8"))
-    assert "<p>Trois niveaux :</p><ul><li>territoire<ul><li>acteurs<ul><li>associations</li></ul></li></ul></li></ul>" in content
+    assert "<p>Trois niveaux\u00a0:</p><ul><li>territoire<ul><li>acteurs<ul><li>associations</li></ul></li></ul></li></ul>" in content
     assert re.search(r'<a [^>]*href="https://www.lerameau.fr/"[^>]*class="kit-externe"[^>]*>https://www.lerameau.fr/<span', content)
     case = flat((site / "fiches" / "charenton.html").read_text(encoding="utf-8"))
-    assert "<p>Bilan :</p><ul><li>142 dirigeants présents ;<ul><li>dont des associations.</li></ul></li></ul>" in case
+    assert "<p>Bilan\u00a0:</p><ul><li>142 dirigeants présents\u202f;<ul><li>dont des associations.</li></ul></li></ul>" in case
     assert re.search(r'<a [^>]*href="http://www.lerameau.fr/le-programme-phare/"[^>]*class="kit-externe"', case)
 
 

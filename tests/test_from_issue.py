@@ -124,8 +124,8 @@ def test_sheets_pass_kit_check_and_the_page_shows_them_as_typed(project, capsys,
     assert {AGIR_SLUG, "coordin-actions"} <= {c.slug for c in kit.cases}
     site = build(project, tmp_path / "site", with_archive=False).site_dir
     page = (site / "fiches" / f"{AGIR_SLUG}.html").read_text(encoding="utf-8")
-    assert "Agir ensemble à Charenton-Saint Maurice : l’expérience “Dialoguer pour agir”" in page
-    assert "<li>les entreprises ;</li>" in page and "<strong>Des rencontres</strong> trimestrielles" in page
+    assert "Agir ensemble à Charenton-Saint Maurice\u00a0: l’expérience “Dialoguer pour agir”" in page  # typography stage
+    assert "<li>les entreprises\u202f;</li>" in page and "<strong>Des rencontres</strong> trimestrielles" in page
     assert '<a href="http://www.lerameau.fr/"' in page
     other = (site / "fiches" / "coordin-actions.html").read_text(encoding="utf-8")
     assert "<ol>" in other and "<li>Identification des principales fragilités d'un territoire.</li>" in other.replace("&#x27;", "'")
