@@ -176,7 +176,7 @@ def stage_alone(root: Path, site: Path) -> tuple[float, float, float]:
     """The search stage run again in a child process: (seconds, processor seconds, peak
     memory in MB). Processor time barely depends on how busy a shared machine is."""
     code = ("import sys, time, resource; sys.path.insert(0, sys.argv[3]); from pathlib import Path;"
-            "from builder.config import Project; from builder.loader import load_kit;"
+            "from builder.config import Project; from builder.validate import load_kit;"
             "from builder.search.index import search_stage;"
             "config, kit = load_kit(Project(Path(sys.argv[1]))); start = time.perf_counter();"
             "cpu = time.process_time(); search_stage(Path(sys.argv[2]), config, kit);"

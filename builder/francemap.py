@@ -12,19 +12,16 @@ Nothing is loaded by the browser: the map is plain SVG inside the page.
 from __future__ import annotations
 
 import functools
-import json
 import math
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from markupsafe import Markup, escape
 
 from builder.models import Case
+# The region registry lives in the bottom layer (the model reads it); re-exported for the map's readers.
+from builder.regions import DATA_FILE, OVERSEAS, Region, find_region, load_regions, region_key, region_names  # noqa: F401
 
-DATA_FILE = Path(__file__).resolve().parent / "data" / "regions" / "regions-france.geojson"
-OVERSEAS = ("Guadeloupe", "Martinique", "Guyane", "La Réunion", "Mayotte")  # the insets, left to right
 
 WIDTH = 600
 METRO_HEIGHT = 560
@@ -51,52 +48,11 @@ Ring = list[Point]
 
 
 @dataclass(frozen=True)
-class Region:
-    name: str
-    polygons: tuple[tuple[Ring, ...], ...]  # each polygon: outer ring then holes, in lon/lat
-
-    @property
-    def overseas(self) -> bool:
-        return self.name in OVERSEAS
-
-
-@dataclass(frozen=True)
 class Marker:
     number: int
     case: Case
     x: float
     y: float
-
-
-def region_key(name: str) -> str:
-    """Names compared without case, accents, hyphens or apostrophes (« Provence-Alpes-Côte-d'Azur »)."""
-    flat = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().casefold()
-    return "".join(ch for ch in flat if ch.isalnum())
-
-
-@functools.cache
-def load_regions() -> tuple[Region, ...]:
-    data = json.loads(DATA_FILE.read_text(encoding="utf-8"))
-    regions = []
-    for feature in data["features"]:
-        geometry = feature["geometry"]
-        polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
-        regions.append(Region(
-            feature["properties"]["region"],
-            tuple(tuple([(float(x), float(y)) for x, y in ring] for ring in polygon) for polygon in polygons),
-        ))
-    return tuple(sorted(regions, key=lambda r: region_key(r.name)))
-
-
-def region_names() -> list[str]:
-    return [r.name for r in load_regions()]
-
-
-def find_region(name: str | None) -> Region | None:
-    if not name:
-        return None
-    key = region_key(name)
-    return next((r for r in load_regions() if region_key(r.name) == key), None)
 
 
 # --- projections ----------------------------------------------------------------------------

@@ -204,17 +204,6 @@ def load_catalogue(project: Project, problems: Problems) -> Catalogue | None:
     return catalogue
 
 
-def load_kit(project: Project):  # noqa: ANN201
-    """Compatibility for existing callers: loading then validating is
-    ``builder.validate.load_kit``, which the build and ``kit check`` call.
-
-    Kept so that ``from builder.loader import load_kit`` keeps working while callers move;
-    the import is deferred because validation sits above loading (a layer up)."""
-    from builder.validate import load_kit as validated
-
-    return validated(project)
-
-
 def _load_glossary(path: Path, problems: Problems) -> Glossary:
     if not path.is_file():
         return Glossary()

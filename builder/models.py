@@ -338,7 +338,7 @@ class CaseSheet(Strict):
         # The map places a sheet on its region: the name must be one the map knows.
         if value is None:
             return value
-        from builder.francemap import find_region, region_names
+        from builder.regions import find_region, region_names
         from builder.problems import did_you_mean
 
         region = find_region(value)

@@ -9,7 +9,7 @@ from pathlib import Path
 from bs4 import BeautifulSoup
 
 from builder.config import Project
-from builder.loader import load_kit
+from builder.validate import load_kit
 from tests.conftest import REPO
 
 SEED = Path("/work/shared/seeds/002_e2ecc52e8daeedca.txt")

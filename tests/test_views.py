@@ -15,7 +15,7 @@ import yaml
 from builder import labels, schemas, views
 from builder.config import Project
 from builder.labels import FIELD_LABELS, Label
-from builder.loader import load_kit
+from builder.validate import load_kit
 from builder.models import CaseSheet, Document, ReadingPath
 from builder.pages import BLOCK_NAMES, CASE_SECTION_TITLES, PageRenderer
 from conftest import FIXTURES, REPO, copy_project
