@@ -50,9 +50,18 @@ Ring = list[Point]
 @dataclass(frozen=True)
 class Marker:
     number: int
-    case: Case
+    case: Case | None  # None: a region's group of sheets (``group`` of them)
     x: float
     y: float
+    region: str = ""
+    group: int = 0
+
+
+# Past this many sheets in one region, the region gets one marker with their count, linked to
+# the region's list below the map: a map of 600 units holds about 150 markers of a phone's
+# size, so one marker per sheet cannot scale (issue 15: 2,000 sheets), and placing them apart
+# is quadratic in their number.
+GROUP_AT = 6
 
 
 # --- projections ----------------------------------------------------------------------------
@@ -160,7 +169,8 @@ def inset_boxes() -> list[tuple[str, float, float, float]]:
 
 
 def markers(cases: Sequence[Case]) -> list[Marker]:
-    """A numbered marker per sheet that names a known region, spread around the region's anchor."""
+    """A numbered marker per sheet that names a known region, spread around the region's
+    anchor; a region with more than ``GROUP_AT`` sheets gets one marker for the group."""
     anchors = {s.region.name: s.anchor for s in layout()}
     by_region: dict[str, list[tuple[int, Case]]] = {}
     for number, case in enumerate(cases, 1):
@@ -171,6 +181,9 @@ def markers(cases: Sequence[Case]) -> list[Marker]:
     for name, items in by_region.items():
         ax, ay = anchors[name]
         count = len(items)
+        if count > GROUP_AT:
+            placed.append(Marker(items[0][0], None, ax, ay, name, count))
+            continue
         for index, (number, case) in enumerate(items):
             if count == 1:
                 x, y = ax, ay
@@ -178,8 +191,13 @@ def markers(cases: Sequence[Case]) -> list[Marker]:
                 radius = spread(count)
                 angle = -math.pi / 2 + 2 * math.pi * index / count
                 x, y = ax + radius * math.cos(angle), ay + radius * math.sin(angle)
-            placed.append(Marker(number, case, x, y))
+            placed.append(Marker(number, case, x, y, name))
     return _apart(sorted(placed, key=lambda m: m.number))
+
+
+def region_anchor(name: str) -> str:
+    """The id of a region's entry in the map's text (the list below the map)."""
+    return "carte-" + region_key(name)
 
 
 def spread(count: int) -> float:
@@ -214,7 +232,7 @@ def _apart(placed: list[Marker], rounds: int = 60) -> list[Marker]:
             point[1] = min(max(point[1], MARGIN + MARKER_RADIUS), HEIGHT - MARGIN - MARKER_RADIUS)
         if not moved:
             break
-    return [Marker(m.number, m.case, x, y) for m, (x, y) in zip(placed, points)]
+    return [Marker(m.number, m.case, x, y, m.region, m.group) for m, (x, y) in zip(placed, points)]
 
 
 def _fmt(value: float) -> str:
@@ -237,8 +255,10 @@ def map_svg(cases: Sequence[Case], href: Callable[[Case], str], title_id: str = 
     """The map as inline SVG: region outlines, inset frames, and one link per placed sheet."""
     placed = markers(cases)
     active: dict[str, list[str]] = {}  # region → its sheets (the filters light up a region while one is shown)
-    for marker in placed:
-        active.setdefault(find_region(marker.case.sheet.region).name, []).append(marker.case.slug)  # type: ignore[union-attr]
+    for case in cases:
+        region = find_region(case.sheet.region)
+        if region is not None:
+            active.setdefault(region.name, []).append(case.slug)
     parts = [
         f'<svg class="kit-carte__svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" '
         f'role="group" aria-labelledby="{title_id}" xmlns="http://www.w3.org/2000/svg">',
@@ -258,6 +278,15 @@ def map_svg(cases: Sequence[Case], href: Callable[[Case], str], title_id: str = 
     parts.append("</g>")
     parts.append('<g class="kit-carte__reperes">')
     for marker in placed:
+        if marker.case is None:  # a region's group: its count, linked to the region's list
+            label = f"{marker.region} : {marker.group} fiches, voir leur liste sous la carte"
+            parts.append(
+                f'<a class="kit-carte__repere kit-carte__repere--groupe" href="#{region_anchor(marker.region)}" '
+                f'aria-label="{escape(label)}"><title>{escape(label)}</title>'
+                f'<circle cx="{_fmt(marker.x)}" cy="{_fmt(marker.y)}" r="{DRAWN_RADIUS}"/>'
+                f'<text x="{_fmt(marker.x)}" y="{_fmt(marker.y)}" dy="0.35em" text-anchor="middle">{marker.group}</text></a>'
+            )
+            continue
         sheet = marker.case.sheet
         label = f"{marker.number}. {sheet.titre} — {sheet.territoire} ({sheet.region})"
         parts.append(

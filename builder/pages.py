@@ -196,6 +196,7 @@ class PageRenderer:
             feed_page=self.urls.feed,
             # the home's blocks (blocks/parcours.md.j2, blocks/fiches-recentes.md.j2)
             first_clause=first_clause,
+            region_anchor=francemap.region_anchor,  # a region's list below the map, where its group marker leads
         )
 
     def render(self, template: str, **values: Any) -> str:

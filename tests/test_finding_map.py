@@ -96,7 +96,7 @@ def test_markers_link_each_sheet_on_its_region(real_site: Path) -> None:
 def test_markers_sharing_a_region_do_not_overlap() -> None:
     config, kit = load_kit(Project(REPO))
     sample = kit.cases[0]
-    for count in (2, 3, 7, 12):
+    for count in (2, 3, 5, francemap.GROUP_AT):  # beyond, one marker for the group (test below)
         cases = [Case(f"fiche-{n}", sample.sheet, sample.source_file) for n in range(count)]
         placed = francemap.markers(cases)
         assert [m.number for m in placed] == list(range(1, count + 1))
@@ -160,3 +160,24 @@ def test_a_marker_leads_to_its_sheet(page, real_url: str) -> None:
     focused = page.evaluate("(() => { const a = document.querySelector('svg a.kit-carte__repere'); a.focus(); "
                             "return document.activeElement === a; })()")
     assert focused
+
+
+def test_a_crowded_region_gets_one_marker_for_its_group_that_leads_to_its_list(tmp_path) -> None:
+    """Issue 15: 2,000 sheets cannot each have a marker (the map holds about 150, and placing
+    them apart is quadratic); past GROUP_AT sheets a region gets one marker with its count."""
+    import re
+    from types import SimpleNamespace
+
+    crowded = [SimpleNamespace(slug=f"f{i}", sheet=SimpleNamespace(region="Île-de-France", titre=f"T{i}", territoire="X"))
+               for i in range(2000)]
+    alone = [SimpleNamespace(slug="seule", sheet=SimpleNamespace(region="Bretagne", titre="B", territoire="Y"))]
+    placed = francemap.markers(crowded + alone)
+    assert len(placed) == 2
+    group = next(m for m in placed if m.case is None)
+    assert group.group == 2000 and group.region == "Île-de-France"
+    svg = str(francemap.map_svg(crowded + alone, lambda case: f"{case.slug}.html"))
+    assert f'href="#{francemap.region_anchor("Île-de-France")}"' in svg
+    assert 'aria-label="Île-de-France : 2000 fiches, voir leur liste sous la carte"' in svg
+    assert 'href="seule.html"' in svg and len(re.findall(r"<a ", svg)) == 2
+    # the region still lights up with the filters: every sheet listed on its outline
+    assert "f0 f1 f2" in svg and "f1999" in svg
