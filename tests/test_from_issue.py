@@ -299,7 +299,8 @@ def test_lists_typed_in_the_form_render_as_lists(project, capsys, fixed_epoch, t
     site = build(project, tmp_path / "site", with_archive=False).site_dir
     page = (site / "fiches" / f"{AGIR_SLUG}.html").read_text(encoding="utf-8")
     flat = "".join(line.strip() for line in page.splitlines())
-    assert "<p>Bilan :</p><ul><li>142 dirigeants présents ;<ul><li>dont des associations.</li></ul></li></ul>" in flat
+    # the typography stage's no-break spaces: U+00A0 before « : », U+202F before « ; »
+    assert "<p>Bilan\u00a0:</p><ul><li>142 dirigeants présents\u202f;<ul><li>dont des associations.</li></ul></li></ul>" in flat
     assert 'href="https://www.lerameau.fr/"' in page
 
 
