@@ -207,7 +207,7 @@ def test_online_reader_meets_no_third_party_request(online_page, real_url: str, 
     assert guard.outside() == [], "requêtes vers un autre hôte que le site"
     # The footer offers the zip with its size, and the zip is there.
     link = page.locator(".kit-pied a[download]")
-    assert re.search(r"\(zip, \d+,\d Mo\)", link.inner_text())
+    assert re.search(r"\(zip, \d+,\d\u00a0Mo\)", link.inner_text())  # a no-break space before the unit
     assert page.request.get(link.evaluate("a => a.href")).ok
 
 

@@ -23,7 +23,9 @@ GOLDEN = yaml.safe_load((Path(__file__).parent / "search_golden.yml").read_text(
 # Files the search loads on demand: none of them may come with a page.
 LAZY_FILES = ("search/index.js", "assets/vendor/lunr/", "assets/vendor/snowball/", "assets/search/", "search/pages/",
               "search/terms/", "search/positions/")
-PAGE_BUDGET = 350_000  # bytes of a page's first load, whatever the catalogue's size
+# Bytes of a page's first load (uncompressed), whatever the catalogue's size: Material's bundle and
+# CSS, ours (issue 16 added the keyboard, bearings and home files), and the page itself.
+PAGE_BUDGET = 375_000
 
 
 class Guard:
