@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import hashlib
 import os
 import shutil
 import socketserver
@@ -127,3 +128,13 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+def tree_hash(folder: Path) -> str:
+    """One digest of a folder's names and bytes: equal when the site was left as it was."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+        if path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import os
 import shutil
 import subprocess
@@ -23,7 +22,7 @@ import pytest
 
 from builder.build import build
 from builder.cli import main
-from conftest import EPOCH, FIXTURES, copy_project
+from conftest import EPOCH, FIXTURES, copy_project, tree_hash
 
 CORPUS = Path(__file__).resolve().parent / "bad_inputs"
 REPO = Path(__file__).resolve().parent.parent
@@ -209,15 +208,6 @@ def test_every_corpus_file_has_its_case() -> None:
 
 
 # --- a project built once; each case breaks it, checks, tries to build, then repairs it -----------
-
-
-def tree_hash(folder: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(folder.rglob("*")):
-        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
-        if path.is_file():
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ same message and no traceback, and leaves site/ byte for byte as it was."""
 from __future__ import annotations
 
 import ast
-import hashlib
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,22 +22,13 @@ from builder.loader import load_catalogue
 from builder.models import Document, ValidationContext
 from builder.problems import CatalogueError, Problems
 from builder.validate import load_kit, validate
-from conftest import EPOCH, FIXTURES, copy_project
+from conftest import EPOCH, FIXTURES, copy_project, tree_hash
 
 REPO = Path(__file__).resolve().parent.parent
 CHECK_END = "Corrigez ces erreurs puis relancez « kit check »."
 BUILD_END = "Le site n'a pas été modifié."
 MARKERS = ("kit:chiffres, kit:date-edition, kit:fiches-recentes, kit:fragilites, kit:natures, kit:objectifs, "
            "kit:parcours, kit:recherche, kit:telechargement")
-
-
-def tree_hash(folder: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(folder.rglob("*")):
-        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
-        if path.is_file():
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 @pytest.fixture(scope="module")
