@@ -40,7 +40,7 @@ from typing import Any
 
 from builder.config import SiteConfig
 from builder.facets import sort_key
-from builder.metadata import absolute_url, case_url, document_url, path_url, plain_text, site_root
+from builder.metadata import absolute_url, case_url, document_url, reading_path_url, plain_text, site_root
 from builder.models import Case, CaseSheet, Document, Kit, ReadingPath
 from builder.richtext import RichText
 from builder.paths import OutputPaths
@@ -146,7 +146,7 @@ def case_record(config: SiteConfig, case: Case) -> dict[str, Any]:
 
 
 def path_record(config: SiteConfig, path: ReadingPath) -> dict[str, Any]:
-    return {**path.model_dump(mode="json"), "url": path_url(config, path)}
+    return {**path.model_dump(mode="json"), "url": reading_path_url(config, path)}
 
 
 def catalogue_data(config: SiteConfig, kit: Kit, edition: dt.date | None = None) -> dict[str, Any]:

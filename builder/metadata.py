@@ -50,7 +50,7 @@ def case_url(config: SiteConfig, case: Case) -> str:
     return absolute_url(config, OutputPaths.of(config.sorties).case(case.slug))
 
 
-def path_url(config: SiteConfig, path: ReadingPath) -> str:
+def reading_path_url(config: SiteConfig, path: ReadingPath) -> str:
     return absolute_url(config, OutputPaths.of(config.sorties).reading_path(path.id))
 
 
@@ -133,8 +133,8 @@ def path_schema(config: SiteConfig, kit: Kit, path: ReadingPath) -> dict[str, An
     return _without_empty({
         "@context": SCHEMA_CONTEXT,
         "@type": "ItemList",
-        "@id": path_url(config, path) or None,
-        "url": path_url(config, path),
+        "@id": reading_path_url(config, path) or None,
+        "url": reading_path_url(config, path),
         "name": path.titre,
         "description": plain_text(path.introduction),
         "numberOfItems": len(documents),

@@ -558,12 +558,6 @@ class Kit:
         """The reading paths listing the document ``doc_id``, in the paths' order."""
         return [p for p in self.reading_paths if doc_id in p.documents]
 
-    @property
-    def paths(self) -> list[ReadingPath]:
-        """Former name of ``reading_paths`` (issue 14: ``path`` now means a file), kept for code
-        written before the rename; use ``reading_paths``."""
-        return self.reading_paths
-
     def cases_of(self, doc_id: str) -> list[Case]:
         return [c for c in self.cases if doc_id in c.sheet.documents]
 

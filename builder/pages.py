@@ -31,7 +31,7 @@ from builder import charts, facets, files, francemap, labels, metadata
 # Each template gets one typed view (builder.views); the page values' types live there too.
 from builder.views import (BlockView, CasePageView, CasesIndexView, CataloguePageView,  # noqa: F401
                            DocumentPageView, FamilyGroup, GlossaryView, Item, NatureGroup, PageView,
-                           PathPageView, PathStep)
+                           ReadingPathPageView, ReadingPathStep)
 # Markers of content/ pages (<!-- kit:chiffres fragilites-citoyens -->): syntax and names in the
 # bottom layer, shared with the check (builder.validate.check_markers).
 from builder.markers import BLOCK_NAMES, HOME_MARKER
@@ -71,13 +71,13 @@ def group_by_nature(config: SiteConfig, items: list[Item]) -> list[NatureGroup]:
     return groups
 
 
-def path_steps(kit: Kit, doc: Document) -> list[PathStep]:
+def path_steps(kit: Kit, doc: Document) -> list[ReadingPathStep]:
     steps = []
     for path in kit.reading_paths_of(doc.id):
         index = path.documents.index(doc.id)
         previous = kit.document(path.documents[index - 1]) if index > 0 else None
         following = kit.document(path.documents[index + 1]) if index + 1 < len(path.documents) else None
-        steps.append(PathStep(path, index + 1, len(path.documents), previous, following))
+        steps.append(ReadingPathStep(path, index + 1, len(path.documents), previous, following))
     return steps
 
 
@@ -222,7 +222,7 @@ class PageRenderer:
             doc=doc,
             nature=nature,
             family=nature.family(doc.famille) if nature else None,
-            paths=self.kit.reading_paths_of(doc.id),
+            reading_paths=self.kit.reading_paths_of(doc.id),
             path_steps=path_steps(self.kit, doc),
             cases=self.kit.cases_of(doc.id),
             max_cases=MAX_LINKED_CASES,
@@ -249,9 +249,9 @@ class PageRenderer:
             schema=metadata.front_matter_json(metadata.case_schema(self.config, self.kit, case)),
         )
 
-    def path_page(self, path: ReadingPath) -> PathPageView:
+    def reading_path_page(self, path: ReadingPath) -> ReadingPathPageView:
         items = [Item(d, path.documents.index(d.id) + 1) for d in self.kit.documents if d.id in path.documents]
-        return PathPageView(path=path, groups=group_by_nature(self.config, items),
+        return ReadingPathPageView(path=path, groups=group_by_nature(self.config, items),
                     schema=metadata.front_matter_json(metadata.path_schema(self.config, self.kit, path)))
 
     def catalogue_page(self) -> CataloguePageView:
@@ -380,7 +380,7 @@ def generate(project: Project, config: SiteConfig, kit: Kit, work_dir: Path,
     for case in kit.cases:
         renderer.write(docs, urls.case_source(case.slug), renderer.case_page(case))
     for path in kit.reading_paths:
-        renderer.write(docs, urls.reading_path_source(path.id), renderer.path_page(path))
+        renderer.write(docs, urls.reading_path_source(path.id), renderer.reading_path_page(path))
     renderer.write(docs, urls.catalogue_source, renderer.catalogue_page())
     renderer.write(docs, urls.cases_index_source, renderer.cases_index_page())
     if kit.glossary.termes or kit.glossary.abreviations:

@@ -105,7 +105,7 @@ def validate(catalogue: Catalogue, context: ValidationContext, problems: Problem
     check_theme(project.root / "theme", problems)
     _check_documents(catalogue.documents, context, problems)
     known = [str(item.node["id"]) for item in catalogue.documents if isinstance(item.node, dict) and "id" in item.node]
-    _check_paths(catalogue.reading_paths, known, problems)
+    _check_reading_paths(catalogue.reading_paths, known, problems)
     _check_cases(catalogue.cases, known, context.taxonomy, problems, context.edition)
     _report_duplicates(catalogue.figures, "chiffre", problems)
     _check_concepts(catalogue, problems)
@@ -209,7 +209,7 @@ def _check_document_list(refs: list[str], known: list[str], file: YamlFile, at: 
             first[ref] = position
 
 
-def _check_paths(paths: list[Loaded], known: list[str], problems: Problems) -> None:
+def _check_reading_paths(paths: list[Loaded], known: list[str], problems: Problems) -> None:
     _report_duplicates(paths, "parcours", problems)
     for item in paths:
         if item.value is not None:

@@ -40,7 +40,7 @@ class Item:
 
 
 @dataclass
-class PathStep:
+class ReadingPathStep:
     path: ReadingPath
     position: int
     total: int
@@ -60,8 +60,8 @@ class DocumentPageView:
     doc: Document
     nature: Nature | None
     family: Term | None
-    paths: list[ReadingPath]
-    path_steps: list[PathStep]
+    reading_paths: list[ReadingPath]
+    path_steps: list[ReadingPathStep]
     cases: list[Case]
     max_cases: int  # the page lists this many case sheets, then links to the filtered index
     description: str  # the meta description, = the JSON-LD's (builder.richtext summary)
@@ -88,10 +88,10 @@ class CasePageView:
 
 
 @dataclass(frozen=True)
-class PathPageView:
-    """``path.md.j2``: one reading path's page."""
+class ReadingPathPageView:
+    """``reading_path.md.j2``: one reading path's page."""
 
-    template: ClassVar[str] = "path.md.j2"
+    template: ClassVar[str] = "reading_path.md.j2"
     path: ReadingPath
     groups: list[NatureGroup]
     schema: Markup
@@ -136,7 +136,7 @@ class BlockView:
 
     template: ClassVar[str] = "blocks/"
     argument: str | None
-    paths: list[ReadingPath]
+    reading_paths: list[ReadingPath]
     cases: list[Case]
     figures: list[KeyFigure]
     fragilities: Fragilities | None
@@ -150,6 +150,6 @@ class BlockView:
         return cls(argument, kit.reading_paths, kit.cases, kit.figures, kit.fragilities, kit.objectives, **computed)
 
 
-PageView = DocumentPageView | CasePageView | PathPageView | CataloguePageView | CasesIndexView | GlossaryView
+PageView = DocumentPageView | CasePageView | ReadingPathPageView | CataloguePageView | CasesIndexView | GlossaryView
 VIEWS: dict[str, type] = {view.template: view for view in (
-    DocumentPageView, CasePageView, PathPageView, CataloguePageView, CasesIndexView, GlossaryView)}
+    DocumentPageView, CasePageView, ReadingPathPageView, CataloguePageView, CasesIndexView, GlossaryView)}

@@ -44,7 +44,7 @@ def test_blocks_get_what_they_show_in_their_view(renderer: PageRenderer) -> None
     figures = renderer.block_view("chiffres", None)
     assert figures.charts and {f.id for chart, _ in figures.charts for f in chart.figures} == {f.id for f in kit.figures}
     assert renderer.block_view("fiches-recentes", "1").recent_cases == renderer.block_view("fiches-recentes", None).recent_cases[:1]
-    assert renderer.block_view("parcours", None).paths == kit.reading_paths
+    assert renderer.block_view("parcours", None).reading_paths == kit.reading_paths
 
 
 @pytest.mark.parametrize("template", [*views.VIEWS, *(f"blocks/{name}.md.j2" for name in BLOCK_NAMES)])
@@ -69,7 +69,7 @@ def test_each_page_gets_its_typed_view(renderer: PageRenderer) -> None:
     kit = renderer.kit
     doc, case = kit.documents[0], kit.cases[0]
     for view, kind in ((renderer.document_page(doc), views.DocumentPageView), (renderer.case_page(case), views.CasePageView),
-                       (renderer.path_page(kit.reading_paths[0]), views.PathPageView),
+                       (renderer.reading_path_page(kit.reading_paths[0]), views.ReadingPathPageView),
                        (renderer.catalogue_page(), views.CataloguePageView),
                        (renderer.cases_index_page(), views.CasesIndexView), (renderer.glossary_page(), views.GlossaryView)):
         assert type(view) is kind and views.VIEWS[view.template] is kind
@@ -80,11 +80,11 @@ def test_each_page_gets_its_typed_view(renderer: PageRenderer) -> None:
 
 
 def test_a_view_refuses_a_value_it_does_not_declare(renderer: PageRenderer) -> None:
-    values = dataclasses.asdict(renderer.path_page(renderer.kit.reading_paths[0]))
+    values = dataclasses.asdict(renderer.reading_path_page(renderer.kit.reading_paths[0]))
     with pytest.raises(TypeError):
-        views.PathPageView(**values, inconnu=1)
+        views.ReadingPathPageView(**values, inconnu=1)
     with pytest.raises(TypeError):
-        views.PathPageView(**{k: v for k, v in values.items() if k != "path"})
+        views.ReadingPathPageView(**{k: v for k, v in values.items() if k != "path"})
 
 
 # --- one table of labels -----------------------------------------------------------------------
