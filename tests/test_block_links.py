@@ -25,3 +25,12 @@ def test_natures_block_links_are_relative_to_the_page_holding_the_marker(rendere
     assert "](catalogue/index.md#" in home
     assert "](../catalogue/index.md#" in nested
     assert "](catalogue/index.md#" not in nested
+
+
+def test_download_block_links_to_the_zip_from_the_page_holding_the_marker(renderer: PageRenderer) -> None:
+    """« <!-- kit:telechargement --> » in le-kit/x.md linked to le-kit/telechargements/… (a 404)."""
+    archive = renderer.urls.archive
+    home = renderer.home_blocks("<!-- kit:telechargement -->\n", "index.md")
+    nested = renderer.home_blocks("<!-- kit:telechargement -->\n", "le-kit/page.md")
+    assert f'href="{archive}"' in home
+    assert f'href="../{archive}"' in nested
