@@ -336,12 +336,16 @@ def check_markers(content_dir: Path, groups: list[str], has_fragilities: bool, h
                 fix_hint = (f" : écrivez « {fix} »." if name in names else
                             f" ; les marqueurs possibles sont {listed}.{did_you_mean(name, names)}")
                 problems.add(page, line, f"marqueur « {' '.join(loose.group(0).split())} » mal écrit : un marqueur "
-                                         "s'écrit en minuscules, « <!-- kit:nom --> » (et un argument éventuel "
-                                         f"après une espace){fix_hint}")
+                                         "s'écrit en minuscules, sans espace autour des deux-points, « <!-- kit:nom --> » "
+                                         f"(et un argument éventuel après une espace){fix_hint}")
                 continue
             name, argument = match.group(1), match.group(2)
             marker = f"« {match.group(0)} »"
-            if name not in names:
+            if name in BLOCK_NAMES and not _alone_on_its_line(text, loose.start(), loose.end()):
+                # A block (a list, a figure…) put inside a sentence would end up inside a paragraph.
+                problems.add(page, line, f"le marqueur {marker} doit être seul sur sa ligne (il est remplacé par un bloc "
+                                         "entier) : mettez-le sur une ligne à part, précédée et suivie d'une ligne vide.")
+            elif name not in names:
                 problems.add(page, line, f"marqueur {marker} inconnu : les marqueurs possibles sont {listed}."
                                          f"{did_you_mean(name, names)}")
             elif name in NEEDS_FILE and not present[name]:
@@ -354,6 +358,12 @@ def check_markers(content_dir: Path, groups: list[str], has_fragilities: bool, h
             elif name not in ("chiffres", *LATER_MARKERS) and argument is not None:
                 problems.add(page, line, f"marqueur {marker} : « kit:{name} » ne prend pas d'argument ; écrivez "
                                          f"« <!-- kit:{name} --> ».")
+
+
+def _alone_on_its_line(text: str, start: int, end: int) -> bool:
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    return not text[line_start:start].strip() and not text[end:len(text) if line_end < 0 else line_end].strip()
 
 
 def generated_pages(catalogue: Catalogue) -> set[str]:

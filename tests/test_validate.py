@@ -131,8 +131,13 @@ FAULTS = [
     Fault("marqueur en majuscules", "content/index.md",
           lambda t: t.replace("<!-- kit:natures -->", "<!-- KIT:Natures -->"), lambda t: [
               f"content/index.md:{line_with(t, 'KIT:Natures')} : marqueur « <!-- KIT:Natures --> » mal écrit : un "
-              "marqueur s'écrit en minuscules, « <!-- kit:nom --> » (et un argument éventuel après une espace) : "
-              "écrivez « <!-- kit:natures --> »."]),
+              "marqueur s'écrit en minuscules, sans espace autour des deux-points, « <!-- kit:nom --> » (et un "
+              "argument éventuel après une espace) : écrivez « <!-- kit:natures --> »."]),
+    Fault("bloc au milieu d'une phrase", "content/le-kit/co-construction.md",
+          lambda t: t + "\nTexte <!-- kit:parcours --> en ligne.\n", lambda t: [
+              f"content/le-kit/co-construction.md:{line_with(t, 'Texte <!-- kit:parcours')} : le marqueur "
+              "« <!-- kit:parcours --> » doit être seul sur sa ligne (il est remplacé par un bloc entier) : mettez-le "
+              "sur une ligne à part, précédée et suivie d'une ligne vide."]),
     Fault("page du kit introuvable", "site_config.yml",
           _about("    - le-kit/co-construction.md\n    - le-kit/coconstruction.md\n"), lambda t: [
               f"site_config.yml:{line_with(t, 'le-kit/coconstruction.md')} : « pages_a_propos » : "
