@@ -20,7 +20,7 @@ from markupsafe import Markup, escape
 
 from builder.models import Case
 # The region registry lives in the bottom layer (the model reads it); re-exported for the map's readers.
-from builder.regions import DATA_FILE, OVERSEAS, Region, find_region, load_regions, region_key, region_names  # noqa: F401
+from builder.regions import DATA_FILE, OVERSEAS, Point, Region, Ring, find_region, load_regions, region_key, region_names  # noqa: F401
 
 
 WIDTH = 600
@@ -43,8 +43,6 @@ MARKER_GAP = 3  # between two markers, at their largest
 SPREAD = MARKER_RADIUS + MARKER_GAP  # distance from the anchor of markers sharing a region
 DRAWN_RADIUS = 14  # the radius attribute, for a wide screen; the CSS enlarges it on narrow ones
 
-Point = tuple[float, float]
-Ring = list[Point]
 
 
 @dataclass(frozen=True)

@@ -138,3 +138,15 @@ def tree_hash(folder: Path) -> str:
         if path.is_file():
             digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def built_mini(root: Path, with_archive: bool = True) -> tuple[Path, str]:
+    """The mini fixture copied to ``root`` and built once at the fixed epoch; returns ``root``
+    and the site's ``tree_hash`` (tests that break the project check the site is left as it was)."""
+    from builder.build import build
+
+    project = copy_project(FIXTURES / "mini", root)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+        build(project, root / "site", with_archive=with_archive)
+    return root, tree_hash(root / "site")

@@ -22,7 +22,7 @@ import pytest
 
 from builder.build import build
 from builder.cli import main
-from conftest import EPOCH, FIXTURES, copy_project, tree_hash
+from conftest import FIXTURES, built_mini, tree_hash
 
 CORPUS = Path(__file__).resolve().parent / "bad_inputs"
 REPO = Path(__file__).resolve().parent.parent
@@ -212,18 +212,7 @@ def test_every_corpus_file_has_its_case() -> None:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
-    root = tmp_path_factory.mktemp("mauvaises-saisies") / "projet"
-    project = copy_project(FIXTURES / "mini", root)
-    previous = os.environ.get("SOURCE_DATE_EPOCH")
-    os.environ["SOURCE_DATE_EPOCH"] = EPOCH
-    try:
-        build(project, root / "site")
-    finally:
-        if previous is None:
-            os.environ.pop("SOURCE_DATE_EPOCH")
-        else:
-            os.environ["SOURCE_DATE_EPOCH"] = previous
-    yield root, tree_hash(root / "site")
+    yield built_mini(tmp_path_factory.mktemp("mauvaises-saisies") / "projet")
 
 
 def broken(root: Path, relative: str, write: Callable[[Path], None]) -> Iterator[None]:

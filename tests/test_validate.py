@@ -7,7 +7,6 @@ same message and no traceback, and leaves site/ byte for byte as it was."""
 from __future__ import annotations
 
 import ast
-import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,14 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from builder.build import build
 from builder.cli import main
 from builder.config import Project
 from builder.loader import load_catalogue
 from builder.models import Document, ValidationContext
 from builder.problems import CatalogueError, Problems
 from builder.validate import load_kit, validate
-from conftest import EPOCH, FIXTURES, copy_project, tree_hash
+from conftest import built_mini, tree_hash
 
 REPO = Path(__file__).resolve().parent.parent
 CHECK_END = "Corrigez ces erreurs puis relancez « kit check »."
@@ -33,18 +31,7 @@ MARKERS = ("kit:chiffres, kit:date-edition, kit:fiches-recentes, kit:fragilites,
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
-    root = tmp_path_factory.mktemp("validation") / "projet"
-    project = copy_project(FIXTURES / "mini", root)
-    previous = os.environ.get("SOURCE_DATE_EPOCH")
-    os.environ["SOURCE_DATE_EPOCH"] = EPOCH
-    try:
-        build(project, root / "site", with_archive=False)
-    finally:
-        if previous is None:
-            os.environ.pop("SOURCE_DATE_EPOCH")
-        else:
-            os.environ["SOURCE_DATE_EPOCH"] = previous
-    yield root, tree_hash(root / "site")
+    yield built_mini(tmp_path_factory.mktemp("validation") / "projet", with_archive=False)
 
 
 @contextmanager
