@@ -142,3 +142,20 @@ def test_palette_switch_says_what_it_does(browser, real_url: str) -> None:
         assert page.evaluate("document.body.getAttribute('data-md-color-scheme')") == "default"
     finally:
         context.close()
+
+
+def test_tab_out_of_the_box_closes_it_before_the_search_has_loaded(browser, real_url: str) -> None:
+    """On a slow phone, Tab may leave the box before search.js has arrived: the box must close
+    anyway, or its overlay dims the page and covers the focused link (CI caught it once)."""
+    context, page = open_page(browser, real_url + "catalogue/index.html")
+    try:
+        page.route("**/assets/search/search.js", lambda route: route.abort())  # never arrives
+        page.focus(".md-search__input")
+        assert page.evaluate("document.getElementById('__search').checked")
+        page.keyboard.press("Tab")
+        page.wait_for_timeout(100)
+        assert page.evaluate("!window.kitSearch")  # the interface did not load
+        assert not page.evaluate("document.getElementById('__search').checked")
+        assert page.evaluate("document.querySelector('.md-search__input').getAttribute('aria-expanded')") == "false"
+    finally:
+        context.close()

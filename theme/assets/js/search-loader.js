@@ -55,6 +55,15 @@
     input.setAttribute("aria-expanded", toggle.checked ? "true" : "false");
     if (toggle.checked) input.focus();
   });
+  // Tab out of the box and its results: it closes, as a click outside does. Here, not in
+  // search.js: on a slow phone a Tab may leave the box before search.js has loaded, and the
+  // open box would then dim the page and cover the focused link.
+  var search = document.querySelector(".md-search");
+  var output = document.querySelector(".md-search__output");
+  search.addEventListener("focusout", function (event) {
+    var next = event.relatedTarget;
+    if (toggle.checked && next && !form.contains(next) && !(output && output.contains(next))) setOpen(false);
+  });
   document.addEventListener("keydown", function (event) {
     var target = event.target;
     if (event.key === "Escape" && toggle.checked && !window.kitSearch) { // search.js handles it once loaded

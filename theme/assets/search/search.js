@@ -896,11 +896,8 @@
     form.addEventListener("reset", function () {
       setTimeout(function () { render(""); ui.input.focus(); }, 0);
     });
-    // Tab out of the box and its results: it closes, as a click outside does.
-    document.querySelector(".md-search").addEventListener("focusout", function (event) {
-      var next = event.relatedTarget;
-      if (ui.toggle.checked && next && !ui.form.contains(next) && !ui.output.contains(next)) setOpen(false);
-    });
+    // Tab out of the box closing it: search-loader.js (there from the page's start, so a
+    // Tab that leaves before this file has loaded closes it too).
     document.addEventListener("keydown", onKey, true);
     render(ui.input.value);
   }
