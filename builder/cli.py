@@ -85,7 +85,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     config, kit = load_kit(_project(args))
     print(
         f"Catalogue valide : {len(kit.documents)} documents, {len(kit.reading_paths)} parcours, "
-        f"{len(kit.cases)} fiches d'expérience."
+        f"{len(kit.cases)} {'fiche' if len(kit.cases) < 2 else 'fiches'} d'expérience."
     )
     return 0
 
@@ -204,6 +204,16 @@ def french_argparse() -> Iterator[None]:
         argparse._ = saved
 
 
+def whole_number(text: str) -> int:
+    """``int`` for argparse, refused in French (argparse's own message names Python's type, « int »).
+
+    Raises ``argparse.ArgumentTypeError``, which argparse prints after the option's name."""
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"nombre entier attendu, pas « {text} »") from None
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(
         prog="kit",
@@ -254,7 +264,7 @@ def parser() -> argparse.ArgumentParser:
     schemas_.set_defaults(func=cmd_schemas)
 
     serve = commands.add_parser("serve", help="aperçu local sur 127.0.0.1, rechargé à chaque modification")
-    serve.add_argument("--port", type=int, default=8000, help="port de l'aperçu (8000 par défaut)")
+    serve.add_argument("--port", type=whole_number, default=8000, help="port de l'aperçu (8000 par défaut)")
     serve.set_defaults(func=cmd_serve)
 
     new_case = commands.add_parser("new-case", help="crée kit/cas/SLUG.yml à partir du modèle commenté")
@@ -289,7 +299,7 @@ def parser() -> argparse.ArgumentParser:
 
     search = commands.add_parser("search", help="cherche dans le site construit, comme la recherche du site")
     search.add_argument("requete", metavar="REQUÊTE")
-    search.add_argument("-n", "--nombre", type=int, default=10, help="nombre de résultats (10 par défaut)")
+    search.add_argument("-n", "--nombre", type=whole_number, default=10, help="nombre de résultats (10 par défaut)")
     search.set_defaults(func=cmd_search)
     return main
 

@@ -195,4 +195,4 @@ def test_the_command_line_speaks_french_even_for_usage_errors(capsys: pytest.Cap
     assert err.startswith("utilisation : kit new-case ") and "kit new-case : erreur : arguments obligatoires manquants : SLUG" in err
     with pytest.raises(SystemExit):
         main(["serve", "--port", "abc"])
-    assert "kit serve : erreur : argument --port : valeur invalide (int attendu) : 'abc'" in capsys.readouterr().err
+    assert "kit serve : erreur : argument --port : nombre entier attendu, pas « abc »" in capsys.readouterr().err

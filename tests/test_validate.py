@@ -282,3 +282,13 @@ def test_check_does_not_end_on_an_unreadable_source_date_epoch(mini_project: Pro
     code, out, err = run_kit(mini_project.root, "check", capsys)
     assert code == 0, err
     assert out.startswith("Catalogue valide") and "inattendue" not in "\n".join(err)
+
+
+def test_check_summary_agrees_in_number(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """French agreement: the other kit has one case sheet, « 1 fiche d'expérience », not « 1 fiches »."""
+    from tests.conftest import FIXTURES, copy_project
+
+    project = copy_project(FIXTURES / "autre-kit", tmp_path / "autre")
+    code, out, err = run_kit(project.root, "check", capsys)
+    assert code == 0, err
+    assert out.rstrip().endswith(" 1 fiche d'expérience.")
