@@ -29,6 +29,9 @@ def _project(args: argparse.Namespace, required: bool = True) -> Project:
     Raises ``KitError`` naming the folder searched and the fix when there is none."""
     from builder.config import CONFIG_FILE, find_project
 
+    if args.projet and Path(args.projet).exists() and not Path(args.projet).is_dir():
+        raise KitError(f"{args.projet} est un fichier, pas un dossier : donnez à --projet le dossier du projet "
+                       "(celui qui contient site_config.yml).")
     if args.projet and not Path(args.projet).is_dir():
         raise KitError(f"Le dossier {args.projet} n'existe pas : vérifiez le chemin donné à --projet.")
     start = Path(args.projet).resolve() if args.projet else Path.cwd().resolve()

@@ -493,6 +493,9 @@ def test_odd_command_lines_get_french_answers(project: Path, tmp_path: Path) -> 
     assert "cd DOSSIER-DU-PROJET" in outside.stderr and "--projet" in outside.stderr
     missing = kit("--projet", str(tmp_path / "absent"), "build", cwd=elsewhere)
     assert missing.returncode == 1 and "n'existe pas" in missing.stderr
+    a_file = project / "site_config.yml"
+    not_a_folder = kit("--projet", str(a_file), "check", cwd=elsewhere)
+    assert not_a_folder.returncode == 1 and "est un fichier, pas un dossier" in not_a_folder.stderr
     assert list(elsewhere.iterdir()) == []
 
 
