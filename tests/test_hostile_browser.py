@@ -222,14 +222,20 @@ def test_the_watch_would_see_a_script(watched, hostile_site: str) -> None:
     page, watch = watched
     page.goto(f"{hostile_site}fiches/piege.html")
     page.evaluate("() => { setTimeout(() => alert('vu'), 0); }")
-    page.wait_for_timeout(500)
+    for _ in range(50):  # polled: a loaded machine may take a while to show the dialog
+        if watch.dialogs:
+            break
+        page.wait_for_timeout(100)
     assert watch.dialogs == ["vu"]
     # A fetch to another site no longer leaves the page at all: the Content-Security-Policy
     # (builder/csp.py) refuses it first. A navigation, which the policy does not govern, is seen.
     refused = page.evaluate("() => fetch('https://exfiltration.exemple/').then(() => false, () => true)")
     assert refused and watch.outside == []
     page.evaluate("() => { location.href = 'https://exfiltration.exemple/'; }")
-    page.wait_for_timeout(500)
+    for _ in range(50):
+        if watch.outside:
+            break
+        page.wait_for_timeout(100)
     assert watch.outside == ["https://exfiltration.exemple/"]
 
 
