@@ -5,8 +5,10 @@ built by ``kit build`` in a child process (SOURCE_DATE_EPOCH set), each stage ti
 same pages are then written into a kept folder and built by ``mkdocs build -f
 <folder>/mkdocs.yml`` alone, in a child process of its own (a standard MkDocs project).
 Printed: kit build time, MkDocs-alone time and their ratio (target issue 15: ≤ 1.3 at
-2,000), peak resident memory (``ru_maxrss`` of the build process and of its own children,
-such as worker processes), case page size, and the per-stage breakdown.
+2,000), CPU time (user + system, the build process and its workers; MkDocs alone likewise),
+peak resident memory (``ru_maxrss`` of the build process plus, per core, that of its largest
+child: an upper bound, the workers run side by side), case page size, and the per-stage
+breakdown.
 
 Targets (issue 15): ratio ≤ 1.3 at 2,000 sheets; 10,000 sheets ≤ 5.5 × the 2,000-sheet
 time, peak memory < 1 GB, a case page's size unchanged.
@@ -31,7 +33,7 @@ from synthetic import REPO, add_synthetic_sheets, copy_repo_project
 # The child times each stage by wrapping the functions the pipeline calls (whatever their
 # module's layout, a missing one is skipped): the pipeline's code is not changed for it.
 CHILD = r"""
-import cProfile, json, resource, sys, time
+import cProfile, functools, json, os, resource, sys, time
 from pathlib import Path
 import builder.build as pipeline
 from builder.config import Project
@@ -39,6 +41,7 @@ from builder.config import Project
 stages = {}
 
 def timed(label, function):
+    @functools.wraps(function)  # keeps a stage's page_transform: the pipeline still fuses them
     def wrapper(*args, **kwargs):
         start = time.perf_counter()
         try:
@@ -52,10 +55,16 @@ def wrap(module, name, label):
         setattr(module, name, timed(label, getattr(module, name)))
 
 import builder.pages, builder.site, builder.package
+try:
+    import builder.pool
+except ImportError:  # before issue 15's fused page pass
+    builder.pool = None
 wrap(pipeline, "load_kit", "validation")
 wrap(builder.pages, "generate", "pages")
 wrap(builder.site, "run_mkdocs", "MkDocs")
 wrap(builder.package, "finish", "paquet (zip)")
+# the page-local stages fused into one pass over the pages (issue 15), spread over the cores
+wrap(builder.pool, "rewrite_pages", "pages : typo+CSP")
 for stage_list in ("POST_BUILD_STAGES", "STAGES"):
     stage_functions = getattr(pipeline, stage_list, None)
     if isinstance(stage_functions, (list, tuple)):  # POST_BUILD_STAGES is a tuple: replaced, not mutated
@@ -71,8 +80,12 @@ if profile:
     profile.disable()
     profile.dump_stats(sys.argv[3])
 seconds = time.perf_counter() - start
-peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
-print(json.dumps({"seconds": seconds, "peak_mb": peak, "pages": result.page_count, "stages": stages}))
+own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+# ru_maxrss of RUSAGE_CHILDREN is the largest child's: the build process plus one such child
+# per core (the workers of builder.pool run side by side) bounds what the build held at once.
+peak = (own.ru_maxrss + (os.cpu_count() or 1) * children.ru_maxrss) / 1024
+cpu = own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+print(json.dumps({"seconds": seconds, "cpu": cpu, "peak_mb": peak, "pages": result.page_count, "stages": stages}))
 """
 
 # The same pages written into a kept folder: MkDocs alone builds them afterwards.
@@ -85,11 +98,16 @@ render(Project(Path(sys.argv[1])), Path(sys.argv[2]))
 """
 
 
+LOAD = 0.0  # the highest 1-minute load average seen when a measured command started
+
+
 def folder_size(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
 def run(arguments: list[str], env: dict) -> tuple[float, str]:
+    global LOAD
+    LOAD = max(LOAD, os.getloadavg()[0])
     start = time.perf_counter()
     out = subprocess.run(arguments, env=env, cwd=REPO, capture_output=True, text=True)
     seconds = time.perf_counter() - start
@@ -137,11 +155,14 @@ def main() -> None:
         results.append(measure(count, args.profile if last else None))
         r = results[-1]
         print(f"{count} fiches : kit build {r['seconds']:.1f} s, MkDocs seul {r['mkdocs_seconds']:.1f} s", flush=True)
-    print(f"\nMachine : {os.cpu_count()} cœurs, charge moyenne (1 min) {os.getloadavg()[0]:.1f}")
-    print(f"{'fiches':>7} {'pages':>6} {'kit build (s)':>14} {'MkDocs seul (s)':>16} {'rapport':>8} "
-          f"{'mémoire max (Mo)':>17} {'page fiche (Ko)':>16} {'site (Mo)':>10} {'zip (Mo)':>9}")
+    print(f"\nMachine : {os.cpu_count()} cœurs (nproc), charge moyenne (1 min) maximale au départ des mesures "
+          f"{LOAD:.1f}, à la fin {os.getloadavg()[0]:.1f}")
+    print(f"{'fiches':>7} {'pages':>6} {'kit build (s)':>14} {'CPU kit (s)':>12} {'MkDocs seul (s)':>16} "
+          f"{'CPU MkDocs (s)':>15} {'rapport':>8} {'mémoire max (Mo)':>17} {'page fiche (Ko)':>16} "
+          f"{'site (Mo)':>10} {'zip (Mo)':>9}")
     for r in results:
-        print(f"{r['sheets']:>7} {r['pages']:>6} {r['seconds']:>14.1f} {r['mkdocs_seconds']:>16.1f} "
+        print(f"{r['sheets']:>7} {r['pages']:>6} {r['seconds']:>14.1f} {r.get('cpu', 0):>12.1f} "
+              f"{r['mkdocs_seconds']:>16.1f} {r['mkdocs_cpu']:>15.1f} "
               f"{r['seconds'] / r['mkdocs_seconds']:>8.2f} {r['peak_mb']:>17.0f} {r['case_page_kb']:>16.1f} "
               f"{r['site_mb']:>10.1f} {r['zip_mb']:>9.1f}")
     print("\nDétail par étape (s) :")

@@ -19,11 +19,11 @@ import contextlib
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from builder import csp, exports, package, pages, runs, safety, site, typography
+from builder import csp, exports, package, pages, pool, runs, safety, site, typography
 from builder.config import Project, SiteConfig
 from builder.context import BuildContext, BuildOptions, Progress, quiet
 from builder.validate import load_kit  # load, then every rule (builder.validate)
@@ -45,6 +45,39 @@ POST_BUILD_STAGES: tuple[PostBuildStage, ...] = (
     # Keep last: the Content-Security-Policy hashes the pages' inline scripts as they are final.
     csp.csp_stage,
 )
+
+
+def page_transform(stage: PostBuildStage) -> Callable[[str], str] | None:
+    """The stage's work on one page alone (its ``page_transform`` attribute: the page's HTML
+    text to its new text), or None for a stage that needs the whole site (exports, search)."""
+    return getattr(stage, "page_transform", None)
+
+
+def run_post_build_stages(site_dir: Path, config: SiteConfig, kit: Kit, context: BuildContext | None = None,
+                          stages: Iterable[PostBuildStage] | None = None, workers: int | None = None) -> None:
+    """``stages`` (None: ``POST_BUILD_STAGES``, read now) on the built site, in order, with the
+    result of running each in turn: consecutive page-local stages (``page_transform``) are
+    fused into ONE read and one write of each page, spread over the cores (``builder.pool``;
+    ``workers``: None for ``os.cpu_count()``, 1 for this process only). Raises what a stage
+    raises, ``pool.WorkerFailed`` (French) if a worker process dies."""
+    pending: list[Callable[[str], str]] = []
+
+    def flush() -> None:
+        if pending:
+            try:
+                pool.rewrite_pages(site_dir, pending, workers)
+            except pool.WorkerFailed as error:  # told in French; the staging folder is thrown away
+                raise safety.KitError(error.message) from error
+            pending.clear()
+
+    for stage in POST_BUILD_STAGES if stages is None else stages:
+        transform = page_transform(stage)
+        if transform is not None:
+            pending.append(transform)
+            continue
+        flush()
+        stage(site_dir, config, kit, context)
+    flush()
 
 
 def terminal_progress(message: str) -> None:
@@ -221,8 +254,7 @@ def run(context: BuildContext, destination: Destination) -> BuildResult:
         with destination.staging(context) as staging:
             site.run_mkdocs(config_file, staging)
             watch("Site construit par MkDocs")
-            for stage in POST_BUILD_STAGES:
-                stage(staging, context.config, kit, context)
+            run_post_build_stages(staging, context.config, kit, context)
             archive = destination.deliver(staging, context, kit, watch)
     return BuildResult(destination.site_dir, context.config, kit, generated.page_count, archive, watch.total)
 

@@ -30,6 +30,7 @@ URLs, so the same policy serves the online site and the offline zip
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import re
 from html.parser import HTMLParser
@@ -43,9 +44,12 @@ _HEAD = re.compile(r"<head\b[^>]*>", re.I)
 _CHARSET = re.compile(r"\s*<meta charset=[^>]*>", re.I)
 
 
+_HEAD_END = re.compile("</head>", re.I)
+
+
 def _end_of_head(html: str) -> int:
-    end = html.lower().find("</head>")
-    return end if end >= 0 else len(html)
+    end = _HEAD_END.search(html)  # not html.lower(): a copy of the whole page for each
+    return end.start() if end else len(html)
 
 
 _DOCTYPE = re.compile(r"\s*<!doctype[^>]*>", re.I)
@@ -83,6 +87,7 @@ def _attributes(opening: str) -> dict[str, str | None]:
     return parser.attrs
 
 
+@functools.lru_cache(maxsize=1024)  # the theme writes the same few tags on every page
 def is_inline_script(opening: str) -> bool:
     """Whether a ``<script…>`` tag with these attributes (the text after ``<script``) holds
     inline code the browser would run: no ``src``, a JavaScript type or none."""
@@ -123,7 +128,8 @@ def policy(hashes: list[str]) -> str:
 
 def with_policy(html: str) -> str:
     """``html`` with its policy as the first element of ``<head>`` (a previous one replaced)."""
-    html = _EXISTING.sub("", html)
+    if META_NAME in html:  # the regex's leading \s* would be tried at every space of the page
+        html = _EXISTING.sub("", html)
     meta = f'\n  <meta http-equiv="{META_NAME}" content="{policy(theme_script_hashes(html))}">'
     # Without <head>, a <meta> first in the document opens the implied head: still honoured.
     place = _HEAD.search(html) or _DOCTYPE.match(html)
@@ -144,3 +150,8 @@ def csp_stage(site_dir: Path, config: Any = None, kit: Any = None, context: Any 
         if not page.is_file() or page.is_symlink():
             continue
         page.write_text(with_policy(page.read_text(encoding="utf-8")), encoding="utf-8")
+
+
+# What the stage does to one page, alone: the pipeline fuses consecutive page-local stages
+# into one read and one write of each page (builder.build.run_post_build_stages).
+csp_stage.page_transform = with_policy  # type: ignore[attr-defined]

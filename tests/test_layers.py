@@ -20,6 +20,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     ("socle : modèle, types de champs, textes, régions, problèmes, chemins de sortie", frozenset({
         "builder", "builder.problems", "builder.dialect", "builder.markers", "builder.themes", "builder.richtext",
         "builder.regions", "builder.models", "builder.labels", "builder.config", "builder.paths", "builder.context",
+        "builder.pool",
     })),
     ("chargement", frozenset({
         "builder.yamlio", "builder.files", "builder.typed_nodes", "builder.hints", "builder.concepts",

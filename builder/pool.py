@@ -1,0 +1,130 @@
+"""Independent work spread over the machine's cores (bottom layer: imports nothing of the builder).
+
+A build is mostly pure Python, which one process runs on one core (the GIL). Work made of
+independent pieces (the same rewrite of every page of the site) is cut into chunks and
+handed to worker processes, as many as ``os.cpu_count()`` says (the standard library's
+``concurrent.futures.ProcessPoolExecutor``: no dependency, and it reports a worker's
+exception, or its death, to the caller).
+
+Workers are *spawned* (a fresh interpreter), not forked: a fork copies a process that may
+hold threads (``kit serve``) or a large catalogue in memory, and each forked worker's memory
+would count as much as the parent's; a spawned one imports only the modules of the functions
+it runs (``builder.typography``, ``builder.csp``: a few megabytes).
+
+Results never depend on which worker ran what: each piece is worked on alone, results come
+back in the order of the pieces (``spread``), so a build stays byte-identical with
+``SOURCE_DATE_EPOCH`` whether it used one process or many.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import Any, TypeVar
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+# Below this many pieces, starting interpreters (≈ 0.2 s each) costs more than it saves.
+MIN_PARALLEL_ITEMS = 200
+# Chunks per worker: small enough to even out slow and fast chunks, large enough that
+# sending the work to a process costs little beside it.
+CHUNKS_PER_WORKER = 4
+
+
+class WorkerFailed(Exception):
+    """A worker process stopped without an answer (killed, out of memory). ``message`` is French."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def worker_count(items: int) -> int:
+    """How many processes to use for ``items`` independent pieces: ``os.cpu_count()`` (the
+    cores this process may use, where the system says it), 1 below ``MIN_PARALLEL_ITEMS``."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return 1 if items < MIN_PARALLEL_ITEMS else max(1, cores)
+
+
+def chunks(items: Sequence[Item], count: int) -> list[list[Item]]:
+    """``items`` cut into at most ``count`` consecutive chunks of near-equal length, in order."""
+    count = max(1, min(count, len(items)))
+    size, extra = divmod(len(items), count)
+    cut, start = [], 0
+    for number in range(count):
+        end = start + size + (1 if number < extra else 0)
+        cut.append(list(items[start:end]))
+        start = end
+    return [c for c in cut if c]
+
+
+def spread(function: Callable[..., Result], pieces: Sequence[Any], *arguments: Any,
+           workers: int | None = None) -> list[Result]:
+    """``[function(piece, *arguments) for piece in pieces]``, computed by ``workers`` processes
+    (None: ``worker_count(len(pieces))``; 1: in this process). ``function`` and the arguments
+    must be picklable (a module-level function). Results in the order of ``pieces``.
+
+    Raises what ``function`` raised (the first piece's error, in order), or ``WorkerFailed``
+    when a worker died without an answer; the other pieces are then cancelled or awaited, so
+    no worker is left writing after the call returns."""
+    workers = worker_count(len(pieces)) if workers is None else workers
+    if workers <= 1 or len(pieces) <= 1:
+        return [function(piece, *arguments) for piece in pieces]
+    context = multiprocessing.get_context("spawn")
+    executor = ProcessPoolExecutor(max_workers=min(workers, len(pieces)), mp_context=context)
+    try:
+        futures = [executor.submit(function, piece, *arguments) for piece in pieces]
+        return [future.result() for future in futures]
+    except BrokenProcessPool as error:
+        raise WorkerFailed(
+            "Un processus de travail de la construction s'est arrêté sans répondre (mémoire épuisée "
+            "ou processus tué) : relancez la commande ; si cela se reproduit, libérez de la mémoire."
+        ) from error
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+PageTransform = Callable[[str], str]
+
+
+def _rewrite_chunk(relatives: list[str], site_dir: str, transforms: tuple[PageTransform, ...]) -> int:
+    changed = 0
+    for relative in relatives:
+        path = Path(site_dir) / relative
+        page = path.read_text(encoding="utf-8")
+        done = page
+        for transform in transforms:
+            done = transform(done)
+        if done != page:
+            path.write_text(done, encoding="utf-8")
+            changed += 1
+    return changed
+
+
+def html_pages(site_dir: Path) -> list[str]:
+    """The site's ``.html`` pages (relative POSIX paths, sorted): regular files only, a
+    symbolic link is never written through."""
+    return sorted(p.relative_to(site_dir).as_posix() for p in site_dir.rglob("*.html")
+                  if p.is_file() and not p.is_symlink())
+
+
+def rewrite_pages(site_dir: Path, transforms: Sequence[PageTransform], workers: int | None = None) -> int:
+    """Every page of ``site_dir`` (``html_pages``) read once, passed through ``transforms`` in
+    order (each a function of the page's HTML text to its new text, the same for a page
+    whatever the others hold), and written once if it changed: the page-local post-build
+    stages fused into one pass, spread over ``workers`` processes (None: ``worker_count``).
+    Returns the number of pages written. Raises ``OSError``, ``UnicodeDecodeError``,
+    ``WorkerFailed`` (a page may then be rewritten and another not: the caller's staging
+    folder is thrown away, as for any failed stage)."""
+    pages = html_pages(site_dir)
+    workers = worker_count(len(pages)) if workers is None else workers
+    pieces = chunks(pages, workers * CHUNKS_PER_WORKER if workers > 1 else 1)
+    return sum(spread(_rewrite_chunk, pieces, str(site_dir), tuple(transforms), workers=workers))

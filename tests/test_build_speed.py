@@ -1,0 +1,133 @@
+"""Issue 15, full builds: the page-local post-build stages fused into one pass over the pages,
+spread over worker processes (builder.pool), give the same bytes as the stages run one after
+the other in this process; a worker that dies gets a French message and leaves the site as it
+was; the typography stage's fast scanner finds the text runs html.parser finds."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from builder import build as pipeline
+from builder import csp, pool, typography
+from builder.cli import main
+from builder.typography import NBSP, NNBSP
+from conftest import EPOCH, built_mini, tree_hash
+
+
+def _untypeset_copy(site: Path, target: Path) -> Path:
+    """A copy of a built site as MkDocs left it, near enough: no policy, no no-break spaces."""
+    shutil.copytree(site, target)
+    for page in target.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        text = csp._EXISTING.sub("", text).replace(NBSP, " ").replace(NNBSP, " ")
+        page.write_text(text, encoding="utf-8")
+    return target
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_fused_pass_over_worker_processes_equals_the_stages_one_by_one(real_site: Path, tmp_path: Path) -> None:
+    raw = _untypeset_copy(real_site, tmp_path / "brut")
+    serial = tmp_path / "un-par-un"
+    shutil.copytree(raw, serial)
+    for stage in (typography.typography_stage, csp.csp_stage):  # as before issue 15: one read/write each
+        stage(serial, None, None, None)
+    fused = tmp_path / "fusionne"
+    shutil.copytree(raw, fused)
+    pipeline.run_post_build_stages(fused, None, None, None, stages=(typography.typography_stage, csp.csp_stage),
+                                   workers=2)  # two processes, whatever this machine's cores
+    expected, got = _files(serial), _files(fused)
+    assert got == expected
+    changed = [name for name in expected if expected[name] != _files(raw)[name]]
+    assert len(changed) > 20  # the stages had work to do: every page got its policy
+    assert all(csp.META_NAME in got[name].decode() for name in got if name.endswith(".html"))
+
+
+def test_whole_site_stages_keep_their_place_between_fused_page_stages(tmp_path: Path) -> None:
+    # A stage without page_transform splits the fusion: it sees the pages as the stages before it left them.
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "a.html").write_text("<p>un : deux</p>", encoding="utf-8")
+    seen: list[str] = []
+
+    def whole_site(site_dir: Path, config: object, kit: object, context: object) -> None:
+        seen.append((site_dir / "a.html").read_text(encoding="utf-8"))
+
+    pipeline.run_post_build_stages(site, None, None, None, stages=(typography.typography_stage, whole_site, csp.csp_stage),
+                                   workers=1)
+    assert seen == [f"<p>un{NBSP}: deux</p>"]  # typeset, no policy yet
+    assert csp.META_NAME in (site / "a.html").read_text(encoding="utf-8")
+
+
+def test_pool_spreads_in_order_and_reports_a_worker_error_as_raised() -> None:
+    pieces = [[n] for n in range(12)]
+    assert pool.spread(sum, pieces, workers=2) == list(range(12))
+    with pytest.raises(ZeroDivisionError):
+        pool.spread(_divide, [1, 0, 2], workers=2)
+
+
+def test_chunks_keep_every_item_once_in_order() -> None:
+    items = list(range(23))
+    cut = pool.chunks(items, 8)
+    assert len(cut) == 8 and [i for c in cut for i in c] == items
+    assert max(map(len, cut)) - min(map(len, cut)) <= 1
+    assert pool.chunks([], 4) == [] and pool.chunks([1], 4) == [[1]]
+
+
+def _divide(value: int) -> float:
+    return 1 / value
+
+
+def _die(page: str) -> str:
+    os._exit(3)  # a worker killed mid-build (out of memory, kill -9)
+
+
+def _dying_stage(site_dir: Path, config: object, kit: object, context: object) -> None:
+    raise AssertionError("the pipeline runs page stages through their page_transform")
+
+
+_dying_stage.page_transform = _die  # type: ignore[attr-defined]
+
+
+def test_a_dead_worker_is_told_in_french_and_the_site_is_left_as_it_was(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    root, before = built_mini(tmp_path / "mini")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    monkeypatch.setattr(pool, "worker_count", lambda items: 2)  # worker processes even on one core
+    monkeypatch.setattr(pipeline, "POST_BUILD_STAGES", (*pipeline.POST_BUILD_STAGES, _dying_stage))
+    assert main(["--projet", str(root), "build"]) == 1
+    err = capsys.readouterr().err
+    assert "processus de travail" in err and "relancez" in err and "Le site n'a pas été modifié." in err
+    assert "Traceback" not in err
+    assert tree_hash(root / "site") == before
+    assert not [p.name for p in root.iterdir() if p.name.startswith(".site.")]  # no half-built staging left
+
+
+def test_fast_text_runs_match_html_parser_on_every_page(real_site: Path) -> None:
+    pages = sorted(real_site.rglob("*.html"))
+    assert len(pages) > 20
+    for path in pages:
+        page = path.read_text(encoding="utf-8")
+        reference = typography._TextRuns()
+        reference.feed(page)
+        reference.close()
+        assert typography.text_runs(page) == reference.runs, path.name
+
+
+@pytest.mark.parametrize("page", [
+    '<p title="a > b : c">x : y</p><script>if (a < b) { c ; }</script><p>d ; e</p>',
+    "<!-- note : rien --><pre>a : b</pre><code/>c : d<style>p { a : b }</style>",
+    "<title>Titre : sous-titre</title><p>1 000 m</p><br/>texte sans balise finale : fin",
+    "<p>a &amp; b : c &#58; d</p><P>MAJ : x</P><SCRIPT>x ; y</SCRIPT>z ; w",
+])
+def test_fast_text_runs_match_html_parser_on_tricky_markup(page: str) -> None:
+    reference = typography._TextRuns()
+    reference.feed(page)
+    reference.close()
+    assert typography.text_runs(page) == reference.runs
