@@ -11,6 +11,10 @@ hold threads (``kit serve``) or a large catalogue in memory, and each forked wor
 would count as much as the parent's; a spawned one imports only the modules of the functions
 it runs (``builder.typography``, ``builder.csp``: a few megabytes).
 
+As with any use of ``multiprocessing``, a script that runs a build must guard its own code
+with ``if __name__ == "__main__":`` (a spawned worker imports the main module again; ``kit``,
+``python -m builder`` and the benchmarks do).
+
 Results never depend on which worker ran what: each piece is worked on alone, results come
 back in the order of the pieces (``spread``), so a build stays byte-identical with
 ``SOURCE_DATE_EPOCH`` whether it used one process or many.
@@ -29,8 +33,9 @@ from typing import Any, TypeVar
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
-# Below this many pieces, starting interpreters (≈ 0.2 s each) costs more than it saves.
-MIN_PARALLEL_ITEMS = 200
+# Below this many pieces, starting interpreters costs more than it saves: 259 pages took
+# 0.9 s in this process, 1.5 s over two spawned workers (benchmarks/README.md, issue 15).
+MIN_PARALLEL_ITEMS = 1000
 # Chunks per worker: small enough to even out slow and fast chunks, large enough that
 # sending the work to a process costs little beside it.
 CHUNKS_PER_WORKER = 4
