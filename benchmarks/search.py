@@ -20,15 +20,26 @@ organisation names so the vocabulary grows with the catalogue, as a real one wou
 Targets (issue 13), at 10,000 sheets: first query ≤ 300 KB gzip and less than Pagefind,
 first results ≤ 1 s over HTTP and from file://, later keystrokes ≤ 50 ms, index build
 linear and under 1 GB.
-Usage: python3 benchmarks/search.py [N ...]
+Usage: python3 benchmarks/search.py [N ...] [--garder DOSSIER] [--fois K] [--index-seul]
+- ``--garder DOSSIER``: the project and site of N sheets kept in DOSSIER/N/ and reused by
+  the next runs (a 10,000-sheet site takes minutes to build on a 2-core machine);
+- ``--fois K``: K browser runs of each measurement (default 3), medians reported;
+- ``--index-seul``: only the search stage's work (``build_index``, shards, files written)
+  on N synthetic pages made in memory, each N in its own process: processor time and peak
+  memory, to check that the stage grows linearly.
+Keystrokes are also reported as main-thread time (Chromium's ``Performance.getMetrics``:
+``TaskDuration``, of which ``ScriptDuration`` is JavaScript), which waits for no other
+process of a busy machine, unlike the time elapsed.
 """
 
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import random
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -118,21 +129,16 @@ OURS_FIRST = """async (query) => {
   return (await done) - start;
 }"""
 
-OURS_KEYSTROKES = """async (query) => {
+OURS_KEY = """async (typed) => {
   const result = document.querySelector('.md-search-result');
   const input = document.querySelector('input.md-search__input');
-  const times = [];
-  for (let i = 1; i <= query.length; i++) {
-    const typed = query.slice(0, i);
-    const start = performance.now();
-    const done = new Promise(resolve => new MutationObserver((_, observer) => {
-      if (result.getAttribute('data-kit-query') === typed) { observer.disconnect(); resolve(performance.now()); }
-    }).observe(result, {attributes: true}));
-    input.value = typed;
-    input.dispatchEvent(new Event('input'));
-    times.push((await done) - start);
-  }
-  return times;
+  const start = performance.now();
+  const done = new Promise(resolve => new MutationObserver((_, observer) => {
+    if (result.getAttribute('data-kit-query') === typed) { observer.disconnect(); resolve(performance.now()); }
+  }).observe(result, {attributes: true}));
+  input.value = typed;
+  input.dispatchEvent(new Event('input'));
+  return (await done) - start;
 }"""
 
 PAGEFIND_FIRST = """async ([bundle, query]) => {
@@ -144,15 +150,11 @@ PAGEFIND_FIRST = """async ([bundle, query]) => {
   return [performance.now() - start, search.results.length, shown.length];
 }"""
 
-PAGEFIND_KEYSTROKES = """async (query) => {
-  const times = [];
-  for (let i = 1; i <= query.length; i++) {
-    const start = performance.now();
-    const search = await window.pf.search(query.slice(0, i));
-    await Promise.all(search.results.slice(0, 5).map(r => r.data()));
-    times.push(performance.now() - start);
-  }
-  return times;
+PAGEFIND_KEY = """async (typed) => {
+  const start = performance.now();
+  const search = await window.pf.search(typed);
+  await Promise.all(search.results.slice(0, 5).map(r => r.data()));
+  return performance.now() - start;
 }"""
 
 
@@ -187,7 +189,13 @@ def stage_alone(root: Path, site: Path) -> tuple[float, float, float]:
     return float(out[0]), float(out[1]), float(out[2])
 
 
-def browser_figures(site: Path, targets: list[tuple[str, str]]) -> dict:
+def main_thread_ms(session) -> tuple[float, float]:
+    """Chromium's main-thread time so far (ms): all tasks, and JavaScript among them."""
+    metrics = {m["name"]: m["value"] for m in session.send("Performance.getMetrics")["metrics"]}
+    return metrics["TaskDuration"] * 1000, metrics["ScriptDuration"] * 1000
+
+
+def browser_figures(site: Path, targets: list[tuple[str, str]], runs: int) -> dict:
     from playwright.sync_api import sync_playwright
 
     url, server = serve_directory(site)
@@ -196,11 +204,13 @@ def browser_figures(site: Path, targets: list[tuple[str, str]]) -> dict:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for engine, mode in (("ours", "http"), ("ours", "file"), ("pagefind", "http")):
-            firsts, sizes, keystrokes = [], [], []
+            firsts, sizes, keystrokes, tasks, scripts = [], [], [], [], []
             root = url if mode == "http" else site.as_uri() + "/"
-            for run in range(3):
+            for _ in range(runs):
                 context = browser.new_context()  # a fresh cache each time
                 page = context.new_page()
+                session = context.new_cdp_session(page)
+                session.send("Performance.enable")
                 fetched: list[str] = []
                 page.goto(root + page_path, wait_until="load")
                 page.wait_for_timeout(300)
@@ -214,70 +224,160 @@ def browser_figures(site: Path, targets: list[tuple[str, str]]) -> dict:
                 files = [site / u[len(root):].split("?")[0] for u in fetched if u.startswith(root)]
                 sizes.append(sum((gzip_size(f) if engine == "ours" and not f.name.endswith(".pf_fragment") else
                                   f.stat().st_size) for f in files if f.is_file()))
-                if run == 0:
-                    if engine == "ours":
-                        keystrokes = page.evaluate(OURS_KEYSTROKES, TYPED_QUERY)
-                    else:
-                        keystrokes = page.evaluate(PAGEFIND_KEYSTROKES, TYPED_QUERY)
-                    figures[f"{engine}_{mode}_requests"] = len(files)
+                figures[f"{engine}_{mode}_requests"] = len(files)
+                page.wait_for_timeout(500)  # what the first query left for when idle
+                # Then the second query, one letter at a time: the first letter (a new
+                # query, not a keystroke refining one) is left out of the figures.
+                for i in range(1, len(TYPED_QUERY) + 1):
+                    task, script = main_thread_ms(session)
+                    ms = page.evaluate(OURS_KEY if engine == "ours" else PAGEFIND_KEY, TYPED_QUERY[:i])
+                    after_task, after_script = main_thread_ms(session)
+                    if i > 1:
+                        keystrokes.append(ms)
+                        tasks.append(after_task - task)
+                        scripts.append(after_script - script)
                 context.close()
             figures[f"{engine}_{mode}_first_ms"] = firsts
             figures[f"{engine}_{mode}_first_kb"] = [b / 1000 for b in sizes]
             figures[f"{engine}_{mode}_keys_ms"] = keystrokes
+            figures[f"{engine}_{mode}_keys_task_ms"] = tasks
+            figures[f"{engine}_{mode}_keys_script_ms"] = scripts
         browser.close()
     server.shutdown()
     return figures
 
 
-def measure(count: int, pagefind: Path) -> dict:
-    with tempfile.TemporaryDirectory() as tmp:
-        root = copy_repo_project(Path(tmp) / "projet")
+def refresh_search_assets(site: Path) -> None:
+    """A kept site gets the search's current browser files (they are copied as they are)."""
+    for source, target in ((REPO / "theme" / "assets" / "search", site / "assets" / "search"),
+                           (REPO / "theme" / "assets" / "js" / "search-loader.js", site / "assets" / "js" / "search-loader.js")):
+        if source.is_dir():
+            shutil.copytree(source, target, dirs_exist_ok=True)
+        else:
+            shutil.copy(source, target)
+
+
+def measure(count: int, pagefind: Path, folder: Path, runs: int) -> dict:
+    """Figures of N sheets; the project and site in ``folder`` (reused when already built)."""
+    root, site, saved = folder / "projet", folder / "site", folder / "targets.json"
+    figures: dict = {"sheets": count, "build_s": None, "pagefind_s": None}
+    if saved.exists() and (site / "search" / "index.js").exists():
+        targets = [tuple(t) for t in json.loads(saved.read_text(encoding="utf-8"))]
+        refresh_search_assets(site)
+    else:
+        if folder.exists():  # not ours to delete: a kept run stopped halfway, or something else
+            raise SystemExit(f"{folder} existe déjà sans site complet : supprimez-le, puis relancez la mesure.")
+        root = copy_repo_project(root)
         targets = add_sheets(root, count)
-        project = Project(root)
-        site = Path(tmp) / "site"
         start = time.perf_counter()
-        result = build(project, site, with_archive=False)
-        total = time.perf_counter() - start
-        stage_s, stage_cpu_s, stage_mb = stage_alone(root, site)
-        raw, packed = folder_sizes(site / "search", compressed=False)
+        build(Project(root), site, with_archive=False)
+        figures["build_s"] = time.perf_counter() - start
+        saved.write_text(json.dumps(targets), encoding="utf-8")
+    figures["pages"] = len(list((site / "search" / "pages").glob("*.js")))
+    # The stage run again with the current code: its files are the ones measured below.
+    figures["stage_s"], figures["stage_cpu_s"], figures["stage_mb"] = stage_alone(root, site)
+    raw, packed = folder_sizes(site / "search", compressed=False)
+    figures.update(ours_mb=raw / 1e6, ours_gzip_mb=packed / 1e6, ours_files=len(list((site / "search").rglob("*.js"))))
+    if not (site / "pagefind" / "pagefind.js").exists():
         start = time.perf_counter()
         subprocess.run([str(pagefind), "--site", str(site), "--quiet"], check=True, stdout=subprocess.DEVNULL)
-        pagefind_s = time.perf_counter() - start
-        pf_raw, _ = folder_sizes(site / "pagefind", compressed=True)
-        figures = {"sheets": count, "pages": result.page_count, "build_s": total, "stage_s": stage_s,
-                   "stage_cpu_s": stage_cpu_s,
-                   "stage_mb": stage_mb, "ours_mb": raw / 1e6, "ours_gzip_mb": packed / 1e6,
-                   "ours_files": len(list((site / "search").rglob("*.js"))),
-                   "pagefind_s": pagefind_s, "pagefind_mb": pf_raw / 1e6}
-        figures.update(browser_figures(site, targets))
-        return figures
+        figures["pagefind_s"] = time.perf_counter() - start
+    figures["pagefind_mb"] = folder_sizes(site / "pagefind", compressed=True)[0] / 1e6
+    figures.update(browser_figures(site, targets, runs))
+    return figures
 
 
 def report(f: dict) -> None:
     med = statistics.median
     print(f"\n{f['sheets']} fiches synthétiques ({f['pages']} pages)")
-    print(f"  construction : {f['build_s']:.1f} s ; étape de l'index seule : {f['stage_s']:.1f} s "
+    built = f"{f['build_s']:.1f} s" if f["build_s"] is not None else "site gardé, réutilisé"
+    print(f"  construction : {built} ; étape de l'index seule : {f['stage_s']:.1f} s "
           f"({f['stage_cpu_s']:.1f} s de processeur), mémoire maximale {f['stage_mb']:.0f} Mo")
     print(f"  index (nous) : {f['ours_mb']:.2f} Mo brut, {f['ours_gzip_mb']:.2f} Mo gzip, {f['ours_files']} fichiers")
-    print(f"  Pagefind : indexation {f['pagefind_s']:.1f} s, {f['pagefind_mb']:.2f} Mo (déjà compressés)")
+    indexed = f"{f['pagefind_s']:.1f} s" if f["pagefind_s"] is not None else "déjà fait"
+    print(f"  Pagefind : indexation {indexed}, {f['pagefind_mb']:.2f} Mo (déjà compressés)")
     for key, label in (("ours_http", "nous, HTTP"), ("ours_file", "nous, file://"), ("pagefind_http", "Pagefind, HTTP")):
+        keys = f[key + "_keys_ms"]
         print(f"  [{label}] 1re requête de 3 mots : {med(f[key + '_first_kb']):.0f} Ko (gzip) en "
               f"{f[key + '_requests']} requêtes, premiers résultats médiane {med(f[key + '_first_ms']):.0f} ms "
-              f"(max {max(f[key + '_first_ms']):.0f}) ; frappes suivantes médiane {med(f[key + '_keys_ms'][1:]):.0f} ms, "
-              f"max {max(f[key + '_keys_ms'][1:]):.0f} ms")
+              f"(max {max(f[key + '_first_ms']):.0f}) ; frappes suivantes ({len(keys)}) médiane {med(keys):.0f} ms, "
+              f"max {max(keys):.0f} ms ; fil principal par frappe médiane {med(f[key + '_keys_task_ms']):.0f} ms "
+              f"(dont JavaScript {med(f[key + '_keys_script_ms']):.0f}), max {max(f[key + '_keys_task_ms']):.0f} ms")
+
+
+INDEX_ALONE = """
+import json, random, resource, sys, tempfile, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[2]); sys.path.insert(0, sys.argv[2] + "/benchmarks")
+import search as bench
+from builder.config import Project
+from builder.validate import load_kit
+from builder.search import index
+config, _ = load_kit(Project(Path(sys.argv[2])))
+rng, words = random.Random(4), bench.kit_words()
+entries = []
+for number in range(int(sys.argv[1])):
+    place, organisation = f"{bench.name(rng)}-sur-{bench.name(rng)}", f"{bench.name(rng)} Solidaire"
+    def section(size):
+        chosen = rng.choices(words, k=size)
+        chosen.insert(rng.randrange(size), place)
+        chosen.insert(rng.randrange(size), organisation)
+        return " ".join(chosen) + "."
+    headings = ["Genèse", "Objectif", "Activités", "Résultats", "Prochaines étapes"]
+    entries.append(index.Entry(f"fiches/s{number}.html", f"{organisation} à {place}", "Fiche d'expérience", [],
+                               [("", "", section(18)), *((f"h{k}", h, section(52)) for k, h in enumerate(headings))],
+                               ["Fiche d'expérience", place, rng.choice(bench.REGIONS), rng.choice(bench.STATUSES)]))
+with tempfile.TemporaryDirectory() as site:
+    start, cpu = time.perf_counter(), time.process_time()
+    index._write_index(Path(site), config, index.build_index(entries))
+    print(json.dumps([time.perf_counter() - start, time.process_time() - cpu,
+                      resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024]))
+"""
+
+
+def index_alone(counts: list[int]) -> None:
+    """The search stage's work on N synthetic pages (no site to build), each N in its own process."""
+    print(f"nproc = {os.cpu_count()}")
+    base = None
+    for count in counts:
+        load = os.getloadavg()[0]
+        out = subprocess.run([sys.executable, "-c", INDEX_ALONE, str(count), str(REPO)], check=True,
+                             capture_output=True, text=True).stdout
+        wall, cpu, peak = json.loads(out.splitlines()[-1])
+        base = base or (count, cpu)
+        print(f"{count} pages : {cpu:.1f} s de processeur ({wall:.1f} s écoulées), mémoire maximale {peak:.0f} Mo ; "
+              f"{cpu / base[1] * base[0] / count:.2f} × le temps par page de {base[0]} pages ; "
+              f"charge {load:.1f} → {os.getloadavg()[0]:.1f}", flush=True)
 
 
 def main() -> None:
-    counts = [int(a) for a in sys.argv[1:]] or [200, 2000, 10000]
+    arguments = sys.argv[1:]
+    keep = runs = None
+    if "--garder" in arguments:
+        keep = Path(arguments.pop(arguments.index("--garder") + 1))
+        arguments.remove("--garder")
+    if "--fois" in arguments:
+        runs = int(arguments.pop(arguments.index("--fois") + 1))
+        arguments.remove("--fois")
+    alone = "--index-seul" in arguments
+    counts = [int(a) for a in arguments if a != "--index-seul"] or [200, 2000, 10000]
+    if alone:
+        index_alone(counts)
+        return
+    print(f"nproc = {os.cpu_count()}")
     with tempfile.TemporaryDirectory(prefix="pagefind-") as folder:
         pagefind = install_pagefind(Path(folder))
         for count in counts:
             before = os.getloadavg()[0]
-            figures = measure(count, pagefind)
+            cpu = os.times()
+            with tempfile.TemporaryDirectory(prefix="recherche-") as tmp:
+                figures = measure(count, pagefind, (keep or Path(tmp)) / str(count), runs or 3)
             report(figures)
+            after = os.times()
             # The machine may be shared: say how busy it was (2 cores: above 2, runs wait).
-            print(f"  charge moyenne de la machine (1 min) : {before:.1f} au début, {os.getloadavg()[0]:.1f} à la fin",
-                  flush=True)
+            print(f"  charge moyenne de la machine (1 min) : {before:.1f} au début, {os.getloadavg()[0]:.1f} à la fin ;"
+                  f" processeur de cette mesure (ce processus et ses enfants, Chromium compris) : "
+                  f"{sum(after[:4]) - sum(cpu[:4]):.0f} s", flush=True)
 
 
 if __name__ == "__main__":

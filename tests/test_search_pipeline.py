@@ -122,6 +122,33 @@ def test_an_index_from_another_pipeline_is_refused() -> None:
         SearchIndex(data)
 
 
+def test_the_index_is_built_with_the_cycle_collector_paused_then_restored(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    from builder.search import index
+
+    seen: list[bool] = []
+    real = index._build_index
+    monkeypatch.setattr(index, "_build_index", lambda entries: seen.append(gc.isenabled()) or real(entries))
+    entries = [_entry("a.html", "Alsace", "Le Labo.")]
+    was = gc.isenabled()
+    try:
+        gc.enable()
+        assert build_index(entries)["docs"] == [["a.html", "Alsace", "Page", []]]
+        assert gc.isenabled()  # restored
+        gc.disable()
+        build_index(entries)
+        assert not gc.isenabled()  # left as the caller had it
+        gc.enable()
+        monkeypatch.setattr(index, "_build_index", lambda entries: 1 / 0)
+        with pytest.raises(ZeroDivisionError):
+            build_index(entries)
+        assert gc.isenabled()  # restored after an error too
+    finally:
+        (gc.enable if was else gc.disable)()
+    assert seen == [False, False]
+
+
 def test_the_index_script_round_trips_and_is_deterministic() -> None:
     entries = [_entry("a.html", "Alsace « Labo »", "Le Labo\u2028régional.")]
     script = render_script(build_index(entries))

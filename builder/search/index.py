@@ -16,11 +16,14 @@ the words as written, loaded only when a typed word finds nothing (typos).
 from __future__ import annotations
 
 import bisect
+import contextlib
+import gc
 import html
 import json
 import math
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -334,6 +337,24 @@ def _gather_page(found: dict[str, list[tuple[int, list[int]]]], page: int, mine:
             found[term] = [(page, positions)]
 
 
+@contextlib.contextmanager
+def _cycle_collector_paused() -> Iterator[None]:
+    """Python's cycle collector paused for the block, then restored as it was.
+
+    The index is millions of small lists and dicts, none in a cycle: reference counting
+    frees them all, but the collector kept walking the whole heap as it grew (its full
+    passes come each time the heap grows by a quarter): at 10,000 pages some 7 s of
+    processor time, the part of the stage that grew faster than the pages (measured:
+    benchmarks/search.py --index-seul)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def build_index(entries: list[Entry]) -> dict:
     """Everything the search reads, as one dict: ``pipeline``, ``config`` (the French
     pipeline's rules, ``french.browser_rules``), ``docs`` (one row per page, by lunr
@@ -344,6 +365,11 @@ def build_index(entries: list[Entry]) -> dict:
     text]), one ``search/pages/<n>.js`` each, and ``vocabulary`` (``search/vocabulary.js``,
     see ``written_words``). Each page is read once (``analyse``); the rest is linear in
     the number of terms."""
+    with _cycle_collector_paused():
+        return _build_index(entries)
+
+
+def _build_index(entries: list[Entry]) -> dict:
     per_page: list[dict[str, list[str]]] = []
     positions: dict[str, list[tuple[int, list[int]]]] = {}
     words = Vocabulary()
@@ -662,7 +688,11 @@ def read_site(site_dir: Path) -> dict:
 def search_stage(site_dir: Path, config: SiteConfig, kit: Kit, context: object = None) -> None:
     """Post-build stage: writes search/index.js, search/terms/<n>.js, search/positions/<n>.js,
     search/pages/<n>.js and search/vocabulary.js."""
-    data = build_index(page_entries(site_dir, config, kit))
+    with _cycle_collector_paused():
+        _write_index(site_dir, config, build_index(page_entries(site_dir, config, kit)))
+
+
+def _write_index(site_dir: Path, config: SiteConfig, data: dict) -> None:
     # Where an empty result sends the reader: the catalogue and the case sheets, with their filters.
     data["links"] = {"catalogue": OutputPaths.of(config.sorties).catalogue,
                      "fiches": OutputPaths.of(config.sorties).cases_index}
