@@ -131,3 +131,23 @@ def test_fast_text_runs_match_html_parser_on_tricky_markup(page: str) -> None:
     reference.feed(page)
     reference.close()
     assert typography.text_runs(page) == reference.runs
+
+
+def test_zip_compressed_by_threads_is_byte_identical_to_zipfile_writestr(tmp_path: Path) -> None:
+    import zipfile
+
+    from builder import package
+    from builder.context import edition_date
+
+    edition = edition_date()
+    entries = [(f"kit/page-{n:03d}.html", (f"<p>page {n} : « texte »</p>\n" * (n * 40)).encode()) for n in range(60)]
+    entries += [("kit/vide.txt", b""), ("kit/données/é.csv", "a;b\n".encode() * 5000)]
+    ours = package.write_zip(tmp_path / "nous.zip", iter(entries), edition)
+    reference = tmp_path / "reference.zip"
+    with zipfile.ZipFile(reference, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries:
+            archive.writestr(package._entry(name, edition), data)
+    assert ours.read_bytes() == reference.read_bytes()
+    with zipfile.ZipFile(ours) as archive:
+        assert archive.testzip() is None  # every CRC checks
+        assert [(i.filename, archive.read(i)) for i in archive.infolist()] == entries
