@@ -2,31 +2,59 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
+from pydantic_core import PydanticCustomError
 
-from builder.models import SLUG_PATTERN, Strict, Taxonomy
+from builder.models import SLUG_PATTERN, PlainText, Strict, Taxonomy, check_one_line, check_url
+
+_TAG_OR_QUOTE = re.compile(r'<[a-z!?/]|"', re.I)
+
+
+def check_theme_text(text: str) -> str:
+    """A setting MkDocs' theme prints into every page's HTML unescaped (the site's name in
+    ``<title>``, its description and author in ``<meta content="…">``, tab titles): no tag,
+    no ``"``, no control character (issue 18; same rule as content/'s front matter).
+    Raises ``kit_theme_markup`` or ``kit_plain_control``."""
+    check_one_line(text)
+    found = _TAG_OR_QUOTE.search(text)
+    if found:
+        mark = '"' if found.group(0) == '"' else text[found.start():].split(">", 1)[0][:30] + ">"
+        raise PydanticCustomError(
+            "kit_theme_markup",
+            "« {mark} » refusé : le thème écrit ce réglage tel quel dans le HTML de chaque page ; écrivez les "
+            "guillemets « » et retirez les balises.",
+            {"mark": mark},
+        )
+    return text
+
+
+ThemeText = Annotated[str, AfterValidator(check_theme_text)]
+# An address in an href or the feed: https://, http:// or mailto: only (builder.models.check_url); may be empty.
+OptionalAddress = Annotated[str, AfterValidator(lambda text: check_url(text) if text.strip() else "")]
 
 CONFIG_FILE = "site_config.yml"
 DEFAULT_THEME = Path(__file__).resolve().parent.parent / "theme"
 
 
 class SiteSettings(Strict):
-    titre: str
-    titre_court: str
-    description: str
-    url: str
-    langue: str = "fr"
-    auteur: str = ""
-    editeur_url: str = ""
+    titre: ThemeText
+    titre_court: ThemeText
+    description: ThemeText
+    url: OptionalAddress
+    # A language tag (« fr », « fr-BE »): printed in <html lang>, and names Material's translation.
+    langue: Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$")] = "fr"
+    auteur: ThemeText = ""
+    editeur_url: OptionalAddress = ""
     # The publisher's postal address and telephone, as a source prints them, and that source:
     # where a reader asks for a document the site does not offer (document pages).
-    editeur_adresse: str = ""
-    editeur_telephone: str = ""
-    editeur_coordonnees_source: str = ""
+    editeur_adresse: ThemeText = ""
+    editeur_telephone: ThemeText = ""
+    editeur_coordonnees_source: ThemeText = ""
 
 
 class Outputs(Strict):
@@ -38,13 +66,14 @@ class Outputs(Strict):
 
 
 class Sections(Strict):
-    catalogue: str = "Catalogue"
-    fiches: str = "Fiches d'expérience"
-    a_propos: str = "Le kit"
+    # Tab titles: printed by the theme unescaped, as the site's name.
+    catalogue: ThemeText = "Catalogue"
+    fiches: ThemeText = "Fiches d'expérience"
+    a_propos: ThemeText = "Le kit"
     # Pages of content/ listed under the « about » tab, in this order (paths relative to content/).
     pages_a_propos: list[str] = []
     # Titles of the key-figure charts, by `groupe` of kit/chiffres.yml (else the group's id).
-    groupes_chiffres: dict[str, str] = {}
+    groupes_chiffres: dict[str, PlainText] = {}
 
 
 class SiteConfig(Strict):

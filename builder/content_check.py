@@ -25,7 +25,9 @@ from markdown.extensions.toc import slugify
 from yaml import MarkedYAMLError
 
 from builder import dialect
+from builder.models import MAX_MARKDOWN_NESTING
 from builder.problems import Problems
+from builder.richtext import URL_ATTRIBUTES, URL_SCHEMES, url_scheme
 
 # What MkDocs renders content/ with (builder.site), less the builder's own post-processing.
 _EXTENSIONS = ["abbr", "admonition", "attr_list", "def_list", "footnotes", "md_in_html", "tables", "toc",
@@ -39,9 +41,20 @@ class _Anchors(HTMLParser):
         self.ids: set[str] = set()
         self.links: list[str] = []
         self.raw_html: list[str] = []
+        # (text to find the line by, French message): what would run script, though written in Markdown
+        self.unsafe: list[tuple[str, str]] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         for name, value in attrs:
+            if name.startswith("on"):  # attr_list « {: onclick=… } »
+                self.unsafe.append((name, f"attribut « {name} » refusé : une page ne déclenche pas de script ; retirez "
+                                          f"« {name}=… » de la liste d'attributs « {{: … }} »."))
+            elif name in URL_ATTRIBUTES and value:
+                scheme = url_scheme(value)
+                if scheme is not None and scheme not in URL_SCHEMES:  # « [x](javascript:…) », « {: href=… } »
+                    self.unsafe.append((f"{scheme}:", f"adresse « {scheme}: » refusée dans un lien ou une image : "
+                                                      "seules les adresses https://, http:// et mailto: et les chemins "
+                                                      "vers les pages et fichiers du site sont acceptés ; corrigez le lien."))
             if name in ("id", "name") and value:
                 self.ids.add(value)
             elif name == "href" and tag == "a" and value:
@@ -52,6 +65,47 @@ def _body(text: str) -> tuple[str, int]:
     """The page's Markdown without its front matter, and the number of lines dropped."""
     found = _FRONT_MATTER.match(text)
     return (text[found.end():], found.group(0).count("\n")) if found else (text, 0)
+
+
+# Python-Markdown rescans the rest of a paragraph for each « [ » or « < » that does not close
+# (5,000 « [ » in a page: 12 s; 20,000: minutes), and nests lists and quotes by recursion (a
+# few thousand markers on a line crash it). MkDocs renders content/ with it too: a page is
+# refused before any parsing, as catalogue fields are (builder.models.check_markdown). Real
+# pages have a dozen of each; a paragraph is a few hundred words.
+MAX_PAGE_BRACKETS = 300
+MAX_PAGE_ANGLES = 300
+MAX_PARAGRAPH_CHARS = 20_000
+_DEEP_LINE = re.compile(r"^[ \t]*(?:(?:[-*+>]|\d{1,9}[.)])[ \t]*){%d}" % MAX_MARKDOWN_NESTING, re.M)
+_BLANK_LINES = re.compile(r"\n[ \t]*\n")
+
+
+def parser_limits(text: str) -> tuple[int, str] | None:
+    """Why Python-Markdown must not be given the page ``text`` (line, French message), or None.
+    Linear in the text (counts, one regular expression, one split). Rule: issue 18, « Bounded work »."""
+    for character, limit, what in (("[", MAX_PAGE_BRACKETS, "crochets « [ »"), ("<", MAX_PAGE_ANGLES, "chevrons « < »")):
+        count = text.count(character)
+        if count > limit:
+            nth = -1
+            for _ in range(limit + 1):
+                nth = text.index(character, nth + 1)
+            return (text.count("\n", 0, nth) + 1,
+                    f"trop de {what} dans la page ({count}, {limit} au plus) : chacun fait relire la suite du "
+                    "paragraphe au convertisseur Markdown ; retirez ceux qui ne servent pas à un lien, ou répartissez "
+                    "le texte sur plusieurs pages.")
+    deep = _DEEP_LINE.search(text)
+    if deep:
+        return (text.count("\n", 0, deep.start()) + 1,
+                f"imbrication trop profonde (plus de {MAX_MARKDOWN_NESTING} listes ou citations les unes dans les "
+                "autres) : une ligne ne commence que par un ou deux « - », « 1. » ou « > ».")
+    start = 0
+    for blank in [*_BLANK_LINES.finditer(text), None]:
+        end = blank.start() if blank else len(text.rstrip("\n"))
+        if end - start > MAX_PARAGRAPH_CHARS:
+            return (text.count("\n", 0, start) + 1 + (text[start] == "\n" if start < len(text) else 0),
+                    f"paragraphe trop long ({end - start} caractères sans ligne vide, {MAX_PARAGRAPH_CHARS} au plus) : "
+                    "séparez les paragraphes par une ligne vide.")
+        start = blank.end() if blank else end
+    return None
 
 
 def _render(text: str) -> _Anchors:
@@ -256,9 +310,20 @@ def check_content(content_dir: Path, problems: Problems) -> None:
         pages[page.relative_to(content_dir).as_posix()] = page
     # Each page rendered once, as MkDocs will (its meta lines dropped, builder.richtext's rule):
     # raw HTML, anchors and links are all read from that one render.
-    rendered = {name: _render(_mkdocs_body(text)) for name, text in texts.items()}
+    rendered: dict[str, _Anchors] = {}
+    for name, text in texts.items():
+        limit = parser_limits(text)
+        if limit:  # never parsed: it would stall (or crash) this check and MkDocs
+            problems.add(pages[name], limit[0], limit[1])
+            continue
+        try:
+            rendered[name] = _render(_mkdocs_body(text))
+        except RecursionError:  # nesting built some other way
+            problems.add(pages[name], 0, "imbrication trop profonde de listes ou de citations : simplifiez la page.")
     for name, path in pages.items():
         text = texts[name]
+        if name not in rendered:
+            continue
         if not _front_matter_alias(path, text, problems):  # walking nested aliases would never end
             _front_matter_duplicates(path, text, problems)
             _front_matter_markup(path, text, problems)
@@ -272,6 +337,9 @@ def check_content(content_dir: Path, problems: Problems) -> None:
             problems.add(path, _line_of(html_body, tag.split()[0].rstrip(">"), html_skipped),
                          f"HTML « {tag} » refusé : les pages s'écrivent en Markdown (**gras**, *italique*, listes « - », "
                          "liens [texte](https://…)) ; retirez la balise.")
+        for needle, message in rendered[name].unsafe:
+            problems.add(path, _line_of(html_body, needle, html_skipped) or _line_of(html_body.lower(), needle, html_skipped),
+                         message)
         for href in rendered[name].links:
             if dialect.scheme_less_address(href):
                 problems.add(path, _line_of(body, f"]({href}", skipped),

@@ -42,8 +42,9 @@ class Strict(BaseModel):
 
 class Term(Strict):
     id: Annotated[str, Field(pattern=SLUG_PATTERN, description="Identifiant (minuscules, chiffres, tirets).")]
-    libelle: Annotated[str, Field(min_length=1, description="Libellé affiché.")]
-    description: Annotated[str, Field(description="Phrase d'explication affichée à côté du libellé.")] = ""
+    libelle: Annotated[str, Field(min_length=1, description="Libellé affiché."), AfterValidator(lambda v: check_plain_text(v))]
+    description: Annotated[str, Field(description="Phrase d'explication affichée à côté du libellé."),
+                           AfterValidator(lambda v: check_one_line(v))] = ""
 
 
 class Nature(Term):

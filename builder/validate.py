@@ -45,7 +45,7 @@ from pydantic_core import PydanticCustomError
 from builder import dialect
 from builder.concepts import FRAGILITIES_FILE, OBJECTIVES_FILE
 from builder.config import Project, SiteConfig
-from builder.content_check import check_content
+from builder.content_check import check_content, parser_limits
 from builder.files import MAX_MARKDOWN_FILE_BYTES, FileRefused, check_files, check_theme, read_bounded
 from builder.leftovers import leftovers
 from builder.loader import Catalogue, Loaded, load_catalogue
@@ -313,7 +313,9 @@ def _content_pages(content_dir: Path) -> Iterable[tuple[Path, str]]:
             text = read_bounded(page, MAX_MARKDOWN_FILE_BYTES).decode("utf-8-sig")
         except (FileRefused, OSError, UnicodeDecodeError):
             continue  # reported where the page is read
-        yield page, text.replace("\r\n", "\n").replace("\r", "\n")
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        if parser_limits(text) is None:  # else refused by check_content: never scanned (issue 18, bounded work)
+            yield page, text
 
 
 def check_markers(content_dir: Path, groups: list[str], has_fragilities: bool, has_objectives: bool,

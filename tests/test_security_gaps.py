@@ -1,0 +1,205 @@
+"""Issue 18, second audit: the paths around the sanitiser that the first round left open.
+
+- site_config.yml's texts are printed by MkDocs' theme into every page unescaped (the
+  site's name in ``<title>``, its description and author in ``<meta content="…">``, tab
+  titles): a ``</title><script>`` there was even hashed by the Content-Security-Policy as
+  one of the theme's scripts. They follow the front-matter rule: no tag, no ``"``, no
+  control character; addresses are https://, http:// or mailto: only.
+- content/ pages are Markdown read by MkDocs unsanitised: raw HTML was refused, but an
+  attribute list (« {: onclick=… } ») and a ``javascript:`` link were not.
+- content/ pages up to 1 MB stalled ``kit check`` and the build (each unclosed « [ » or
+  « < » rescans the paragraph) or crashed them (deep nesting).
+
+Inputs are written for these tests. Inputs that could hang run in a subprocess with a
+timeout (a guard against a hang, not a timing)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from builder.cli import main
+from builder.config import Project
+from conftest import FIXTURES, REPO, copy_project
+
+CHECK_END = "Corrigez ces erreurs puis relancez « kit check »."
+THEME_MARKUP = ("refusé : le thème écrit ce réglage tel quel dans le HTML de chaque page ; écrivez les guillemets « » "
+                "et retirez les balises.")
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    return copy_project(FIXTURES / "mini", tmp_path / "projet")
+
+
+def check(root: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str]]:
+    code = main(["--projet", str(root), "check"])
+    return code, capsys.readouterr().err.splitlines()
+
+
+def check_in_subprocess(root: Path, timeout: int = 120) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env.pop("GITHUB_ACTIONS", None)
+    return subprocess.run([sys.executable, "-m", "builder", "--projet", str(root), "check"],
+                          capture_output=True, text=True, env=env, timeout=timeout)
+
+
+def replace_in(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def line_number(path: Path, needle: str) -> int:
+    return next(n for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if needle in line)
+
+
+# --- site_config.yml: what the theme prints unescaped ---------------------------------------------
+
+SETTINGS = [  # (line as in the mini fixture, field, hostile value as a YAML double-quoted string)
+    ('  titre: "Kit « co-construction territoriale »"', "titre", r'Kit </title><script>alert(1)</script>', "</title>"),
+    ('  titre_court: "Co-construction territoriale"', "titre_court", r'<img src=x onerror=alert(2)>',
+     "<img src=x onerror=alert(2)>"),
+    ('  auteur: "Le RAMEAU"', "auteur", r'Le RAMEAU\" autofocus onfocus=\"alert(3)', '"'),
+    ('  catalogue: "Catalogue"', "catalogue", r'Catalogue<svg/onload=alert(4)>', "<svg/onload=alert(4)>"),
+    ("  fiches: \"Fiches d'expérience\"", "fiches", r'Fiches\" title=\"x', '"'),
+    ('  a_propos: "Le kit"', "a_propos", r'<!-- x', "<!-- x>"),
+]
+
+
+@pytest.mark.parametrize("old, field, value, mark", SETTINGS, ids=[s[1] for s in SETTINGS])
+def test_markup_in_a_setting_the_theme_prints_is_refused(project: Project, old: str, field: str, value: str,
+                                                         mark: str, capsys: pytest.CaptureFixture[str]) -> None:
+    config = project.config_file
+    line = line_number(config, old)
+    replace_in(config, old, f'{old.split(":")[0]}: "{value}"')
+    code, lines = check(project.root, capsys)
+    assert code == 1
+    assert lines == [f"site_config.yml:{line} : « {field} » : « {mark} » {THEME_MARKUP}", "1 erreur trouvée.", CHECK_END]
+
+
+def test_markup_in_the_description_and_publisher_settings_is_refused(project: Project,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    config = project.config_file
+    replace_in(config, "  description: >-\n", '  description: >-\n    <script>alert(5)</script>\n')
+    replace_in(config, '  editeur_url: "http://www.lerameau.fr/"',
+               '  editeur_url: "javascript:alert(6)"\n  editeur_adresse: "1 rue\\" onmouseover=\\"alert(7)"')
+    code, lines = check(project.root, capsys)
+    assert code == 1
+    assert f"site_config.yml:7 : « description » : « <script> » {THEME_MARKUP}" in lines
+    assert any(line.startswith("site_config.yml:14 : « editeur_url » : adresse « javascript:alert(6) » refusée : seules "
+                               "les adresses commençant par https://, http:// ou mailto: sont acceptées") for line in lines)
+    assert f"site_config.yml:15 : « editeur_adresse » : « \" » {THEME_MARKUP}" in lines
+
+
+@pytest.mark.parametrize("escape, code", [("\\e]0;titre\\a", "001B"), ("\\u202e", "202E"), ("\\x85", "0085")])
+def test_control_characters_in_settings_are_refused(project: Project, escape: str, code: str,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    replace_in(project.config_file, '  titre_court: "Co-construction territoriale"',
+               f'  titre_court: "Co-construction{escape} territoriale"')
+    status, lines = check(project.root, capsys)
+    assert status == 1
+    assert lines[0] == (f"site_config.yml:6 : « titre_court » : caractère de contrôle invisible (U+{code}) interdit : ce "
+                        "champ est un texte simple, sur une ligne ; retirez-le (il vient souvent d'un copier-coller ou "
+                        "d'un « \\x… » entre guillemets).")
+
+
+def test_control_characters_in_taxonomy_labels_are_refused(project: Project,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    config = project.config_file
+    line = line_number(config, '      libelle: "Cadre de référence"')
+    replace_in(config, '      libelle: "Cadre de référence"', '      libelle: "Cadre\\x1b[2J de référence"')
+    status, lines = check(project.root, capsys)
+    assert status == 1
+    assert lines[0].startswith(f"site_config.yml:{line} : « libelle » : caractère de contrôle invisible (U+001B) interdit")
+
+
+def test_a_language_that_is_not_a_tag_is_refused(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    replace_in(project.config_file, "  langue: fr", "  langue: 'fr\" onload=\"alert(8)'")
+    status, lines = check(project.root, capsys)
+    assert status == 1
+    assert lines[0].startswith("site_config.yml:11 : « langue » :")
+
+
+def test_ordinary_settings_are_accepted(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    """French text with « », an apostrophe, an ampersand and a lone « < » stays allowed."""
+    replace_in(project.config_file, '  titre: "Kit « co-construction territoriale »"',
+               "  titre: \"Kit « co-construction » d'Île-de-France & d'ailleurs : 2 < 3\"")
+    assert check(project.root, capsys)[0] == 0
+
+
+# --- content/: script written in Markdown ----------------------------------------------------------
+
+UNSAFE_MARKDOWN = [  # (Markdown, what is refused, the line named, counted from the text's first line)
+    ("Un [lien](javascript:alert(11)) ici.", "adresse « javascript: »", 0),
+    ("Un [lien]( JaVaScRiPt:alert(12)) ici.", "adresse « javascript: »", 0),
+    ("Un [lien][cible] ici.\n\n[cible]: javascript:alert(13)", "adresse « javascript: »", 2),
+    ("Une [page](data:text/html;base64,PHNjcmlwdD5hbGVydCgxNCk8L3NjcmlwdD4=) ici.", "adresse « data: »", 0),
+    ("Un paragraphe.\n{: onclick=\"alert(15)\" }", "attribut « onclick »", 1),
+    ("## Intertitre {: tabindex=1 autofocus onfocus=alert(16) }", "attribut « onfocus »", 0),
+    ("Une [adresse](https://exemple.org/){: onmouseover=\"alert(17)\" } ici.", "attribut « onmouseover »", 0),
+    ("| a |\n|---|\n| b {: onclick=alert(18) } |", "attribut « onclick »", 2),
+]
+
+
+@pytest.mark.parametrize("markdown, what, offset", UNSAFE_MARKDOWN)
+def test_script_written_in_markdown_in_a_content_page_is_refused(project: Project, markdown: str, what: str,
+                                                                 offset: int, capsys: pytest.CaptureFixture[str]) -> None:
+    page = project.content_dir / "le-kit" / "co-construction.md"
+    before = page.read_text(encoding="utf-8") + "\n\n"
+    page.write_text(before + markdown + "\n", encoding="utf-8")
+    line = before.count("\n") + 1 + offset
+    code, lines = check(project.root, capsys)
+    assert code == 1
+    refusals = [entry for entry in lines if what in entry]
+    assert refusals, lines
+    assert refusals[0].startswith(f"content/le-kit/co-construction.md:{line} : {what} refusé")
+    assert ("corrigez le lien." if "adresse" in what else "de la liste d'attributs « {: … } ».") in refusals[0]
+
+
+def test_a_page_with_script_in_markdown_is_not_built(project: Project, tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    page = project.content_dir / "le-kit" / "co-construction.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\n\nTexte.\n{: onclick=\"alert(19)\" }\n", encoding="utf-8")
+    site = tmp_path / "site-construit"
+    assert main(["--projet", str(project.root), "build", "--dossier-site", str(site)]) == 1
+    assert "attribut « onclick » refusé" in capsys.readouterr().err
+    assert not site.exists()
+
+
+def test_links_the_site_needs_are_still_accepted(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    page = project.content_dir / "le-kit" / "co-construction.md"
+    page.write_text(page.read_text(encoding="utf-8")
+                    + "\n\nVoir [le site](https://exemple.org/){: title=\"Exemple\" }, [écrire](mailto:a@exemple.org) "
+                      "et [le catalogue](../catalogue/index.md#documents).\n{: .kit-note }\n", encoding="utf-8")
+    code, lines = check(project.root, capsys)
+    assert code == 0, lines
+
+
+# --- content/: pages made to stall or crash the Markdown parser -------------------------------------
+
+STALLS = [
+    ("[" * 200_000, 3, "trop de crochets « [ » dans la page (200000, 300 au plus)"),
+    ("![" * 50_000, 3, "trop de crochets « [ » dans la page (50000, 300 au plus)"),
+    ("<a\t" * 100_000, 3, "trop de chevrons « < » dans la page (100000, 300 au plus)"),
+    ("1. " * 3_000 + "texte", 3, "imbrication trop profonde (plus de 20 listes ou citations les unes dans les autres)"),
+    ("> " * 5_000 + "texte", 3, "imbrication trop profonde (plus de 20 listes ou citations les unes dans les autres)"),
+    ("un mot " * 50_000, 3, "paragraphe trop long (350000 caractères sans ligne vide, 20000 au plus)"),
+]
+
+
+@pytest.mark.parametrize("body, line, message", STALLS, ids=["crochets", "images", "chevrons", "listes", "citations",
+                                                             "paragraphe"])
+def test_a_content_page_that_would_stall_the_parser_is_refused_unparsed(project: Project, body: str, line: int,
+                                                                       message: str) -> None:
+    page = project.content_dir / "le-kit" / "a-propos.md"
+    page.write_text(f"# À propos\n\n{body}\n", encoding="utf-8")
+    result = check_in_subprocess(project.root)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr and "Erreur inattendue" not in result.stderr
+    assert result.stderr.splitlines()[0].startswith(f"content/le-kit/a-propos.md:{line} : {message}")
