@@ -911,6 +911,10 @@
   // the page's, over the query vector's magnitude), so scores are those of the whole index.
   var shardsLoaded = new Set();
   var weights = new Map(); // "field/page" -> [[term number, weight], ...] of the loaded terms
+  // lunr's postings and page vectors, made when a query first reads them and kept from one
+  // keystroke to the next: a term's posting never changes; a page's vector only when a new
+  // shard brings terms of that page (those are dropped, see addShard).
+  var postings = new Map(), vectors = new Map();
   var NO_METADATA = Object.freeze({}); // lunr reads postings' metadata, never writes it
 
   function shardOf(term) {
@@ -946,13 +950,14 @@
           var key = field + "/" + page;
           if (!weights.has(key)) weights.set(key, []);
           weights.get(key).push([row[1], pairs[i + 1]]);
+          vectors.delete(key);
         }
       });
     });
   }
 
   function rebuild() {
-    var fields = meta.fields, postings = new Map(), vectors = new Map();
+    var fields = meta.fields;
     function posting(term) {
       var row = termRows.get(term), result = {};
       if (row === undefined) return undefined;
