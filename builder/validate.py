@@ -51,7 +51,8 @@ from builder.leftovers import leftovers
 from builder.loader import Catalogue, Loaded, load_catalogue
 from builder.markers import BLOCK_NAMES, HOME_MARKER, LATER_MARKERS
 from builder.models import Kit, Taxonomy, ValidationContext, check_local_file
-from builder.paths import EXPORT_FILES, FEED_FILE, OutputPaths
+from builder.paths import (CATALOGUE_PAGE, DOCUMENT_FILES_DIR, EXPORT_FILES, FEED_FILE, GLOSSARY_PAGE, SEARCH_INDEX_FILE,
+                           OutputPaths)
 from builder.problems import CatalogueError, Problems, did_you_mean
 from builder.themes import spelling_problems
 from builder.typed_nodes import validate_node  # noqa: F401  (typing one node: the loader's; re-exported here)
@@ -120,6 +121,7 @@ def validate(catalogue: Catalogue, context: ValidationContext, problems: Problem
                                                           out.dossier_parcours: "kit/parcours.yml",
                                                           out.dossier_fiches: "kit/cas/ (nom de fichier)"}, problems)
     _check_settings(catalogue, groups, generated, problems)
+    _check_output_folders(catalogue, problems)
     return problems
 
 
@@ -452,6 +454,41 @@ def _built_beside(resolved: str, generated: set[str]) -> bool:
     if suffix == ".html" and f"{stem}.md" in generated:
         return True
     return posixpath.basename(resolved) in (FEED_FILE, *EXPORT_FILES)
+
+
+# Folders of the built site that hold what the builder writes itself: a folder of ``sorties``
+# named like one would mix its pages with them, and a page could replace another silently.
+FIXED_OUTPUT_FOLDERS = {
+    posixpath.dirname(CATALOGUE_PAGE): "du catalogue (sa page et ses exports)",
+    posixpath.dirname(GLOSSARY_PAGE): "des pages rédigées « le kit » et du glossaire",
+    posixpath.dirname(SEARCH_INDEX_FILE): "de l'index de recherche",
+    "assets": "des feuilles de style et des scripts du thème",
+    DOCUMENT_FILES_DIR: "des fichiers des documents (kit/fichiers/)",
+}
+_OUTPUT_FOLDER_FIELDS = ("dossier_documents", "dossier_fiches", "dossier_parcours", "dossier_telechargements")
+
+
+def _check_output_folders(catalogue: Catalogue, problems: Problems) -> None:
+    """``sorties``' folders must differ from each other and from ``FIXED_OUTPUT_FOLDERS``:
+    with « dossier_fiches: catalogue » the sheets' index replaced the catalogue's page, and
+    with two equal folders a sheet replaced the document of the same name (issue 18, « No
+    silent loss »)."""
+    if catalogue.config is None:
+        return
+    out, file = catalogue.config.sorties, catalogue.config_file
+    seen: dict[str, str] = {}
+    for field in _OUTPUT_FOLDER_FIELDS:
+        folder = getattr(out, field)
+        line = line_of(file, ("sorties", field))
+        if folder in FIXED_OUTPUT_FOLDERS:
+            problems.add(file.path, line, f"« {field} » : « {folder} » est déjà le dossier "
+                                          f"{FIXED_OUTPUT_FOLDERS[folder]} ; une page pourrait en remplacer une autre sans "
+                                          "rien dire : choisissez un autre nom.")
+        elif folder in seen:
+            problems.add(file.path, line, f"« {field} » : « {folder} » est déjà le dossier de « {seen[folder]} » ; une "
+                                          "page pourrait en remplacer une autre du même nom sans rien dire : donnez à "
+                                          "chacun son propre dossier.")
+        seen.setdefault(folder, field)
 
 
 def _check_settings(catalogue: Catalogue, groups: list[str], generated: set[str], problems: Problems) -> None:

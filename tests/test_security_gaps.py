@@ -203,3 +203,45 @@ def test_a_content_page_that_would_stall_the_parser_is_refused_unparsed(project:
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr and "Erreur inattendue" not in result.stderr
     assert result.stderr.splitlines()[0].startswith(f"content/le-kit/a-propos.md:{line} : {message}")
+
+
+# --- output folders: a generated page replacing another ---------------------------------------------
+
+FOLDERS = [  # (setting changed, new value, French reason)
+    ("dossier_fiches", "documents", "est déjà le dossier de « dossier_documents » ;"),
+    ("dossier_parcours", "fiches", "est déjà le dossier de « dossier_fiches » ;"),
+    ("dossier_telechargements", "parcours", "est déjà le dossier de « dossier_parcours » ;"),
+    ("dossier_fiches", "catalogue", "est déjà le dossier du catalogue (sa page et ses exports) ;"),
+    ("dossier_documents", "le-kit", "est déjà le dossier des pages rédigées « le kit » et du glossaire ;"),
+    ("dossier_parcours", "search", "est déjà le dossier de l'index de recherche ;"),
+    ("dossier_fiches", "fichiers", "est déjà le dossier des fichiers des documents (kit/fichiers/) ;"),
+]
+
+
+@pytest.mark.parametrize("field, folder, reason", FOLDERS)
+def test_output_folders_that_would_replace_pages_are_refused(project: Project, field: str, folder: str, reason: str,
+                                                             tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = project.config_file
+    text = config.read_text(encoding="utf-8")
+    if f"  {field}:" not in text:
+        text = text.replace("  dossier_parcours: parcours\n", f"  dossier_parcours: parcours\n  {field}: x\n")
+    lines = [f"  {field}: {folder}" if line.startswith(f"  {field}:") else line for line in text.splitlines()]
+    config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    line = line_number(config, f"  {field}: {folder}")
+    code, err = check(project.root, capsys)
+    assert code == 1
+    assert err[0].startswith(f"site_config.yml:{line} : « {field} » : « {folder} » {reason}")
+    site = tmp_path / "site-construit"
+    assert main(["--projet", str(project.root), "build", "--dossier-site", str(site)]) == 1
+    assert not site.exists()
+
+
+def test_a_sheet_named_like_a_document_in_a_shared_folder_is_no_longer_lost(project: Project,
+                                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """The case the rule was written for: « etude » as a document and as a sheet, one folder."""
+    replace_in(project.config_file, "  dossier_fiches: fiches", "  dossier_fiches: documents")
+    (project.kit_dir / "cas" / "etude.yml").write_text(
+        (project.kit_dir / "cas" / "charenton.yml").read_text(encoding="utf-8"), encoding="utf-8")
+    code, err = check(project.root, capsys)
+    assert code == 1
+    assert "« dossier_fiches » : « documents » est déjà le dossier de « dossier_documents »" in err[0]
