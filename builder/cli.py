@@ -122,10 +122,13 @@ def cmd_new_case(args: argparse.Namespace) -> int:
 
     from builder.loader import _is_slug, _suggest_slug
 
+    from builder.problems import terminal_safe
+
     project = _project(args)
     slug = new_case_slug(args.slug)
     if not _is_slug(slug):
-        print(f"Nom « {slug} » invalide : utilisez des minuscules sans accents, des chiffres et des tirets, par exemple « {_suggest_slug(slug)} ».", file=sys.stderr)
+        # a name typed (or pasted from an issue) may hold escapes: shown, never obeyed
+        print(f"Nom « {terminal_safe(slug)} » invalide : utilisez des minuscules sans accents, des chiffres et des tirets, par exemple « {_suggest_slug(slug)} ».", file=sys.stderr)
         return 2
     from builder.loader import load_config, reserved_case_slugs
     from builder.problems import Problems
@@ -476,6 +479,10 @@ def _broken_install(error: ImportError, args: argparse.Namespace) -> int:
 
 
 def _say(message: str, after: str) -> None:
+    from builder.problems import terminal_safe
+
+    # Messages may quote catalogue text (MkDocs' warnings, a KitError): its controls shown as escapes, line by line.
+    message = "\n".join(terminal_safe(line) for line in message.split("\n"))
     print(message + (f"\n{after}" if after else ""), file=sys.stderr)
 
 

@@ -29,7 +29,7 @@ from pydantic import ValidationError
 from builder import schemas
 from builder.config import Project, SiteConfig
 from builder.models import CaseSheet, ValidationContext, schema_of
-from builder.problems import Problems, did_you_mean
+from builder.problems import Problems, did_you_mean, terminal_safe
 
 NO_RESPONSE = "_No response_"
 # An issue body is at most 65 536 characters on GitHub; more is not an issue body.
@@ -389,7 +389,7 @@ def run(project: Project, source: str) -> int:
         slug, text = convert(body, project, config)
     except IssueFormError as error:
         for message in error.messages:
-            print(message, file=sys.stderr)
+            print(terminal_safe(message), file=sys.stderr)  # messages quote the issue's text
         count = len(error.messages)
         print(f"{count} erreur trouvée" if count == 1 else f"{count} erreurs trouvées", end="", file=sys.stderr)
         print(" : aucune fiche n'a été écrite. Corrigez la demande (bouton « Edit » de GitHub) puis enregistrez-la.",

@@ -245,3 +245,37 @@ def test_a_sheet_named_like_a_document_in_a_shared_folder_is_no_longer_lost(proj
     code, err = check(project.root, capsys)
     assert code == 1
     assert "« dossier_fiches » : « documents » est déjà le dossier de « dossier_documents »" in err[0]
+
+
+# --- terminal: every command that prints catalogue (or issue) text ---------------------------------
+
+ESCAPES = "\x1b]0;titre\x07\x1b[2J\u202e"
+SHOWN = "\\x1b]0;titre\\x07\\x1b[2J\\u202e"
+
+
+def test_from_issue_messages_show_escapes_instead_of_obeying_them(project: Project, tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    body = (Path(__file__).parent / "from_issue" / "agir-ensemble.md").read_text(encoding="utf-8")
+    old = "Dialogue territorial (dialogue-territorial)"
+    assert old in body
+    issue = tmp_path / "demande.md"
+    issue.write_text(body.replace(old, f"Inconnue{ESCAPES}", 1), encoding="utf-8")
+    assert main(["--projet", str(project.root), "from-issue", str(issue)]) == 1
+    err = capsys.readouterr().err
+    assert f"« Inconnue{SHOWN} » n'est pas l'un des choix proposés" in err
+    assert "\x1b" not in err and "\x07" not in err and "\u202e" not in err
+
+
+def test_new_case_shows_a_hostile_name_escaped(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--projet", str(project.root), "new-case", f"nom{ESCAPES}"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"Nom « nom{SHOWN} » invalide")
+    assert "\x1b" not in err
+
+
+def test_build_errors_show_escapes(project: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / f"absent{ESCAPES}" / "site"
+    assert main(["--projet", str(project.root), "build", "--dossier-site", str(target)]) == 1
+    err = capsys.readouterr().err
+    assert f"absent{SHOWN} n'existe pas" in err
+    assert "\x1b" not in err and "\u202e" not in err
