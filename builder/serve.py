@@ -22,6 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from builder import csp
 from builder.build import preflight, terminal_progress
 from builder.config import Project
 from builder.loader import CatalogueError
@@ -34,8 +35,12 @@ LOCAL_NAMES = ("127.0.0.1", "localhost", "[::1]")
 
 
 def french_page(title: str, text: str) -> bytes:
+    """A short French page the preview answers itself (refusals, errors), under the site's
+    Content-Security-Policy like every page it serves (builder.csp; it has no script)."""
     return (
-        f'<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>{html.escape(title, quote=False)}</title></head>'
+        f'<!doctype html><html lang="fr"><head><meta charset="utf-8">'
+        f'<meta http-equiv="{csp.META_NAME}" content="{csp.policy([])}">'
+        f'<title>{html.escape(title, quote=False)}</title></head>'
         f"<body><h1>{html.escape(title, quote=False)}</h1><p>{html.escape(text, quote=False)}</p></body></html>"
     ).encode("utf-8")
 
@@ -195,12 +200,17 @@ def _archive_path(project: Project) -> str:
 
 
 def describe(error: BaseException) -> str:
+    """The French message of a failed round, its quoted text's controls shown as escapes."""
+    from builder.problems import terminal_safe
+
     if isinstance(error, CatalogueError):
-        return error.problems.report()
-    if isinstance(error, KitError):
-        return error.message
-    if isinstance(error, OSError):
+        text = error.problems.report()
+    elif isinstance(error, KitError):
+        text = error.message
+    elif isinstance(error, OSError):
         from builder.safety import os_error_message
 
-        return os_error_message(error)
-    return str(error)
+        text = os_error_message(error)
+    else:
+        text = str(error)
+    return "\n".join(terminal_safe(line) for line in text.split("\n"))
