@@ -6,9 +6,10 @@ same pages are then written into a kept folder and built by ``mkdocs build -f
 <folder>/mkdocs.yml`` alone, in a child process of its own (a standard MkDocs project).
 Printed: kit build time, MkDocs-alone time and their ratio (target issue 15: ≤ 1.3 at
 2,000), CPU time (user + system, the build process and its workers; MkDocs alone likewise),
-peak resident memory (``ru_maxrss`` of the build process plus, per core, that of its largest
-child: an upper bound, the workers run side by side), case page size, and the per-stage
-breakdown.
+peak resident memory (the build process's ``ru_maxrss``, or the resident memory of the process
+and its worker processes summed, sampled every 0.1 s, if higher; a child's ``ru_maxrss``
+would count the parent's pages it shares between fork and exec), case page size, and the
+per-stage breakdown, wall time then CPU time (the process and its workers).
 
 Targets (issue 15): ratio ≤ 1.3 at 2,000 sheets; 10,000 sheets ≤ 5.5 × the 2,000-sheet
 time, peak memory < 1 GB, a case page's size unchanged.
@@ -33,22 +34,49 @@ from synthetic import REPO, add_synthetic_sheets, copy_repo_project
 # The child times each stage by wrapping the functions the pipeline calls (whatever their
 # module's layout, a missing one is skipped): the pipeline's code is not changed for it.
 CHILD = r"""
-import cProfile, functools, json, os, resource, sys, time
+import cProfile, functools, json, os, resource, sys, threading, time
 from pathlib import Path
 import builder.build as pipeline
 from builder.config import Project
 
 stages = {}
+stage_cpu = {}
+
+def cpu_now():
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 def timed(label, function):
     @functools.wraps(function)  # keeps a stage's page_transform: the pipeline still fuses them
     def wrapper(*args, **kwargs):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), cpu_now()
         try:
             return function(*args, **kwargs)
         finally:
             stages[label] = stages.get(label, 0.0) + time.perf_counter() - start
+            stage_cpu[label] = stage_cpu.get(label, 0.0) + cpu_now() - cpu
     return wrapper
+
+# Resident memory of this process and its worker processes, summed, sampled every 0.1 s
+# (/proc): ru_maxrss of a child counts the parent's pages it held between fork and exec.
+def resident_kb(pid):
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            rss = next((int(line.split()[1]) for line in status if line.startswith("VmRSS:")), 0)
+        kids = []
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as children:
+                kids += [int(k) for k in children.read().split()]
+        return rss + sum(resident_kb(kid) for kid in kids)
+    except OSError:
+        return 0
+
+peak_sum = [0]
+def sample():
+    while True:
+        peak_sum[0] = max(peak_sum[0], resident_kb(os.getpid()))
+        time.sleep(0.1)
+threading.Thread(target=sample, daemon=True).start()
 
 def wrap(module, name, label):
     if module is not None and hasattr(module, name):
@@ -80,12 +108,10 @@ if profile:
     profile.disable()
     profile.dump_stats(sys.argv[3])
 seconds = time.perf_counter() - start
-own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-# ru_maxrss of RUSAGE_CHILDREN is the largest child's: the build process plus one such child
-# per core (the workers of builder.pool run side by side) bounds what the build held at once.
-peak = (own.ru_maxrss + (os.cpu_count() or 1) * children.ru_maxrss) / 1024
-cpu = own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
-print(json.dumps({"seconds": seconds, "cpu": cpu, "peak_mb": peak, "pages": result.page_count, "stages": stages}))
+own = resource.getrusage(resource.RUSAGE_SELF)
+peak = max(own.ru_maxrss, peak_sum[0]) / 1024
+print(json.dumps({"seconds": seconds, "cpu": cpu_now(), "peak_mb": peak, "pages": result.page_count,
+                  "stages": stages, "stage_cpu": stage_cpu}))
 """
 
 # The same pages written into a kept folder: MkDocs alone builds them afterwards.
@@ -171,6 +197,12 @@ def main() -> None:
     for r in results:
         other = r["seconds"] - sum(r["stages"].values())
         print(f"{r['sheets']:>7} " + " ".join(f"{r['stages'].get(label, 0):>16.1f}" for label in labels) + f" {other:>8.1f}")
+    print("\nDétail par étape, temps CPU (s, processus et ses processus de travail) :")
+    print(f"{'fiches':>7} " + " ".join(f"{label[:16]:>16}" for label in labels) + f" {'autre':>8}")
+    for r in results:
+        cpu = r.get("stage_cpu", {})
+        other = r.get("cpu", 0) - sum(cpu.values())
+        print(f"{r['sheets']:>7} " + " ".join(f"{cpu.get(label, 0):>16.1f}" for label in labels) + f" {other:>8.1f}")
     for small, large in zip(results, results[1:]):
         print(f"données ×{large['sheets'] / small['sheets']:.0f} ⇒ temps ×{large['seconds'] / small['seconds']:.1f} ; "
               f"page d'une fiche : {(large['case_page_kb'] / small['case_page_kb'] - 1) * 100:+.1f} %")

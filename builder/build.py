@@ -16,8 +16,10 @@ what a killed one left behind.
 from __future__ import annotations
 
 import contextlib
+import shutil
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -254,9 +256,25 @@ def run(context: BuildContext, destination: Destination) -> BuildResult:
         with destination.staging(context) as staging:
             site.run_mkdocs(config_file, staging)
             watch("Site construit par MkDocs")
-            run_post_build_stages(staging, context.config, kit, context)
-            archive = destination.deliver(staging, context, kit, watch)
+            with _removed_meanwhile(generated.docs_dir):
+                run_post_build_stages(staging, context.config, kit, context)
+                archive = destination.deliver(staging, context, kit, watch)
     return BuildResult(destination.site_dir, context.config, kit, generated.page_count, archive, watch.total)
+
+
+@contextlib.contextmanager
+def _removed_meanwhile(folder: Path) -> Iterator[None]:
+    """``folder`` (the Markdown MkDocs has built: no later step reads it) removed by a thread
+    while the block runs: deleting thousands of files is mostly the disk's time (3 ms a file
+    on the benchmark machine, benchmarks/README.md issue 15), not the processor's. Waited for
+    before the block's end, whatever happens in it (the run's work folder goes after)."""
+    remover = threading.Thread(target=shutil.rmtree, args=(folder,), kwargs={"ignore_errors": True},
+                               name="kit-suppression-markdown", daemon=True)
+    remover.start()
+    try:
+        yield
+    finally:
+        remover.join()
 
 
 def build(project: Project, site_dir: Path | None = None, progress: Progress = quiet, with_archive: bool = True,
