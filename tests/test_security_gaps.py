@@ -279,3 +279,113 @@ def test_build_errors_show_escapes(project: Project, tmp_path: Path, capsys: pyt
     err = capsys.readouterr().err
     assert f"absent{SHOWN} n'existe pas" in err
     assert "\x1b" not in err and "\u202e" not in err
+
+
+# --- the blocks of content/ pages: fragilites, objectifs, chiffres (absent from the mini kit) -----
+
+ESCAPED_MARKDOWN = ("Texte \\*note\\*\\{: autofocus onfocus=alert('md') \\} et \\[source\\](javascript:alert('md')) "
+                    "puis `{: onclick=alert('code') }`.\n\n- \\<b onmouseover=alert('li')\\>liste\\</b\\>\n")
+ESCAPED_LINE = ("PIEGE {: onclick=alert('ligne') } \\*x\\*\\{: onfocus=alert('ligne') \\} "
+                "&lt;img src=x onerror=alert('ligne')&gt; \" onmouseover=\"alert('ligne')")
+_BLOCK_MARKDOWN_KEYS = {"introduction", "remarque", "logiques_introduction"}
+_BLOCK_KEPT_KEYS = {"id", "groupe", "annee", "valeur", "logique", "nature", "famille"}  # ids, numbers, references
+
+
+def write_hostile_blocks(root: Path) -> None:
+    """Hostile text that kit check accepts in every text of kit/fragilites.yml, objectifs.yml
+    and chiffres.yml (Markdown fields: escaped punctuation; one-line fields: the same as text)."""
+    from ruamel.yaml import YAML
+
+    yaml = YAML()
+
+    def walk(node: object) -> None:
+        items = list(node.items()) if isinstance(node, dict) else list(enumerate(node)) if isinstance(node, list) else []
+        for key, value in items:
+            if key in _BLOCK_KEPT_KEYS:
+                continue
+            if isinstance(value, str):
+                node[key] = value + "\n\n" + ESCAPED_MARKDOWN if key in _BLOCK_MARKDOWN_KEYS else ESCAPED_LINE
+            else:
+                walk(value)
+
+    for name in ("fragilites.yml", "objectifs.yml", "chiffres.yml"):
+        path = root / "kit" / name
+        data = yaml.load(path.read_text(encoding="utf-8"))
+        walk(data)
+        with path.open("w", encoding="utf-8") as out:
+            yaml.dump(data, out)
+
+
+@pytest.fixture(scope="module")
+def hostile_blocks_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from builder.build import build
+    from conftest import EPOCH, repo_project_copy
+
+    root = tmp_path_factory.mktemp("blocs")
+    project = repo_project_copy(root / "projet")
+    write_hostile_blocks(project.root)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+        patch.delenv("GITHUB_ACTIONS", raising=False)
+        assert main(["--projet", str(project.root), "check"]) == 0  # all of it is accepted...
+        return build(project, root / "site").site_dir
+
+
+BLOCK_PAGES = ["le-kit/fragilites.html", "le-kit/co-construction.html", "index.html"]
+
+
+def _live_markup(html: str) -> list[tuple[str, str]]:
+    from html.parser import HTMLParser
+    import re
+
+    found: list[tuple[str, str]] = []
+
+    class Parser(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            for name, value in attrs:
+                if name.startswith("on") or name == "autofocus" or (
+                        name in ("href", "src", "action", "formaction", "xlink:href")
+                        and re.match(r"\s*(javascript|data|vbscript):", value or "", re.I)):
+                    found.append((tag, name))
+
+        handle_startendtag = handle_starttag
+
+    Parser().feed(html)
+    return found
+
+
+def test_hostile_text_in_the_blocks_stays_text_in_the_files(hostile_blocks_site: Path) -> None:
+    for relative in BLOCK_PAGES:
+        html = (hostile_blocks_site / relative).read_text(encoding="utf-8")
+        assert "PIEGE" in html, relative  # the one-line texts, shown as typed
+        if relative != "index.html":  # (the home's figures have no Markdown field)
+            assert "*note*{: autofocus onfocus=alert(" in html, relative
+        assert _live_markup(html) == [], relative
+    for page in hostile_blocks_site.rglob("*.html"):
+        assert _live_markup(page.read_text(encoding="utf-8")) == [], page
+
+
+@pytest.mark.parametrize("relative", BLOCK_PAGES)
+def test_hostile_text_in_the_blocks_runs_nothing_in_chromium(browser, hostile_blocks_site: Path, relative: str) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    dialogs: list[str] = []
+    console: list[str] = []
+    outside: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.on("console", lambda message: console.append(message.text))
+    page.on("request", lambda request: outside.append(request.url) if not request.url.startswith(("file:", "data:")) else None)
+    try:
+        page.goto((hostile_blocks_site / relative).as_uri(), wait_until="load")
+        for element in page.locator("article p, article li, article td").all()[:80]:
+            if element.is_visible():
+                element.hover()
+        page.keyboard.press("Tab")
+        page.wait_for_timeout(300)
+        assert dialogs == [] and outside == []
+        assert not [m for m in console if "Content Security Policy" in m]
+        assert page.evaluate("""() => [...document.querySelectorAll('*')].flatMap(e => [...e.attributes])
+            .filter(a => a.name.startsWith('on') || a.name === 'autofocus').length""") == 0
+        assert "PIEGE" in page.inner_text("article")
+    finally:
+        context.close()
