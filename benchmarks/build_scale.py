@@ -6,9 +6,9 @@ same pages are then written into a kept folder and built by ``mkdocs build -f
 <folder>/mkdocs.yml`` alone, in a child process of its own (a standard MkDocs project).
 Printed: kit build time, MkDocs-alone time and their ratio (target issue 15: ≤ 1.3 at
 2,000), CPU time (user + system, the build process and its workers; MkDocs alone likewise),
-peak resident memory (the build process's ``ru_maxrss``, or the resident memory of the process
+peak memory (the build process's ``ru_maxrss``, or the proportional set size of the process
 and its worker processes summed, sampled every 0.1 s, if higher; a child's ``ru_maxrss``
-would count the parent's pages it shares between fork and exec), case page size, and the
+would count the pages it shares with its parent), case page size, and the
 per-stage breakdown, wall time then CPU time (the process and its workers).
 
 Targets (issue 15): ratio ≤ 1.3 at 2,000 sheets; 10,000 sheets ≤ 5.5 × the 2,000-sheet
@@ -57,12 +57,13 @@ def timed(label, function):
             stage_cpu[label] = stage_cpu.get(label, 0.0) + cpu_now() - cpu
     return wrapper
 
-# Resident memory of this process and its worker processes, summed, sampled every 0.1 s
-# (/proc): ru_maxrss of a child counts the parent's pages it held between fork and exec.
+# Memory of this process and its worker processes, summed, sampled every 0.1 s (/proc): the
+# proportional set size (a page shared by n processes counts 1/n in each: forked workers
+# share the parent's pages), as ru_maxrss of a child counts the pages it shares with its parent.
 def resident_kb(pid):
     try:
-        with open(f"/proc/{pid}/status") as status:
-            rss = next((int(line.split()[1]) for line in status if line.startswith("VmRSS:")), 0)
+        with open(f"/proc/{pid}/smaps_rollup") as status:
+            rss = next((int(line.split()[1]) for line in status if line.startswith("Pss:")), 0)
         kids = []
         for task in os.listdir(f"/proc/{pid}/task"):
             with open(f"/proc/{pid}/task/{task}/children") as children:

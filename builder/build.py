@@ -132,7 +132,10 @@ def _render(context: BuildContext, work_dir: Path, progress: Progress) -> tuple[
     config, kit = load_kit(project, context.edition)
     context = context.with_config(config)
     progress(f"Catalogue validé : {len(kit.documents)} documents, {len(kit.reading_paths)} parcours, {len(kit.cases)} fiches")
-    generated = pages.generate(project, config, kit, work_dir)
+    try:
+        generated = pages.generate(project, config, kit, work_dir)
+    except pool.WorkerFailed as error:  # a forked page writer died: told in French
+        raise safety.KitError(error.message) from error
     config_file = site.write_mkdocs_config(project, config, generated, work_dir, context.edition)
     progress(f"{generated.page_count} pages générées")
     return context, kit, generated, config_file

@@ -27,7 +27,7 @@ from builder.config import Project, SiteConfig
 from builder.markdown import MarkdownRenderer, plain_text, raw_block, raw_inline
 from builder.richtext import SUMMARY_CHARS, rich, summarise
 from builder.models import Case, CaseSheet, Document, Kit, Nature, ReadingPath, Term
-from builder import charts, facets, files, francemap, labels, metadata
+from builder import charts, facets, files, francemap, labels, metadata, pool
 # Each template gets one typed view (builder.views); the page values' types live there too.
 from builder.views import (BlockView, CasePageView, CasesIndexView, CataloguePageView,  # noqa: F401
                            DocumentPageView, FamilyGroup, GlossaryView, Item, NatureGroup, PageView,
@@ -377,6 +377,11 @@ def generate(project: Project, config: SiteConfig, kit: Kit, work_dir: Path,
 
     for doc in kit.documents:
         renderer.write(docs, urls.document_source(doc.id), renderer.document_page(doc))
+    # The case sheets' pages, most of a large catalogue, written by forked workers (issue 15);
+    # the loop below then skips them, as it skips the pages the preview keeps.
+    written = _write_cases_in_workers(renderer, docs, urls) if skip is None else frozenset()
+    if written:
+        skip = renderer.skip = written.__contains__
     for case in kit.cases:
         renderer.write(docs, urls.case_source(case.slug), renderer.case_page(case))
     for path in kit.reading_paths:
@@ -388,6 +393,44 @@ def generate(project: Project, config: SiteConfig, kit: Kit, work_dir: Path,
 
     page_count = sum(1 for _ in docs.rglob("*.md"))
     return GeneratedSite(docs, navigation(config, kit, docs), not_in_nav(config), page_count, kit.glossary.abreviations)
+
+
+# What forked workers read (builder.pool.spread(fork=True)): set just before the fork.
+_FORKED: tuple[PageRenderer, Path, OutputPaths] | None = None
+
+
+def _write_case_pages(bounds: tuple[int, int]) -> list[str]:
+    renderer, docs, urls = _FORKED
+    written = []
+    for case in renderer.kit.cases[bounds[0]:bounds[1]]:
+        relative = urls.case_source(case.slug)
+        renderer.write(docs, relative, renderer.case_page(case))
+        written.append(relative)
+    return written
+
+
+def _write_cases_in_workers(renderer: PageRenderer, docs: Path, urls: OutputPaths) -> frozenset[str]:
+    """Every case sheet's page written into ``docs`` by worker processes forked from this one
+    (``builder.pool``): they inherit the validated catalogue, its rendered Markdown and the
+    compiled templates, so nothing is sent to them but two numbers. Each page depends on its
+    sheet and its neighbours only: the bytes are those of the loop in this process. Returns
+    the pages written (their paths in docs/), none where forking is not worth it or not safe
+    (``pool.worker_count``, ``pool.can_fork``). Raises what rendering raises, ``pool.WorkerFailed``."""
+    global _FORKED
+    cases = renderer.kit.cases
+    workers = pool.worker_count(len(cases))
+    if workers <= 1 or not pool.can_fork():
+        return frozenset()
+    # made once here, not in each worker: the sheets' positions and the page's template
+    renderer._case_positions = {c.slug: n for n, c in enumerate(cases)}
+    renderer.env.get_template(renderer.case_page(cases[0]).template)
+    bounds = [(piece[0], piece[-1] + 1) for piece in pool.chunks(range(len(cases)), workers * pool.CHUNKS_PER_WORKER)]
+    _FORKED = (renderer, docs, urls)
+    try:
+        done = pool.spread(_write_case_pages, bounds, workers=workers, fork=True)
+    finally:
+        _FORKED = None
+    return frozenset(relative for chunk in done for relative in chunk)
 
 
 def navigation(config: SiteConfig, kit: Kit, docs: Path) -> list[Any]:

@@ -6,10 +6,12 @@ handed to worker processes, as many as ``os.cpu_count()`` says (the standard lib
 ``concurrent.futures.ProcessPoolExecutor``: no dependency, and it reports a worker's
 exception, or its death, to the caller).
 
-Workers are *spawned* (a fresh interpreter), not forked: a fork copies a process that may
-hold threads (``kit serve``) or a large catalogue in memory, and each forked worker's memory
-would count as much as the parent's; a spawned one imports only the modules of the functions
-it runs (``builder.typography``, ``builder.csp``: a few megabytes).
+Workers are *spawned* (a fresh interpreter) by default: a fork copies a process that may
+hold threads (``kit serve``), and a spawned worker imports only the modules of the functions
+it runs (``builder.typography``, ``builder.csp``: about 20 MB). Work that needs the loaded
+catalogue (rendering the case sheets' pages) is *forked* instead, only when no other thread
+runs (``can_fork``): the workers share the parent's memory pages until they write to them,
+and nothing is pickled or imported again.
 
 As with any use of ``multiprocessing``, a script that runs a build must guard its own code
 with ``if __name__ == "__main__":`` (a spawned worker imports the main module again; ``kit``,
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -71,19 +74,29 @@ def chunks(items: Sequence[Item], count: int) -> list[list[Item]]:
     return [c for c in cut if c]
 
 
+def can_fork() -> bool:
+    """Whether worker processes may be forked from this one: the system forks, and no other
+    thread runs here (a fork copies a lock another thread may hold: ``kit serve`` has threads)."""
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
 def spread(function: Callable[..., Result], pieces: Sequence[Any], *arguments: Any,
-           workers: int | None = None) -> list[Result]:
+           workers: int | None = None, fork: bool = False) -> list[Result]:
     """``[function(piece, *arguments) for piece in pieces]``, computed by ``workers`` processes
     (None: ``worker_count(len(pieces))``; 1: in this process). ``function`` and the arguments
     must be picklable (a module-level function). Results in the order of ``pieces``.
+
+    ``fork``: the workers are forked, so they inherit this process's memory as it is (a
+    module-level value set just before, read by ``function``: nothing to pickle or import);
+    where ``can_fork()`` is false the work is done in this process instead.
 
     Raises what ``function`` raised (the first piece's error, in order), or ``WorkerFailed``
     when a worker died without an answer; the other pieces are then cancelled or awaited, so
     no worker is left writing after the call returns."""
     workers = worker_count(len(pieces)) if workers is None else workers
-    if workers <= 1 or len(pieces) <= 1:
+    if workers <= 1 or len(pieces) <= 1 or (fork and not can_fork()):
         return [function(piece, *arguments) for piece in pieces]
-    context = multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("fork" if fork else "spawn")
     executor = ProcessPoolExecutor(max_workers=min(workers, len(pieces)), mp_context=context)
     try:
         futures = [executor.submit(function, piece, *arguments) for piece in pieces]

@@ -151,3 +151,33 @@ def test_zip_compressed_by_threads_is_byte_identical_to_zipfile_writestr(tmp_pat
     with zipfile.ZipFile(ours) as archive:
         assert archive.testzip() is None  # every CRC checks
         assert [(i.filename, archive.read(i)) for i in archive.infolist()] == entries
+
+
+def test_case_pages_written_by_forked_workers_equal_the_ones_written_here(tmp_path: Path, fixed_epoch: str,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from conftest import repo_project_copy
+
+    project = repo_project_copy(tmp_path / "kit")
+    trees = {}
+    for workers in (1, 2):
+        monkeypatch.setattr(pool, "worker_count", lambda items, workers=workers: workers)
+        _, kit, generated, _ = pipeline.render(project, tmp_path / f"travail-{workers}")
+        trees[workers] = _files(generated.docs_dir)
+    assert len(kit.cases) >= 2 and pool.can_fork()
+    assert trees[2] == trees[1]
+    assert sum(name.startswith("fiches/") for name in trees[2]) >= len(kit.cases)
+
+
+def test_no_fork_while_another_thread_runs() -> None:
+    import threading
+
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        assert not pool.can_fork()
+        # the work is then done here, in order: a module-level function still gets its pieces
+        assert pool.spread(sum, [[1, 2], [3]], workers=2, fork=True) == [3, 3]
+    finally:
+        release.set()
+        other.join()
