@@ -32,6 +32,7 @@ The rules, by what they read:
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import os
 import posixpath
 import re
@@ -103,6 +104,7 @@ def validate(catalogue: Catalogue, context: ValidationContext, problems: Problem
     folder (kit/fichiers/). Never raises for a fault of the catalogue."""
     project = catalogue.project
     check_files(project.kit_dir, project.content_dir, problems)  # links, devices, types, names
+    _report_unread_kit_files(project.kit_dir, problems)
     check_theme(project.root / "theme", problems)
     _check_documents(catalogue.documents, context, problems)
     known = [str(item.node["id"]) for item in catalogue.documents if isinstance(item.node, dict) and "id" in item.node]
@@ -126,6 +128,22 @@ def validate(catalogue: Catalogue, context: ValidationContext, problems: Problem
 
 
 # --- catalogue files -----------------------------------------------------------------------
+
+# The YAML files read directly in kit/ (case sheets are in kit/cas/).
+KIT_FILES = ("documents.yml", "parcours.yml", "chiffres.yml", "glossaire.yml", FRAGILITIES_FILE, OBJECTIVES_FILE)
+
+
+def _report_unread_kit_files(kit_dir: Path, problems: Problems) -> None:
+    """A YAML file in kit/ that the builder does not read (« fiche.yml » put beside
+    documents.yml, « documents.yaml ») would be lost without a word (issue 18, « No silent loss »)."""
+    if not kit_dir.is_dir() or kit_dir.is_symlink():
+        return
+    for path in sorted(kit_dir.iterdir()):
+        if path.suffix.lower() in (".yml", ".yaml") and path.name not in KIT_FILES and not path.name.startswith("."):
+            close = difflib.get_close_matches(path.stem.lower() + ".yml", KIT_FILES, n=1, cutoff=0.8)
+            hint = f" Vouliez-vous dire « {close[0]} » ?" if close else ""
+            problems.add(path, 0, f"fichier ignoré : kit/ ne lit que {', '.join(KIT_FILES)} ; une fiche d'expérience "
+                                  f"va dans kit/cas/. Renommez-le ou déplacez-le.{hint}")
 
 
 def taxonomy_message(taxonomy: Taxonomy, kind: str, value: str) -> str | None:

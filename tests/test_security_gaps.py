@@ -389,3 +389,25 @@ def test_hostile_text_in_the_blocks_runs_nothing_in_chromium(browser, hostile_bl
         assert "PIEGE" in page.inner_text("article")
     finally:
         context.close()
+
+
+# --- no silent loss: YAML files of kit/ the builder does not read ----------------------------------
+
+UNREAD_START = ("fichier ignoré : kit/ ne lit que documents.yml, parcours.yml, chiffres.yml, glossaire.yml, "
+                "fragilites.yml, objectifs.yml ; une fiche d'expérience va dans kit/cas/. Renommez-le ou déplacez-le.")
+
+
+@pytest.mark.parametrize("name, hint", [("ma-fiche.yml", ""), ("Documents.YAML", " Vouliez-vous dire « documents.yml » ?"),
+                                        ("glossaire.yaml", " Vouliez-vous dire « glossaire.yml » ?")])
+def test_yaml_files_of_kit_that_are_not_read_are_reported(project: Project, name: str, hint: str,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    (project.kit_dir / name).write_text((project.kit_dir / "cas" / "charenton.yml").read_text(encoding="utf-8"),
+                                        encoding="utf-8")
+    code, lines = check(project.root, capsys)
+    assert code == 1
+    assert f"kit/{name} : {UNREAD_START}{hint}" in lines
+
+
+def test_other_files_of_kit_are_left_alone(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    (project.kit_dir / "LISEZMOI.txt").write_text("Notes de l'équipe.\n", encoding="utf-8")
+    assert check(project.root, capsys)[0] == 0
