@@ -1,44 +1,56 @@
 """The incremental preview of ``kit serve``: after a first full build, a saved case sheet
 re-renders only what depends on it.
 
-State kept between rounds, in the preview's own claimed folder:
+State kept between rounds, in memory and in the preview's own claimed folder:
 - ``travail/docs`` and ``travail/mkdocs.yml``: the Markdown pages MkDocs reads. A page is
-  rewritten only when its text changed, so the others keep their mtime;
-- ``mkdocs/``: MkDocs' output, before the post-build stages, rebuilt with MkDocs' own
-  ``dirty`` build (only pages whose Markdown is newer than their HTML);
+  rewritten only when its text changed;
+- the reading of each case sheet (``builder.loader.CASE_MEMO``: a sheet whose bytes did not
+  change is not parsed again) and the Markdown renders (``richtext.RenderMemo``);
+- MkDocs itself (``KeptMkDocs``): the loaded configuration, files, navigation, read pages and
+  the theme's compiled Jinja templates of the last full round; a partial round reads and
+  renders through MkDocs' own functions only the pages whose Markdown changed, nothing else
+  (no 404 page, no sitemap, no other page);
+- ``mkdocs/``: MkDocs' output, before the post-build stages;
 - ``site/``: the served site; a file is replaced only when its bytes change.
 
 A round is *partial* when nothing but case sheets (``kit/cas/*.yml``) changed since the
 last good round (``global_key``: every other input file, the builder's code and templates,
 the MkDocs and Material versions, the edition's date). Then the whole catalogue is still
-loaded and validated (an error keeps the previous preview), but a case page is rendered
-only when its sheet changed (``case_keys``: the validated sheet and its neighbours in the index's
-order; a case page also depends on the documents file, covered by the global key); every other generated page
-(indexes, map, document pages, home blocks: tens, not thousands) is rendered and written if
-its text changed. MkDocs rebuilds the rewritten pages; the page-local post-build stages
-(CSP, link marks, exports: ``builder.build.POST_BUILD_STAGES`` except ``WHOLE_SITE_STAGES``)
-run on those pages only, then what changed is copied into ``site/`` and the open page
-reloads. The whole-site stages (the search index reads every page) run after the reload,
-in the background, and publish the files they make that changed.
+validated (every cross-file rule runs; an error anywhere keeps the previous preview), but a
+case page is rendered only when its sheet changed (``case_keys``: the validated sheet and its
+neighbours in the index's order; a case page also depends on the documents file, covered by
+the global key); every other generated page (indexes, map, document pages, home blocks:
+tens, not thousands) is rendered and written if its text changed. MkDocs rebuilds the
+rewritten pages; the page-local post-build stages (typography, CSP, link marks:
+``builder.build.POST_BUILD_STAGES`` except ``AFTER_RELOAD_STAGES``) run on those pages only,
+then what changed is copied into ``site/`` and the open page reloads. The stages that read
+the whole site or the whole catalogue and write files of their own (search index, feed and
+exports) run after the reload, in a child process of low priority that a newer round stops
+(the editor's next save is not kept waiting); they publish the files they make that changed.
 
-Anything else (``site_config.yml``, another catalogue file, ``content/``, ``theme/``, the
-builder, a new navigation, a failed round) makes the next round *full*: everything is
-rebuilt into a staging folder swapped in at the end, as ``kit build`` does. ``kit build``
-never uses this module: it always builds from scratch.
+A sheet added or removed is still a partial round, built by MkDocs' ``dirty`` build (the
+set of pages changed; the pages of the navigation are rebuilt too), after which MkDocs is
+loaded again at the next full round. Anything else (``site_config.yml``, another catalogue
+file, ``content/``, ``theme/``, the builder, a new navigation, a failed round) makes the
+next round *full*: everything is rebuilt into a staging folder swapped in at the end, as
+``kit build`` does. ``kit build`` never uses this module: it always builds from scratch.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import os
 import shutil
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
-from builder import package, pages, richtext, runs, site
+from builder import loader, package, pages, richtext, runs, site
 from builder.config import Project, SiteConfig
 from builder.context import BuildContext
 from builder.validate import load_kit  # load, then every rule, as the pipeline does
@@ -47,11 +59,12 @@ from builder.paths import OutputPaths
 
 Progress = Callable[[str], None]
 
-# Post-build stages that read every page of the site: run on a view of MkDocs' whole output,
-# after the reload (partial rounds). Such a stage must only read the pages and write files of
-# its own (a view's pages are hard links to MkDocs' output). Every other stage must be
-# page-local: it gets a folder holding only the pages MkDocs rebuilt in the round.
-WHOLE_SITE_STAGES = frozenset({"search_stage"})
+# Post-build stages that read every page of the site or the whole catalogue and write only
+# files of their own: run on a view of MkDocs' whole output (hard links: read only), after
+# the reload in partial rounds. Every other stage must be page-local: it gets a folder
+# holding only the pages MkDocs rebuilt in the round.
+AFTER_RELOAD_STAGES = frozenset({"search_stage", "write_exports"})
+WHOLE_SITE_STAGES = AFTER_RELOAD_STAGES  # former name
 
 FULL = "complet"
 PARTIAL = "partiel"
@@ -61,15 +74,35 @@ def _stage_name(stage: Callable) -> str:
     return getattr(stage, "__name__", repr(stage))
 
 
-def _files(folder: Path) -> dict[str, Path]:
-    """Every regular file under ``folder`` by its relative POSIX path (links not followed)."""
+def _files(folder: Path, skip: Callable[[str], bool] = lambda _: False) -> dict[str, Path]:
+    """Every regular file under ``folder`` by its relative POSIX path (links not followed);
+    ``skip(relative)`` true: left out before it is even looked at."""
     found = {}
     for root, _, names in os.walk(folder):
+        base = Path(root)
+        prefix = base.relative_to(folder).as_posix()
+        prefix = "" if prefix == "." else prefix + "/"
         for name in names:
-            path = Path(root, name)
+            if skip(prefix + name):
+                continue
+            path = base / name
             if path.is_file() and not path.is_symlink():
-                found[path.relative_to(folder).as_posix()] = path
+                found[prefix + name] = path
     return found
+
+
+# (path, size, mtime in ns) -> sha256 of its bytes: an input file unchanged since the last
+# round is not read again to compute the global key.
+_FILE_HASHES: dict[tuple[str, int, int], bytes] = {}
+
+
+def _file_hash(path: Path) -> bytes:
+    stat = path.stat()
+    key = (str(path), stat.st_size, stat.st_mtime_ns)
+    digest = _FILE_HASHES.get(key)
+    if digest is None:
+        digest = _FILE_HASHES[key] = hashlib.sha256(path.read_bytes()).digest()
+    return digest
 
 
 def _hash_tree(digest: "hashlib._Hash", folder: Path, skip: Callable[[str], bool] = lambda _: False) -> None:
@@ -77,18 +110,32 @@ def _hash_tree(digest: "hashlib._Hash", folder: Path, skip: Callable[[str], bool
         digest.update(b"\0absent:" + str(folder).encode())
         return
     if folder.is_file():
-        digest.update(b"\0file:" + folder.read_bytes())
+        digest.update(b"\0file:" + _file_hash(folder))
         return
-    for relative, path in sorted(_files(folder).items()):
-        if relative.startswith("__pycache__/") or "/__pycache__/" in relative or skip(relative):
-            continue
+    def ignored(relative: str) -> bool:
+        return relative.startswith("__pycache__/") or "/__pycache__/" in relative or skip(relative)
+    for relative, path in sorted(_files(folder, ignored).items()):
+        digest.update(b"\0" + relative.encode() + b"\0" + _file_hash(path))
+
+
+def _code_key() -> bytes:
+    """The builder's Python code as this process loaded it (a file edited on disk since is
+    not the code that runs: it changes nothing until the preview restarts)."""
+    digest = hashlib.sha256()
+    folder = Path(__file__).parent
+    for relative, path in sorted(_files(folder, lambda relative: not relative.endswith(".py")).items()):
         digest.update(b"\0" + relative.encode() + b"\0" + path.read_bytes())
+    return digest.digest()
+
+
+_CODE_KEY = _code_key()
 
 
 def global_key(project: Project, context: BuildContext) -> str:
     """A hash of every input of the site except the case sheets: ``site_config.yml``, the
-    other catalogue files, ``content/``, ``theme/``, the builder's code, templates and data,
-    the MkDocs and Material versions, and the edition's date (``context.edition``)."""
+    other catalogue files, ``content/``, ``theme/``, the builder's templates and data, its
+    code as this process loaded it (``_CODE_KEY``), the MkDocs and Material versions, and the
+    edition's date (``context.edition``)."""
     from importlib.metadata import PackageNotFoundError, version
 
     digest = hashlib.sha256()
@@ -98,7 +145,9 @@ def global_key(project: Project, context: BuildContext) -> str:
         except PackageNotFoundError:
             digest.update(f"{name}=?;".encode())
     digest.update(context.edition.isoformat().encode())
-    _hash_tree(digest, Path(__file__).parent)  # the builder itself: code, templates, data
+    digest.update(_CODE_KEY)
+    # the builder's templates and data, read from disk as pages are made
+    _hash_tree(digest, Path(__file__).parent, skip=lambda relative: relative.endswith(".py"))
     _hash_tree(digest, project.config_file)
     _hash_tree(digest, project.content_dir)
     _hash_tree(digest, project.theme_dir)
@@ -119,17 +168,31 @@ def _sheet_text(case: Case | None) -> str:
     return f"{case.slug}\0{dump}"
 
 
-def case_keys(kit: Kit) -> dict[str, str]:
+def case_keys(kit: Kit, texts: dict[int, tuple[Case, str]] | None = None) -> dict[str, str]:
     """What each case page depends on beyond the global key, by slug: its slug and validated
     sheet, and those of the previous and next sheets in the index's order (the page links
-    them by title: ``pages.PageRenderer.case_page``)."""
+    them by title: ``pages.PageRenderer.case_page``). ``texts``: each case's text by the
+    case object's id, kept between calls (a sheet read again is a new object)."""
+    texts = {} if texts is None else texts
+
+    def text(case: Case | None) -> str:
+        if case is None:
+            return ""
+        kept = texts.get(id(case))
+        if kept is None or kept[0] is not case:
+            kept = texts[id(case)] = (case, _sheet_text(case))
+        return kept[1]
+
     cases = kit.cases
     keys = {}
     for number, case in enumerate(cases):
         before = cases[number - 1] if number > 0 else None
         after = cases[number + 1] if number + 1 < len(cases) else None
-        text = "\n".join((_sheet_text(case), _sheet_text(before), _sheet_text(after)))
-        keys[case.slug] = hashlib.sha256(text.encode()).hexdigest()
+        joined = "\n".join((text(case), text(before), text(after)))
+        keys[case.slug] = hashlib.sha256(joined.encode()).hexdigest()
+    live = {id(case) for case in cases}
+    for gone in [number for number in texts if number not in live]:
+        del texts[gone]
     return keys
 
 
@@ -162,12 +225,86 @@ def _fresh(folder: Path) -> Path:
     return folder
 
 
+class KeptMkDocs:
+    """MkDocs as a full build left it: its configuration, files, navigation and theme
+    environment (compiled templates), caught through MkDocs' plugin events (``on_config``,
+    ``on_files``, ``on_nav``, ``on_env``: the object is given to ``site.run_mkdocs`` as a
+    plugin). ``build(pages)`` then reads, renders and writes those pages only, with MkDocs'
+    own ``_populate_page`` and ``_build_page`` (what ``mkdocs build`` runs for each page),
+    and checks their links in strict mode as ``mkdocs build`` does."""
+
+    def __init__(self) -> None:
+        self.config: Any = None
+        self.files: Any = None
+        self.nav: Any = None
+        self.env: Any = None
+
+    # MkDocs plugin events (they return what they were given: nothing is changed)
+    def on_config(self, config: Any) -> Any:
+        self.config = config
+        return config
+
+    def on_files(self, files: Any, config: Any) -> Any:
+        self.files = files
+        return files
+
+    def on_nav(self, nav: Any, config: Any, files: Any) -> Any:
+        self.nav = nav
+        return nav
+
+    def on_env(self, env: Any, config: Any, files: Any) -> Any:
+        self.env = env
+        return env
+
+    @property
+    def ready(self) -> bool:
+        return None not in (self.config, self.files, self.nav, self.env)
+
+    def knows(self, relative: str) -> bool:
+        """Whether ``relative`` (a path in docs/) is a page MkDocs read in the full build."""
+        file = self.files.get_file_from_path(relative)
+        return file is not None and file.page is not None and file.page.content is not None
+
+    def build(self, relatives: Iterable[str]) -> None:
+        """Read, render and write the pages ``relatives`` (paths in docs/, each ``knows``).
+        Raises ``site.MkDocsFailed`` on any MkDocs warning or error (strict mode)."""
+        import logging
+
+        from mkdocs.commands.build import _build_page, _populate_page
+        from mkdocs.exceptions import Abort, BuildError, ConfigurationError
+
+        config, files = self.config, self.files
+        built = [files.get_file_from_path(relative).page for relative in relatives]
+        messages: list[str] = []
+        handler = site._Collect(messages)
+        logger = logging.getLogger("mkdocs")
+        logger.addHandler(handler)
+        try:
+            for page in built:
+                _populate_page(page, config, files)
+            doc_files = files.documentation_pages()
+            for page in built:
+                _build_page(page, config, doc_files, self.nav, self.env)
+            for page in built:
+                page.validate_anchor_links(files=files, log_level=config.validation.links.anchors)
+        except (Abort, BuildError, ConfigurationError, OSError) as error:
+            detail = "\n".join(messages) or str(error)
+            raise site.MkDocsFailed(f"la construction MkDocs a échoué :\n{detail}") from error
+        finally:
+            logger.removeHandler(handler)
+        if messages:
+            detail = "\n".join(messages)
+            raise site.MkDocsFailed(f"la construction MkDocs a échoué :\n{detail}")
+
+
 class Preview:
     """The preview's state and its rounds. ``site_dir`` is what is served.
 
     ``rebuild()`` runs one round and returns ``FULL`` or ``PARTIAL``. It raises what the
     pipeline raises (``CatalogueError``, ``MkDocsFailed``, ``OSError``…): the served site
-    is then as before, and the next round is full. ``wait()`` joins the background stages.
+    is then as before, and the next round is full. ``wait()`` waits for the after-reload
+    stages (search index, feed, exports); ``close()`` stops them.
+    ``background``: False runs those stages before ``rebuild()`` returns (tests).
     """
 
     def __init__(self, project: Project, folder: Path, background: bool = True, progress: Progress = lambda _: None):
@@ -180,23 +317,34 @@ class Preview:
         self.background = background
         self.key: str | None = None  # global key of the last good round; None: next round is full
         self.case_keys: dict[str, str] = {}  # docs/ path of a case page -> case_key
-        self.whole_site_files: set[str] = set()  # what the whole-site stages published last
+        self.case_texts: dict[int, tuple[Case, str]] = {}  # for case_keys
+        self.docs_files: set[str] = set()  # the files of travail/docs
+        self.whole_site_files: set[str] = set()  # what the after-reload stages published last
         self.lock = threading.Lock()
         self.pending: threading.Thread | None = None
+        self.child: int | None = None  # the after-reload stages' process, while it runs
+        self.child_lock = threading.Lock()  # a child's id is killed only before it is reaped
+        self.generation = 0  # rounds started: a child of an older round publishes nothing
+        self.background_error: Exception | None = None
         self.changed: list[str] = []  # files of site/ changed by the last round (for messages, tests)
         # Markdown fields rendered in the previous round, by source: validation and pages reuse them
         self.memo = richtext.RenderMemo()
+        self.sheets: dict[Path, tuple[bytes, Any]] = {}  # builder.loader.CASE_MEMO
+        self.mkdocs: KeptMkDocs | None = None  # MkDocs as the last full round left it
 
     # --- rounds ---
 
     def rebuild(self) -> str:
-        self.wait()
+        self._stop_background()
         with self.lock:
             self.memo.next_round()
-            richtext.MEMO = self.memo  # for this round only: kit build never sees it
+            richtext.MEMO = self.memo  # for this round only: kit build never sees them
+            loader.CASE_MEMO = self.sheets
             try:
                 context = BuildContext.create(self.project, progress=self.progress)
                 key = global_key(self.project, context)
+                if self.key != key:
+                    self.sheets.clear()  # read under other settings or another builder
                 config, kit = load_kit(self.project, context.edition)
                 context = context.with_config(config)
                 if self.key == key and self._partial(context, kit):
@@ -205,27 +353,50 @@ class Preview:
                     self._full(context, kit)
                     mode = FULL
                 self.key = key
+                live = {case.source_file for case in kit.cases}
+                for gone in [path for path in self.sheets if path not in live]:
+                    del self.sheets[gone]
             except BaseException:
                 self.key = None
+                self.mkdocs = None
                 raise
             finally:
                 richtext.MEMO = None
+                loader.CASE_MEMO = None
         if mode == PARTIAL:
             self._whole_site_later(context, kit)
         return mode
 
     def wait(self) -> None:
-        """Wait for the background stages of the previous round (search index) to finish."""
+        """Wait for the after-reload stages of the previous round (search index, exports)."""
         if self.pending is not None:
             self.pending.join()
             self.pending = None
 
+    def close(self) -> None:
+        """Stop the after-reload stages, if they still run (the preview ends)."""
+        self._stop_background()
+
+    def _stop_background(self) -> None:
+        """A new round starts: the previous round's after-reload stages are stopped (their
+        files are remade at the end of this round), never waited for."""
+        self.generation += 1
+        with self.child_lock:
+            if self.child is not None:
+                try:
+                    os.kill(self.child, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+        self.wait()
+
     def _full(self, context: BuildContext, kit: Kit) -> None:
         config = context.config
+        self.mkdocs = None
         _fresh(self.work)
         generated = pages.generate(self.project, config, kit, self.work)
         config_file = site.write_mkdocs_config(self.project, config, generated, self.work, context.edition)
-        site.run_mkdocs(config_file, self.raw)
+        kept = KeptMkDocs()
+        site.run_mkdocs(config_file, self.raw, plugins={"kit-apercu": kept})
         staging = self.folder / "prochain-site"
         if staging.exists():
             shutil.rmtree(staging)
@@ -242,12 +413,14 @@ class Preview:
             staging.rename(self.site_dir)
         self.whole_site_files = set(made)
         self.case_keys = self._case_keys(config, kit)
+        self.docs_files = set(_files(self.work / "docs"))
+        self.mkdocs = kept if kept.ready else None
         self.changed = sorted(_files(self.site_dir))
 
     def _case_keys(self, config: SiteConfig, kit: Kit) -> dict[str, str]:
         """Each case page's path in docs/ -> its ``case_keys`` key."""
         urls = OutputPaths.of(config.sorties)
-        return {urls.case_source(slug): key for slug, key in case_keys(kit).items()}
+        return {urls.case_source(slug): key for slug, key in case_keys(kit, self.case_texts).items()}
 
     def _partial(self, context: BuildContext, kit: Kit) -> bool:
         """A partial round; False (nothing changed yet) when it must be a full one."""
@@ -263,22 +436,24 @@ class Preview:
             return False  # a new navigation or settings: every page changes
         # From here on a failure leaves the state half-updated: rebuild() makes the next round full.
         fresh = _files(scratch / "docs")
-        removed = set(_files(docs)) - set(fresh) - kept
-        for relative, path in fresh.items():
-            _publish(path, docs / relative)
+        removed = self.docs_files - set(fresh) - kept
+        written = sorted(relative for relative, path in fresh.items() if _publish(path, docs / relative))
+        added = [relative for relative in written if relative not in self.docs_files]
         for relative in removed:
             (docs / relative).unlink()
             (self.raw / html_of(relative)).unlink(missing_ok=True)
         shutil.rmtree(scratch)
-        # A page MkDocs skips is not read, and the navigation would show it without a title:
-        # the pages of the navigation (tens) are always rebuilt; site/ only gets changed bytes.
-        for relative in _nav_pages(generated.nav):
-            _touch(docs / relative, self.raw / html_of(relative))
+        self.docs_files = (self.docs_files | set(added)) - removed
 
-        before = {relative: path.stat().st_mtime_ns for relative, path in _files(self.raw).items()}
-        site.run_mkdocs(self.work / site.MKDOCS_FILE, self.raw, dirty=True)
-        rebuilt = [relative for relative, path in _files(self.raw).items()
-                   if before.get(relative) != path.stat().st_mtime_ns]
+        pages_written = [relative for relative in written if relative.endswith(".md")]
+        if (self.mkdocs is not None and not removed and not added and len(pages_written) == len(written)
+                and all(self.mkdocs.knows(relative) for relative in pages_written)):
+            # Same pages as MkDocs knows: only the rewritten ones are read, rendered and written.
+            self.mkdocs.build(pages_written)
+            rebuilt = [html_of(relative) for relative in pages_written]
+        else:
+            rebuilt = self._dirty_build(generated)
+            self.mkdocs = None  # MkDocs' pages are no longer all read: loaded again at the next full round
 
         stages = _fresh(self.folder / "etapes")
         for relative in rebuilt:
@@ -297,57 +472,109 @@ class Preview:
         self.changed = changed
         return True
 
+    def _dirty_build(self, generated: pages.GeneratedSite) -> list[str]:
+        """MkDocs' own ``dirty`` build (pages added or removed); returns the files it rewrote."""
+        docs = self.work / "docs"
+        # A page MkDocs skips is not read, and the navigation would show it without a title:
+        # the pages of the navigation (tens) are always rebuilt; site/ only gets changed bytes.
+        for relative in _nav_pages(generated.nav):
+            _touch(docs / relative, self.raw / html_of(relative))
+        before = {relative: path.stat().st_mtime_ns for relative, path in _files(self.raw).items()}
+        site.run_mkdocs(self.work / site.MKDOCS_FILE, self.raw, dirty=True)
+        return [relative for relative, path in _files(self.raw).items()
+                if before.get(relative) != path.stat().st_mtime_ns]
+
     # --- post-build stages ---
 
     def _page_stages(self, folder: Path, context: BuildContext, kit: Kit) -> None:
         """The page-local post-build stages on ``folder``, then the pages' last pass (links
         marked; the preview has no zip), as ``builder.build.run`` runs them."""
         for stage in _post_build_stages():
-            if _stage_name(stage) not in WHOLE_SITE_STAGES:
+            if _stage_name(stage) not in AFTER_RELOAD_STAGES:
                 stage(folder, context.config, kit, context)
         package.finish(folder, context.config, False, context.edition)
 
     def _whole_site(self, context: BuildContext, kit: Kit) -> dict[str, Path]:
-        """The whole-site stages on a view of MkDocs' output (hard links: read only); returns
+        """The after-reload stages on a view of MkDocs' output (hard links: read only); returns
         the files they made, by relative path, inside the view folder ``vue/``."""
         view = self.folder / "vue"
         if view.exists():
             shutil.rmtree(view)
         linked = _link_tree(self.raw, view)
         for stage in _post_build_stages():
-            if _stage_name(stage) in WHOLE_SITE_STAGES:
+            if _stage_name(stage) in AFTER_RELOAD_STAGES:
                 stage(view, context.config, kit, context)
         # made: a new file, or a linked one the stage replaced (no longer shared with mkdocs/)
         return {relative: path for relative, path in _files(view).items()
                 if relative not in linked or (linked[relative] and path.stat().st_nlink == 1)}
 
+    def _publish_whole_site(self, made: dict[str, Path]) -> None:
+        for relative, path in sorted(made.items()):
+            if _publish(path, self.site_dir / relative):
+                self.changed.append(relative)
+        for relative in sorted(self.whole_site_files - set(made)):
+            (self.site_dir / relative).unlink(missing_ok=True)
+        self.whole_site_files = set(made)
+
+    def _background_failed(self, error: Exception) -> None:
+        self.key = None  # the next round rebuilds everything; say it
+        self.background_error = error
+        self.progress("L'index de recherche et les exports de l'aperçu n'ont pas pu être mis à jour ; "
+                      "ils seront refaits à la prochaine modification.")
+
     def _whole_site_later(self, context: BuildContext, kit: Kit) -> None:
-        def run() -> None:
+        self.background_error = None
+        if not self.background:
             with self.lock:
-                if self.key is None:
-                    return
                 try:
-                    made = self._whole_site(context, kit)
-                    for relative, path in sorted(made.items()):
-                        if _publish(path, self.site_dir / relative):
-                            self.changed.append(relative)
-                    for relative in sorted(self.whole_site_files - set(made)):
-                        (self.site_dir / relative).unlink(missing_ok=True)
-                    self.whole_site_files = set(made)
-                except Exception as error:  # the next round rebuilds everything; say it
-                    self.key = None
-                    self.background_error = error
-                    self.progress("L'index de recherche de l'aperçu n'a pas pu être mis à jour ; "
-                                  "il sera refait à la prochaine modification.")
+                    self._publish_whole_site(self._whole_site(context, kit))
+                except Exception as error:
+                    self._background_failed(error)
                 finally:
                     shutil.rmtree(self.folder / "vue", ignore_errors=True)
+            return
+        # A child process (fork: it has the loaded catalogue already), of low priority: the
+        # editor's next round runs first and stops it. It writes only into vue/ and a list
+        # of what it made; this process publishes.
+        made_list = self.folder / "vue.json"
+        made_list.unlink(missing_ok=True)
+        generation = self.generation
+        pid = os.fork()
+        if pid == 0:  # the child: never returns
+            code = 1
+            try:
+                os.nice(10)
+                made = self._whole_site(context, kit)
+                made_list.write_text(json.dumps(sorted(made)), encoding="utf-8")
+                code = 0
+            except BaseException:
+                pass
+            finally:
+                os._exit(code)
+        self.child = pid
 
-        self.background_error: Exception | None = None
-        if self.background:
-            self.pending = threading.Thread(target=run, name="kit-apercu-recherche", daemon=True)
-            self.pending.start()
-        else:
-            run()
+        def finish() -> None:
+            _, status = os.waitpid(pid, 0)
+            with self.child_lock:
+                self.child = None  # reaped: its id may now be another process's
+            with self.lock:
+                try:
+                    if generation != self.generation or self.key is None:
+                        return  # stopped by a newer round, which makes these files again
+                    if os.waitstatus_to_exitcode(status) != 0 or not made_list.is_file():
+                        self._background_failed(RuntimeError(f"after-reload stages ended with status {status}"))
+                        return
+                    view = self.folder / "vue"
+                    made = json.loads(made_list.read_text(encoding="utf-8"))
+                    self._publish_whole_site({relative: view / relative for relative in made})
+                except Exception as error:
+                    self._background_failed(error)
+                finally:
+                    shutil.rmtree(self.folder / "vue", ignore_errors=True)
+                    made_list.unlink(missing_ok=True)
+
+        self.pending = threading.Thread(target=finish, name="kit-apercu-recherche", daemon=True)
+        self.pending.start()
 
 
 def _post_build_stages() -> Iterable[Callable]:

@@ -120,6 +120,12 @@ def reserved_case_slugs(project: Project, config: SiteConfig) -> set[str]:
     return reserved
 
 
+# Set by the incremental preview (builder.incremental) during one of its rounds only, never by
+# kit build: case sheet file -> (its bytes, its Loaded reading), for sheets read without problem.
+# A sheet whose bytes are unchanged is not parsed nor typed again (cross-file rules still run).
+CASE_MEMO: dict[Path, tuple[bytes, Loaded]] | None = None
+
+
 def _load_cases(project: Project, config: SiteConfig, problems: Problems) -> list[Loaded]:
     folder = project.kit_dir / "cas"
     if not folder.is_dir() or folder.is_symlink():
@@ -151,6 +157,14 @@ def _load_cases(project: Project, config: SiteConfig, problems: Problems) -> lis
             problems.add(path, 0, f"fiche « {slug} » en double : {problems.relative(slugs[slug.lower()])} porte déjà ce nom ; renommez l'un des deux fichiers.")
             continue
         slugs[slug.lower()] = path
+        memo, raw = CASE_MEMO, None
+        if memo is not None:  # the preview's previous round read these very bytes: reuse its reading
+            raw = path.read_bytes()
+            kept = memo.get(path)
+            if kept is not None and kept[0] == raw:
+                cases.append(kept[1])
+                continue
+        count = len(problems)
         file = read_yaml(path, problems)
         if file is None:
             continue
@@ -159,6 +173,8 @@ def _load_cases(project: Project, config: SiteConfig, problems: Problems) -> lis
             continue
         sheet = validate_node(CaseSheet, file.data, file, (), problems)
         cases.append(Loaded(Case(slug, sheet, path) if sheet is not None else None, file.data, file, ()))
+        if memo is not None and sheet is not None and len(problems) == count:
+            memo[path] = (raw, cases[-1])
     return cases
 
 

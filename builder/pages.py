@@ -383,7 +383,8 @@ def generate(project: Project, config: SiteConfig, kit: Kit, work_dir: Path,
     if written:
         skip = renderer.skip = written.__contains__
     for case in kit.cases:
-        renderer.write(docs, urls.case_source(case.slug), renderer.case_page(case))
+        if skip is None or not skip(urls.case_source(case.slug)):  # no view made for a page the preview keeps
+            renderer.write(docs, urls.case_source(case.slug), renderer.case_page(case))
     for path in kit.reading_paths:
         renderer.write(docs, urls.reading_path_source(path.id), renderer.reading_path_page(path))
     renderer.write(docs, urls.catalogue_source, renderer.catalogue_page())

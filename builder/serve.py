@@ -161,7 +161,7 @@ def serve(project: Project, host: str = "127.0.0.1", port: int = 8000) -> int:
                     seconds = time.perf_counter() - start
                     if mode == PARTIAL:
                         print(f"Aperçu à jour. (mise à jour partielle : {len(rounds.changed)} fichier(s) changé(s), "
-                              f"{seconds:.1f} s ; index de recherche mis à jour ensuite)", file=sys.stderr)
+                              f"{seconds:.1f} s ; index de recherche et exports mis à jour ensuite)", file=sys.stderr)
                     else:
                         print(f"Aperçu à jour. (reconstruction complète, {seconds:.1f} s)", file=sys.stderr)
                 except (CatalogueError, MkDocsFailed, KitError, OSError) as error:
@@ -184,6 +184,7 @@ def serve(project: Project, host: str = "127.0.0.1", port: int = 8000) -> int:
             except KeyboardInterrupt:  # Ctrl+C, or SIGTERM/SIGHUP turned into it by the CLI
                 print("Aperçu arrêté.", file=sys.stderr)
         finally:
+            rounds.close()  # the search index of the last round, if it still runs
             if server is not None:
                 server.shutdown()
                 server.server_close()

@@ -132,12 +132,14 @@ class MkDocsFailed(Exception):
     pass
 
 
-def run_mkdocs(config_file: Path, site_dir: Path, dirty: bool = False) -> None:
+def run_mkdocs(config_file: Path, site_dir: Path, dirty: bool = False, plugins: dict[str, Any] | None = None) -> None:
     """``mkdocs build`` in strict mode into ``site_dir``; any warning fails the build.
 
     ``dirty``: MkDocs' own ``--dirty`` build, for the preview only (``builder.incremental``):
     ``site_dir`` is not emptied and only the pages whose Markdown is newer than their HTML
-    are rebuilt; MkDocs' warning that such a build is for development is not counted."""
+    are rebuilt; MkDocs' warning that such a build is for development is not counted.
+    ``plugins``: MkDocs plugin objects by name, added to the loaded configuration (the
+    preview's keeps MkDocs' files, navigation and theme for its next rounds)."""
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
@@ -151,6 +153,8 @@ def run_mkdocs(config_file: Path, site_dir: Path, dirty: bool = False) -> None:
     logging.getLogger("mkdocs.commands.build").addFilter(dirty_notice)
     try:
         mkdocs_config = load_config(str(config_file), site_dir=str(site_dir))
+        for name, plugin in (plugins or {}).items():
+            mkdocs_config.plugins[name] = plugin
         build(mkdocs_config, dirty=dirty)
     except (Abort, ConfigurationError) as error:
         detail = "\n".join(messages) or str(error)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from builder import richtext
+from builder import loader, richtext
 from builder.build import build
 from builder.config import Project
 from builder.incremental import FULL, PARTIAL, Preview
@@ -85,14 +85,17 @@ def test_an_edited_sheet_rewrites_its_page_and_the_index_and_nothing_else(previe
 
 def test_an_unchanged_round_rewrites_nothing(preview: Preview) -> None:
     preview.rebuild()
+    sheet = preview.project.kit_dir / "cas" / "charenton.yml"
+    first_reading = preview.sheets[sheet][1]
     before = snapshot(preview.site_dir)
     assert preview.rebuild() == PARTIAL
     assert snapshot(preview.site_dir) == before
-    # the round reused the Markdown renders of the previous one, and kit build never sees them
-    sheet = preview.project.kit_dir / "cas" / "charenton.yml"
-    objet = yaml.safe_load(sheet.read_text(encoding="utf-8"))["objet"]
-    assert objet in preview.memo.current
-    assert richtext.MEMO is None
+    # the round reused the previous one's reading of the unchanged sheet (not parsed again) and
+    # its Markdown renders; kit build never sees either memory
+    assert preview.sheets[sheet][1] is first_reading
+    documents = yaml.safe_load((preview.project.kit_dir / "documents.yml").read_text(encoding="utf-8"))
+    assert documents[0]["resume"] in preview.memo.current
+    assert richtext.MEMO is None and loader.CASE_MEMO is None
 
 
 def test_incremental_sequence_is_byte_identical_to_cold_preview_and_build(preview: Preview, tmp_path: Path) -> None:
