@@ -52,8 +52,8 @@ from builder.leftovers import leftovers
 from builder.loader import Catalogue, Loaded, load_catalogue
 from builder.markers import BLOCK_NAMES, HOME_MARKER, LATER_MARKERS
 from builder.models import Kit, Taxonomy, ValidationContext, check_local_file
-from builder.paths import (CATALOGUE_PAGE, DOCUMENT_FILES_DIR, EXPORT_FILES, FEED_FILE, GLOSSARY_PAGE, SEARCH_INDEX_FILE,
-                           OutputPaths)
+from builder.paths import (CATALOGUE_PAGE, DOCUMENT_FILES_DIR, EXPORT_FILES, FEED_FILE, GLOSSARY_PAGE, NOT_FOUND_PAGE,
+                           SEARCH_INDEX_FILE, OutputPaths)
 from builder.problems import CatalogueError, Problems, did_you_mean
 from builder.themes import spelling_problems
 from builder.typed_nodes import validate_node  # noqa: F401  (typing one node: the loader's; re-exported here)
@@ -118,6 +118,7 @@ def validate(catalogue: Catalogue, context: ValidationContext, problems: Problem
     check_content(project.content_dir, problems)  # front matter, anchors, addresses in content/
     generated = generated_pages(catalogue)
     _check_generated_addresses(project, generated, problems)
+    _check_written_files(catalogue, problems)
     out = catalogue.config.sorties
     _check_links_to_files(project.content_dir, generated, {out.dossier_documents: "kit/documents.yml",
                                                           out.dossier_parcours: "kit/parcours.yml",
@@ -408,6 +409,27 @@ def _check_generated_addresses(project: Project, generated: set[str], problems: 
         if os.path.lexists(page):
             problems.add(page, 0, f"cette page a l'adresse d'une page produite par le site ({relative.removesuffix('.md')}"
                                   ".html), qui la remplacerait sans rien dire : renommez-la ou déplacez-la.")
+
+
+def _check_written_files(catalogue: Catalogue, problems: Problems) -> None:
+    """A file of content/ at the address of a file the builder writes itself, besides pages:
+    the catalogue's exports (a « catalogue/catalogue.csv » of content/ was replaced by the
+    export), a document's file (« fichiers/guide.pdf »: the build stopped on a system error),
+    the 404 page (« 404.md » replaced the theme's, without its fix for nested addresses)."""
+    content_dir = catalogue.project.content_dir
+    if not content_dir.is_dir() or content_dir.is_symlink():
+        return
+    urls = OutputPaths.of(catalogue.config.sorties)
+    written = {path: "un export du catalogue" for path in urls.exports}
+    written[urls.feed] = "le fil d'actualité des fiches"
+    written[posixpath.splitext(NOT_FOUND_PAGE)[0] + ".md"] = "la page « introuvable » du site, 404.html"
+    for document in catalogue.valid(catalogue.documents):
+        if document.fichier:
+            written[urls.document_file(document.fichier)] = f"le fichier du document « {document.id} », copié de kit/fichiers/"
+    for relative, what in sorted(written.items()):
+        if os.path.lexists(content_dir / relative):
+            problems.add(content_dir / relative, 0, f"ce fichier a l'adresse d'un fichier que le site produit lui-même "
+                                                    f"({what}), qui le remplacerait : renommez-le ou déplacez-le.")
 
 
 # A Markdown link or image to a file of the site: « [texte](../fichier.pdf) », « ![alt](img.png "titre") ».

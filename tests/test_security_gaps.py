@@ -411,3 +411,30 @@ def test_yaml_files_of_kit_that_are_not_read_are_reported(project: Project, name
 def test_other_files_of_kit_are_left_alone(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
     (project.kit_dir / "LISEZMOI.txt").write_text("Notes de l'équipe.\n", encoding="utf-8")
     assert check(project.root, capsys)[0] == 0
+
+
+# --- no silent loss: content/ files at the address of files the builder writes ----------------------
+
+WRITTEN = "ce fichier a l'adresse d'un fichier que le site produit lui-même ({what}), qui le remplacerait : renommez-le ou déplacez-le."
+
+
+@pytest.mark.parametrize("relative, what", [
+    ("catalogue/catalogue.csv", "un export du catalogue"),
+    ("catalogue/catalogue-virgules.csv", "un export du catalogue"),
+    ("404.md", "la page « introuvable » du site, 404.html"),
+    ("fichiers/guide.pdf", "le fichier du document « phare », copié de kit/fichiers/"),
+])
+def test_content_files_the_build_would_replace_are_refused(project: Project, relative: str, what: str, tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    (project.kit_dir / "fichiers").mkdir()
+    (project.kit_dir / "fichiers" / "guide.pdf").write_bytes(b"%PDF-1.4 du kit")
+    replace_in(project.kit_dir / "documents.yml", "  lien: http://www.lerameau.fr/le-programme-phare/", "  fichier: guide.pdf")
+    target = project.content_dir / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text("---\ntitle: Perdu\n---\n\n# Perdu\n" if relative.endswith(".md") else "a;b\n", encoding="utf-8")
+    code, lines = check(project.root, capsys)
+    assert code == 1
+    assert lines == [f"content/{relative} : {WRITTEN.format(what=what)}", "1 erreur trouvée.", CHECK_END]
+    site = tmp_path / "site-construit"
+    assert main(["--projet", str(project.root), "build", "--dossier-site", str(site)]) == 1
+    assert not site.exists()
