@@ -374,11 +374,18 @@ def run(project: Project, source: str) -> int:
     print its path relative to the project. Exit status 0, or 1 with French errors on stderr."""
     from builder.loader import CatalogueError, load_config, reserved_case_slugs
 
-    try:
-        body = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    from builder.files import FileRefused, read_bounded
+
+    try:  # bounded before parsing (issue 18): « - » or a file, at most one character past the limit convert() refuses
+        body = (sys.stdin.read(MAX_BODY_CHARS + 1) if source == "-"
+                else read_bounded(Path(source), 4 * MAX_BODY_CHARS + 4).decode("utf-8"))
+    except FileRefused as refused:
+        print(f"Le fichier « {terminal_safe(source)} » n'est pas lu : {refused} Indiquez le fichier qui contient le texte "
+              "de la demande, ou « - » pour le lire sur l'entrée standard.", file=sys.stderr)
+        return 1
     except (OSError, UnicodeDecodeError) as error:
         reason = "n'est pas encodé en UTF-8" if isinstance(error, UnicodeDecodeError) else "est illisible ou introuvable"
-        print(f"Le fichier « {source} » {reason} : indiquez le fichier qui contient le texte de la demande, "
+        print(f"Le fichier « {terminal_safe(source)} » {reason} : indiquez le fichier qui contient le texte de la demande, "
               "ou « - » pour le lire sur l'entrée standard.", file=sys.stderr)
         return 1
     problems = Problems(project.root)

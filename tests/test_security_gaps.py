@@ -438,3 +438,18 @@ def test_content_files_the_build_would_replace_are_refused(project: Project, rel
     site = tmp_path / "site-construit"
     assert main(["--projet", str(project.root), "build", "--dossier-site", str(site)]) == 1
     assert not site.exists()
+
+
+# --- reading bounded: kit from-issue ----------------------------------------------------------------
+
+
+def test_from_issue_reads_neither_a_device_nor_a_huge_file(project: Project, tmp_path: Path) -> None:
+    huge = tmp_path / "demande.md"
+    huge.write_text("### Nom de l'initiative\n\n" + "x" * 3_000_000 + "\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    for source, reason in (("/dev/zero", "ce n'est pas un fichier ordinaire"), (str(huge), "fichier trop gros (3 Mo")):
+        result = subprocess.run([sys.executable, "-m", "builder", "--projet", str(project.root), "from-issue", source],
+                                capture_output=True, text=True, env=env, timeout=60)
+        assert result.returncode == 1
+        assert result.stderr.startswith(f"Le fichier « {source} » n'est pas lu : {reason}")
+    assert sorted(p.name for p in (project.kit_dir / "cas").iterdir()) == ["charenton.yml", "silvergeek.yml"]
