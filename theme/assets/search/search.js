@@ -247,7 +247,93 @@
   var termRows = new Map(); // term -> [term, number, per field [page delta, weight, ...]], as loaded
   var written = null; // term -> vocabulary rows that stem to it
 
-  function run(clauses) {
+  // lunr's Index.query (lunr.js 2.3.9, lunr.py 0.8.0), the same arithmetic in the same
+  // order, so the same scores to the last bit as ``kit search``, but read straight from the
+  // shards' rows: lunr's own made objects for every page and field matched (MatchData,
+  // FieldRef strings, Sets, the page's whole vector), most of a keystroke's time at 10,000
+  // pages (benchmarks/README.md). A page's score in a field is the query vector's dot
+  // product with the page's vector (over their common terms, in term-number order) over
+  // the query vector's magnitude; its fields' scores are added in the order lunr met them.
+  // Terms are expanded by lunr's token set, in lunr's order. ``withTerms``: also each
+  // page's matched terms (for the typo ranking). Results unsorted (search() sorts them).
+  function run(clauses, withTerms) {
+    var fields = meta.fields, count = meta.count;
+    if (clauses.every(function (c) { return c.excluded; })) return runWithLunr(clauses); // every page, then
+    var query = fields.map(function () { return new Map(); }); // field -> term number -> value
+    var rowOf = new Map(), seen = new Uint8Array(count), order = [], fieldOrder = new Uint16Array(count);
+    var required = null, prohibited = null, termsOf = withTerms ? new Map() : null, cached = new Set();
+    for (var c = 0; c < clauses.length; c++) {
+      var cl = clauses[c];
+      var expanded = index.tokenSet.intersect(lunr.TokenSet.fromString(cl.prefix ? cl.term + "*" : cl.term)).toArray();
+      if (!expanded.length && cl.required && !cl.excluded) return []; // a required word found nowhere
+      var matches = cl.required && !cl.excluded ? new Uint8Array(count) : null;
+      for (var e = 0; e < expanded.length; e++) {
+        var row = termRows.get(expanded[e]), number = row[1];
+        rowOf.set(number, row);
+        for (var f = 0; f < fields.length; f++) {
+          var pairs = row[2 + f], page = 0, i;
+          if (cl.excluded) {
+            prohibited = prohibited || new Uint8Array(count);
+            for (i = 0; i < pairs.length; i += 2) { page += pairs[i]; prohibited[page] = 1; }
+            continue;
+          }
+          if (matches) for (i = 0; i < pairs.length; i += 2) { page += pairs[i]; matches[page] = 1; }
+          var vector = query[f];
+          vector.set(number, vector.has(number) ? vector.get(number) + cl.boost : cl.boost);
+          var key = number + "/" + f;
+          if (cached.has(key)) continue;
+          cached.add(key);
+          page = 0;
+          for (i = 0; i < pairs.length; i += 2) {
+            page += pairs[i];
+            if (!(seen[page] & (1 << f))) {
+              if (!seen[page]) order.push(page);
+              seen[page] |= 1 << f;
+              fieldOrder[page] = fieldOrder[page] * 4 + f + 1;
+            }
+            if (termsOf) {
+              if (!termsOf.has(page)) termsOf.set(page, new Set());
+              termsOf.get(page).add(expanded[e]);
+            }
+          }
+        }
+      }
+      if (matches) {
+        if (required) for (var r = 0; r < count; r++) required[r] &= matches[r];
+        else required = matches;
+      }
+    }
+    var scores = fields.map(function (_, f) {
+      var dots = new Float64Array(count), terms = Array.from(query[f].keys()).sort(function (a, b) { return a - b; });
+      var squares = 0;
+      terms.forEach(function (number) { var v = query[f].get(number); squares += v * v; });
+      var magnitude = Math.sqrt(squares);
+      terms.forEach(function (number) {
+        var value = query[f].get(number), pairs = rowOf.get(number)[2 + f], page = 0;
+        for (var i = 0; i < pairs.length; i += 2) {
+          page += pairs[i];
+          dots[page] += value * (pairs[i + 1] / 1000);
+        }
+      });
+      return { dots: dots, magnitude: magnitude };
+    });
+    var results = [];
+    order.forEach(function (page) {
+      if ((required && !required[page]) || (prohibited && prohibited[page])) return;
+      var digits = [], code = fieldOrder[page];
+      for (; code; code = Math.floor(code / 4)) digits.unshift(code % 4 - 1);
+      var score;
+      digits.forEach(function (f, n) {
+        var s = scores[f].dots[page] / scores[f].magnitude || 0;
+        score = n ? score + s : s;
+      });
+      results.push({ score: score, ref: page, terms: termsOf ? Array.from(termsOf.get(page) || []) : [] });
+    });
+    return results;
+  }
+
+  // lunr's own query: for a query of exclusions only (every page but those), rare.
+  function runWithLunr(clauses) {
     var matches = index.query(function (q) {
       clauses.forEach(function (c) {
         q.term(c.term, {
@@ -279,14 +365,18 @@
   }
 
   function pagesWith(found) {
-    var refs = new Set();
+    var marks = new Uint8Array(meta.count), reached = 0;
     found.forEach(function (term) {
-      var posting = index.invertedIndex[term];
-      index.fields.forEach(function (name) {
-        Object.keys(posting[name]).forEach(function (ref) { refs.add(ref); });
-      });
+      var row = termRows.get(term);
+      for (var f = 0; f < meta.fields.length; f++) {
+        var pairs = row[2 + f], page = 0;
+        for (var i = 0; i < pairs.length; i += 2) {
+          page += pairs[i];
+          if (!marks[page]) { marks[page] = 1; reached++; }
+        }
+      }
     });
-    return refs.size;
+    return reached;
   }
 
   function writtenForms() {
@@ -460,9 +550,9 @@
         if (c.prefix) outcome.marks.prefixes.push(c.term); else exact.add(c.term);
       });
       outcome.marks.exact = Array.from(exact);
-      var first = clauses.length ? filter(run(clauses), found) : Promise.resolve([]);
+      var first = clauses.length ? filter(run(clauses, checks.length > 0), found) : Promise.resolve([]);
       return first.then(function (matches) {
-        return matches.length || !clauses.length ? matches : filter(run(relaxed(clauses)), found);
+        return matches.length || !clauses.length ? matches : filter(run(relaxed(clauses), checks.length > 0), found);
       }).then(function (matches) {
         // Pages that have the words as typed rank above those found by a close word only.
         var ranked = matches.map(function (m) {
