@@ -377,6 +377,8 @@ def run(project: Project, source: str) -> int:
     from builder.files import FileRefused, read_bounded
 
     try:  # bounded before parsing (issue 18): « - » or a file, at most one character past the limit convert() refuses
+        if source != "-" and not Path(source).is_symlink() and not Path(source).exists():
+            raise FileNotFoundError(source)
         body = (sys.stdin.read(MAX_BODY_CHARS + 1) if source == "-"
                 else read_bounded(Path(source), 4 * MAX_BODY_CHARS + 4).decode("utf-8"))
     except FileRefused as refused:
