@@ -279,6 +279,13 @@ def check_local_file(name: str, folder: Path) -> Path:
             {"name": name},
         )
     path = folder / candidate
+    if path.is_dir() and not path.is_symlink():
+        raise PydanticCustomError(
+            "kit_file_folder",
+            "« {name} » est un dossier de kit/fichiers/, pas un fichier : indiquez le fichier lui-même (par exemple "
+            "« {name}/rapport.pdf »).",
+            {"name": name},
+        )
     if not path.is_file():
         raise PydanticCustomError(
             "kit_file_missing",

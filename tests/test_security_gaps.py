@@ -453,3 +453,27 @@ def test_from_issue_reads_neither_a_device_nor_a_huge_file(project: Project, tmp
         assert result.returncode == 1
         assert result.stderr.startswith(f"Le fichier « {source} » n'est pas lu : {reason}")
     assert sorted(p.name for p in (project.kit_dir / "cas").iterdir()) == ["charenton.yml", "silvergeek.yml"]
+
+
+# --- a document's « fichier » naming a folder, or reaching outside ----------------------------------
+
+
+@pytest.mark.parametrize("name, message", [
+    ("dossier", "« fichier » : « dossier » est un dossier de kit/fichiers/, pas un fichier : indiquez le fichier lui-même "
+                "(par exemple « dossier/rapport.pdf »)."),
+    ("../site_config.yml", "« fichier » : fichier « ../site_config.yml » refusé : indiquez seulement un nom de fichier "
+                           "placé dans kit/fichiers/ (sans « .. » ni chemin absolu)."),
+    ("%2e%2e/site_config.yml", "« fichier » : nom de fichier « %2e%2e/site_config.yml » refusé : utilisez seulement"),
+    ("/etc/passwd", "« fichier » : fichier « /etc/passwd » refusé : indiquez seulement un nom de fichier placé dans "
+                    "kit/fichiers/"),
+])
+def test_a_document_file_must_be_a_file_inside_kit_fichiers(project: Project, name: str, message: str,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    (project.kit_dir / "fichiers" / "dossier").mkdir(parents=True)
+    (project.kit_dir / "fichiers" / "dossier" / "rapport.pdf").write_bytes(b"%PDF-1.4")
+    documents = project.kit_dir / "documents.yml"
+    line = line_number(documents, "  lien: http://www.lerameau.fr/le-programme-phare/")
+    replace_in(documents, "  lien: http://www.lerameau.fr/le-programme-phare/", f'  fichier: "{name}"')
+    code, lines = check(project.root, capsys)
+    assert code == 1
+    assert lines[0].startswith(f"kit/documents.yml:{line} : {message}")
