@@ -36,6 +36,11 @@ def _project(args: argparse.Namespace, required: bool = True) -> Project:
         raise KitError(f"Le dossier {args.projet} n'existe pas : vérifiez le chemin donné à --projet.")
     start = Path(args.projet).resolve() if args.projet else Path.cwd().resolve()
     project = find_project(start)
+    special = start / CONFIG_FILE
+    if required and os.path.lexists(special) and not special.is_file():
+        # a FIFO, a device, a link to one: never opened (it could block or never end), named as what it is
+        raise KitError(f"{special} n'est pas un fichier ordinaire (lien, tube nommé, périphérique ou dossier) : "
+                       "remplacez-le par le fichier de réglages du projet lui-même.")
     if required and not project.config_file.is_file():
         where = f"{start} ne contient pas {CONFIG_FILE}" if args.projet else f"ni {start} ni ses dossiers parents ne contiennent {CONFIG_FILE}"
         raise KitError(

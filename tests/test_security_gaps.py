@@ -477,3 +477,17 @@ def test_a_document_file_must_be_a_file_inside_kit_fichiers(project: Project, na
     code, lines = check(project.root, capsys)
     assert code == 1
     assert lines[0].startswith(f"kit/documents.yml:{line} : {message}")
+
+
+@pytest.mark.parametrize("kind", ["fifo", "lien vers /dev/zero"])
+def test_a_special_site_config_is_named_and_never_opened(project: Project, kind: str) -> None:
+    config = project.config_file
+    config.unlink()
+    if kind == "fifo":
+        os.mkfifo(config)
+    else:
+        config.symlink_to("/dev/zero")
+    result = check_in_subprocess(project.root)
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"{config} n'est pas un fichier ordinaire (lien, tube nommé, périphérique ou dossier) : "
+                                    "remplacez-le par le fichier de réglages du projet lui-même.")
