@@ -28,9 +28,9 @@ the whole site or the whole catalogue and write files of their own (search index
 exports) run after the reload, in a child process of low priority that a newer round stops
 (the editor's next save is not kept waiting); they publish the files they make that changed.
 
-A sheet added or removed is still a partial round, built by MkDocs' ``dirty`` build (the
-set of pages changed; the pages of the navigation are rebuilt too), after which MkDocs is
-loaded again at the next full round. Anything else (``site_config.yml``, another catalogue
+A sheet added or removed is still a partial round: MkDocs' list of files is made again (its
+sitemap too). Without MkDocs in memory (after a failed round), a partial round uses MkDocs'
+own ``dirty`` build (the pages of the navigation are rebuilt too). Anything else (``site_config.yml``, another catalogue
 file, ``content/``, ``theme/``, the builder, a new navigation, a failed round) makes the
 next round *full*: everything is rebuilt into a staging folder swapped in at the end, as
 ``kit build`` does. ``kit build`` never uses this module: it always builds from scratch.
@@ -265,6 +265,36 @@ class KeptMkDocs:
         file = self.files.get_file_from_path(relative)
         return file is not None and file.page is not None and file.page.content is not None
 
+    def refresh_files(self, added: Iterable[str]) -> list[str]:
+        """Pages were added to or removed from docs/: MkDocs' list of files made again, in
+        MkDocs' own order (``get_files``, then the theme's files), keeping the objects (and
+        read pages) of the files it had; an added page gets its ``Page`` as ``mkdocs build``
+        gives a page outside the navigation. The sitemap, which lists every page, is written
+        again; returns the files of the site it wrote."""
+        from mkdocs.commands.build import _build_theme_template
+        from mkdocs.structure.files import Files, get_files, set_exclusions
+        from mkdocs.structure.pages import Page
+
+        config, added = self.config, set(added)
+        fresh = get_files(config)
+        fresh.add_files_from_theme(self.env, config)
+        merged = []
+        for file in fresh:
+            kept = self.files.get_file_from_path(file.src_uri)
+            merged.append(kept if kept is not None and file.src_uri not in added else file)
+        files = Files(merged)
+        set_exclusions(files, config)
+        for relative in sorted(added):
+            file = files.get_file_from_path(relative)
+            if file is not None and file.page is None:
+                Page(None, file, config)
+        self.files = files
+        written = []
+        if "sitemap.xml" in config.theme.static_templates:
+            _build_theme_template("sitemap.xml", self.env, files, config, self.nav)
+            written = ["sitemap.xml", "sitemap.xml.gz"]
+        return written
+
     def build(self, relatives: Iterable[str]) -> None:
         """Read, render and write the pages ``relatives`` (paths in docs/, each ``knows``).
         Raises ``site.MkDocsFailed`` on any MkDocs warning or error (strict mode)."""
@@ -446,11 +476,13 @@ class Preview:
         self.docs_files = (self.docs_files | set(added)) - removed
 
         pages_written = [relative for relative in written if relative.endswith(".md")]
-        if (self.mkdocs is not None and not removed and not added and len(pages_written) == len(written)
-                and all(self.mkdocs.knows(relative) for relative in pages_written)):
-            # Same pages as MkDocs knows: only the rewritten ones are read, rendered and written.
+        if (self.mkdocs is not None and len(pages_written) == len(written)
+                and all(self.mkdocs.knows(relative) for relative in pages_written if relative not in added)):
+            # Only the rewritten pages are read, rendered and written by MkDocs (and the
+            # sitemap when pages came or went).
+            rebuilt = self.mkdocs.refresh_files(added) if added or removed else []
             self.mkdocs.build(pages_written)
-            rebuilt = [html_of(relative) for relative in pages_written]
+            rebuilt += [html_of(relative) for relative in pages_written]
         else:
             rebuilt = self._dirty_build(generated)
             self.mkdocs = None  # MkDocs' pages are no longer all read: loaded again at the next full round

@@ -5,6 +5,7 @@ sequence of edits the preview and ``kit build`` are byte-identical to cold ones.
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 from pathlib import Path
 
@@ -108,6 +109,7 @@ def test_incremental_sequence_is_byte_identical_to_cold_preview_and_build(previe
     retitle(project, "nouvelle-fiche", "Une fiche ajoutée")
     assert preview.rebuild() == PARTIAL
     assert "Une fiche ajoutée" in (preview.site_dir / "fiches" / "nouvelle-fiche.html").read_text(encoding="utf-8")
+    assert preview.mkdocs is not None  # MkDocs stays in memory when a sheet comes or goes
     (project.kit_dir / "cas" / "silvergeek.yml").unlink()
     assert preview.rebuild() == PARTIAL
     assert not (preview.site_dir / "fiches" / "silvergeek.html").exists()
@@ -141,3 +143,42 @@ def test_a_broken_sheet_keeps_the_previous_preview_and_the_next_round_is_full(pr
     sheet.write_text(good, encoding="utf-8")
     assert preview.rebuild() == FULL
     assert contents(preview.site_dir) == {k: v[0] for k, v in before.items()}
+
+
+def test_mkdocs_rebuilds_only_the_rewritten_pages(preview: Preview) -> None:
+    assert preview.rebuild() == FULL
+    before = snapshot(preview.raw)  # MkDocs' own output, before the post-build stages
+    retitle(preview.project, "charenton", "Titre pour MkDocs seul")
+    assert preview.rebuild() == PARTIAL
+    after = snapshot(preview.raw)
+    rewritten = {relative for relative in after if after[relative] != before.get(relative)}
+    # the sheet's page, its neighbour, the index, the documents it cites: no 404 page, no
+    # page of the navigation, no sitemap, nothing of the theme
+    assert {"fiches/charenton.html", "fiches/index.html"} <= rewritten
+    assert all(relative.startswith(("fiches/", "documents/")) for relative in rewritten), rewritten
+    assert "Titre pour MkDocs seul" in (preview.raw / "fiches" / "charenton.html").read_text(encoding="utf-8")
+
+
+def test_a_new_round_stops_the_previous_search_index_and_ends_as_a_cold_preview(tmp_path: Path, fixed_epoch: str) -> None:
+    project = copy_project(FIXTURES / "mini", tmp_path / "projet")
+    (tmp_path / "apercu").mkdir()
+    preview = Preview(project, tmp_path / "apercu", background=True)
+    try:
+        assert preview.rebuild() == FULL
+        retitle(project, "charenton", "Premier passage")
+        assert preview.rebuild() == PARTIAL
+        first_child = preview.child
+        assert first_child is not None  # the search index and exports, after the reload
+        retitle(project, "charenton", "Second passage")
+        assert preview.rebuild() == PARTIAL  # stops the first child instead of waiting for it
+        with pytest.raises(ChildProcessError):
+            os.waitpid(first_child, os.WNOHANG)  # reaped: it is not left behind
+        preview.wait()
+        assert preview.background_error is None
+        feed = (preview.site_dir / "fiches" / "flux.xml").read_text(encoding="utf-8")
+        assert "Second passage" in feed and "Premier passage" not in feed
+        # the search index too: what a cold preview of the last state gives
+        assert contents(preview.site_dir) == contents(cold_preview(project.root, tmp_path / "froid"))
+    finally:
+        preview.close()
+    assert preview.child is None
