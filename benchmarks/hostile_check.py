@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -69,6 +70,18 @@ def filler(angles: int) -> str:
     return ("<a\t" * angles) + ("mot " * ((19_000 - 3 * angles) // 4))
 
 
+def content_page(body: str) -> Callable[[Path], None]:
+    """A page of content/ holding ``body`` (audit of issue 18: content/ had no parser limits)."""
+    def make(root: Path) -> None:
+        (root / "content" / "le-kit" / "hostile.md").write_text(f"# Page\n\n{body}\n", encoding="utf-8")
+    return make
+
+
+def heaviest_page() -> str:
+    """The heaviest content/ page accepted: 100 « [ » never closed, in one 9,900-character paragraph."""
+    return "[" * 100 + "mot " * 2_450
+
+
 CASES: list[tuple[str, Callable[[Path], None]]] = [
     ("kit propre (référence)", lambda root: None),
     ("99 000 clés inconnues (< 1 Mo)", unknown_keys(99_000)),
@@ -80,42 +93,51 @@ CASES: list[tuple[str, Callable[[Path], None]]] = [
     ("fiche liée à /dev/zero", lambda root: (root / "kit" / "cas" / "zero.yml").symlink_to("/dev/zero")),
     ("tube nommé (FIFO) dans content/", lambda root: os.mkfifo(root / "content" / "tube.md")),
     ("5 000 fichiers dans kit/fichiers/", many_files(5_000)),
+    ("content/ : « [ » × 200 000 (refusé)", content_page("[" * 200_000)),
+    ("content/ : « <a » + tabulation × 100 000 (refusé)", content_page("<a\t" * 100_000)),
+    ("content/ : « 1. » × 3 000 (plantait : RecursionError)", content_page("1. " * 3_000 + "fin")),
+    ("content/ : 100 « [ » dans 9 900 car. (accepté)", content_page(heaviest_page())),
 ]
 
 
-def run(command: str, root: Path, site: Path | None = None) -> tuple[float, int, int]:
+def run(command: str, root: Path, site: Path | None = None) -> tuple[float, int, int, float]:
+    """Wall time, exit code, lines printed, and CPU time (user + sys of the child process)."""
     env = {**os.environ, "PYTHONPATH": str(REPO), "SOURCE_DATE_EPOCH": "1764028800", "NO_MKDOCS_2_WARNING": "1"}
     env.pop("GITHUB_ACTIONS", None)
     args = [sys.executable, "-m", "builder", "--projet", str(root), command]
     if site is not None:
         args += ["--site-dir", str(site)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     try:
         result = subprocess.run(args, capture_output=True, text=True, env=env, timeout=300)
     except subprocess.TimeoutExpired:
-        return 300.0, -1, 0
-    return time.perf_counter() - start, result.returncode, len(result.stderr.splitlines())
+        return 300.0, -1, 0, 0.0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return time.perf_counter() - start, result.returncode, len(result.stderr.splitlines()), cpu
 
 
 def main() -> None:
-    print(f"{'cas':<62} {'kit check (s)':>13} {'code':>5} {'lignes':>7}")
+    print(f"nproc {os.cpu_count()}, charge {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print(f"{'cas':<62} {'mur (s)':>8} {'CPU (s)':>8} {'code':>5} {'lignes':>7}")
     with tempfile.TemporaryDirectory() as tmp:
         for number, (label, make) in enumerate(CASES):
             root = Path(tmp) / f"cas-{number}"
             shutil.copytree(MINI, root)
             make(root)
-            seconds, code, lines = run("check", root)
-            print(f"{label:<62} {seconds:>13.2f} {code:>5} {lines:>7}", flush=True)
-        # The worst input that is accepted, built end to end (MkDocs, search, exports, zip).
-        root = Path(tmp) / "limite-build"
-        shutil.copytree(MINI, root)
-        with_markdown(root, "limite", filler(100))
-        seconds, code, _ = run("build", root, Path(tmp) / "site")
-        print(f"{'kit build, fiche acceptée la plus lourde (ligne 5)':<62} {seconds:>13.2f} {code:>5}")
-        root = Path(tmp) / "propre-build"
-        shutil.copytree(MINI, root)
-        seconds, code, _ = run("build", root, Path(tmp) / "site-propre")
-        print(f"{'kit build, kit propre (référence)':<62} {seconds:>13.2f} {code:>5}")
+            seconds, code, lines, cpu = run("check", root)
+            print(f"{label:<62} {seconds:>8.2f} {cpu:>8.2f} {code:>5} {lines:>7}", flush=True)
+        # The worst inputs that are accepted, built end to end (MkDocs, search, exports, zip).
+        for label, make in (("kit build, fiche acceptée la plus lourde", lambda root: with_markdown(root, "limite", filler(100))),
+                            ("kit build, page de content/ acceptée la plus lourde", content_page(heaviest_page())),
+                            ("kit build, kit propre (référence)", lambda root: None)):
+            root = Path(tmp) / f"build-{len(label)}"
+            shutil.copytree(MINI, root)
+            make(root)
+            seconds, code, _, cpu = run("build", root, Path(tmp) / f"site-{len(label)}")
+            print(f"{label:<62} {seconds:>8.2f} {cpu:>8.2f} {code:>5}", flush=True)
+    print(f"charge à la fin {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

@@ -72,9 +72,9 @@ def _body(text: str) -> tuple[str, int]:
 # few thousand markers on a line crash it). MkDocs renders content/ with it too: a page is
 # refused before any parsing, as catalogue fields are (builder.models.check_markdown). Real
 # pages have a dozen of each; a paragraph is a few hundred words.
-MAX_PAGE_BRACKETS = 300
-MAX_PAGE_ANGLES = 300
-MAX_PARAGRAPH_CHARS = 20_000
+MAX_PAGE_BRACKETS = 100
+MAX_PAGE_ANGLES = 100
+MAX_PARAGRAPH_CHARS = 10_000
 _DEEP_LINE = re.compile(r"^[ \t]*(?:(?:[-*+>]|\d{1,9}[.)])[ \t]*){%d}" % MAX_MARKDOWN_NESTING, re.M)
 _BLANK_LINES = re.compile(r"\n[ \t]*\n")
 
