@@ -54,6 +54,7 @@ def region_names() -> list[str]:
     return [r.name for r in load_regions()]
 
 
+@functools.cache  # a few distinct names, looked up once per sheet (the index and its map)
 def find_region(name: str | None) -> Region | None:
     if not name:
         return None
