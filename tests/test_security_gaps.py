@@ -491,3 +491,33 @@ def test_a_special_site_config_is_named_and_never_opened(project: Project, kind:
     assert result.returncode == 1
     assert result.stderr.startswith(f"{config} n'est pas un fichier ordinaire (lien, tube nommé, périphérique ou dossier) : "
                                     "remplacez-le par le fichier de réglages du projet lui-même.")
+
+
+# --- slugs of generated pages in a kit with other output folders (tests/fixtures/autre-kit) ---------
+
+
+@pytest.mark.parametrize("slug", ["index", "flux"])
+def test_generated_names_are_reserved_in_every_kit(tmp_path: Path, slug: str, capsys: pytest.CaptureFixture[str],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    other = copy_project(FIXTURES / "autre-kit", tmp_path / "autre")
+    sheet = next((other.kit_dir / "cas").glob("*.yml"))
+    (other.kit_dir / "cas" / f"{slug}.yml").write_text(sheet.read_text(encoding="utf-8"), encoding="utf-8")
+    code, lines = check(other.root, capsys)
+    assert code == 1
+    assert lines[0] == (f"kit/cas/{slug}.yml : nom de fiche « {slug} » réservé : le site écrit déjà une page "
+                        f"experiences/{slug}.html, que cette fiche écraserait ; renommez le fichier (par exemple "
+                        f"« {slug}-territoire.yml »).")
+
+
+@pytest.mark.parametrize("field, folder", [("dossier_fiches", "ressources"), ("dossier_documents", "catalogue")])
+def test_output_folders_are_checked_in_every_kit(tmp_path: Path, field: str, folder: str,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    other = copy_project(FIXTURES / "autre-kit", tmp_path / "autre")
+    lines = [f"  {field}: {folder}" if line.startswith(f"  {field}:") else line
+             for line in other.config_file.read_text(encoding="utf-8").splitlines()]
+    other.config_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, err = check(other.root, capsys)
+    assert code == 1
+    assert err[0].startswith(f"site_config.yml:{line_number(other.config_file, f'  {field}: {folder}')} : « {field} » : "
+                             f"« {folder} » est déjà le dossier")
