@@ -140,6 +140,8 @@ def _report_unread_kit_files(kit_dir: Path, problems: Problems) -> None:
     if not kit_dir.is_dir() or kit_dir.is_symlink():
         return
     for path in sorted(kit_dir.iterdir()):
+        if path.is_symlink():
+            continue  # reported as a link by builder.files
         if path.suffix.lower() in (".yml", ".yaml") and path.name not in KIT_FILES and not path.name.startswith("."):
             close = difflib.get_close_matches(path.stem.lower() + ".yml", KIT_FILES, n=1, cutoff=0.8)
             hint = f" Vouliez-vous dire « {close[0]} » ?" if close else ""
