@@ -192,13 +192,15 @@ def _add_deflated(archive: zipfile.ZipFile, info: zipfile.ZipInfo, size: int, co
     its own entries."""
     info.file_size, info.compress_size, info.CRC, info.flag_bits = size, len(compressed), crc, 0
     zip64 = size * 1.05 > zipfile.ZIP64_LIMIT  # writestr's own test: the same header
-    archive.fp.seek(archive.start_dir)
-    info.header_offset = archive.fp.tell()
+    # The file's position is where the last entry ended (start_dir): no seek or tell, each a
+    # system call and a seek a flush of the write buffer.
+    info.header_offset = archive.start_dir
     archive._writecheck(info)
     archive._didModify = True
-    archive.fp.write(info.FileHeader(zip64))
+    header = info.FileHeader(zip64)
+    archive.fp.write(header)
     archive.fp.write(compressed)
-    archive.start_dir = archive.fp.tell()
+    archive.start_dir = info.header_offset + len(header) + len(compressed)
     archive.filelist.append(info)
     archive.NameToInfo[info.filename] = info
 
@@ -274,13 +276,20 @@ class OnlinePages(Mapping[str, str]):
         self.site_dir = site_dir
         self.names = [f for f in (site_files(site_dir) if files is None else files) if f.endswith(HTML_SUFFIX)]
         self.built = frozenset(self.names)
+        self.as_built: set[str] = set()  # pages the marking left unchanged: not looked at again
 
     def __getitem__(self, relative: str) -> str:
         if relative not in self.built:
             raise KeyError(relative)
-        text = links.mark_external_links((self.site_dir / relative).read_bytes().decode("utf-8"))
+        built = (self.site_dir / relative).read_bytes().decode("utf-8")
+        if relative in self.as_built:
+            return built
+        text = links.mark_external_links(built)
         # Links to a folder (an editor's « ../catalogue/ ») lead to its index.html, in both editions.
-        return links.folder_links_to_index(text, relative, self.built.__contains__)
+        text = links.folder_links_to_index(text, relative, self.built.__contains__)
+        if text == built:
+            self.as_built.add(relative)
+        return text
 
     def __contains__(self, relative: object) -> bool:
         return relative in self.built
@@ -293,7 +302,8 @@ class OnlinePages(Mapping[str, str]):
 
     def raw_text_has(self, mark: str) -> bool:
         """Whether any page, as built, holds ``mark`` (link marking adds no such mark)."""
-        return any(mark in (self.site_dir / relative).read_bytes().decode("utf-8") for relative in self.names)
+        encoded = mark.encode("utf-8")
+        return any(encoded in (self.site_dir / relative).read_bytes() for relative in self.names)
 
 
 def read_pages(site_dir: Path) -> OnlinePages:
