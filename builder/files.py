@@ -49,6 +49,7 @@ _NAME_MAX_BYTES = 255  # ext4, APFS and NTFS
 _WINDOWS_RESERVED = {"con", "prn", "aux", "nul", "conin$", "conout$",
                      *(f"{port}{n}" for port in ("com", "lpt") for n in [*"0123456789", "¹", "²", "³"])}
 _WINDOWS_FORBIDDEN = '<>:"\\|?*'
+_BIDI_CONTROLS = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 class FileRefused(Exception):
@@ -163,7 +164,8 @@ def copy_bounded(source: Path, target: Path, limit: int) -> None:
 def name_refusal(name: str) -> str | None:
     """Why the file or folder name ``name`` would not open on Windows, macOS or Linux
     (French), or None. Rules: Microsoft's « Naming Files, Paths, and Namespaces »."""
-    control = next((c for c in name if unicodedata.category(c) == "Cc"), None)
+    # C0/C1 controls, and the marks that reorder text (« rapport\u202efdp.exe » shows as « rapportexe.pdf »)
+    control = next((c for c in name if unicodedata.category(c) == "Cc" or c in _BIDI_CONTROLS), None)
     if control is not None:
         return (f"nom de fichier refusé : il contient un caractère de contrôle (U+{ord(control):04X}) ; "
                 "renommez-le avec des lettres, des chiffres, « - » et « _ ».")

@@ -521,3 +521,20 @@ def test_output_folders_are_checked_in_every_kit(tmp_path: Path, field: str, fol
     assert code == 1
     assert err[0].startswith(f"site_config.yml:{line_number(other.config_file, f'  {field}: {folder}')} : « {field} » : "
                              f"« {folder} » est déjà le dossier")
+
+
+# --- file names that reorder their own text ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("mark", ["\u202e", "\u2067", "\u200f"])
+def test_file_names_with_bidirectional_marks_are_refused(project: Project, mark: str,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """« rapport‮fdp.exe » shows as « rapportexe.pdf »: a reader would open what it is not."""
+    folder = project.kit_dir / "fichiers"
+    folder.mkdir()
+    (folder / f"rapport{mark}fdp.txt").write_bytes(b"texte")
+    code, lines = check(project.root, capsys)
+    assert code == 1
+    shown = f"\\u{ord(mark):04x}"
+    assert lines[0] == (f"kit/fichiers/rapport{shown}fdp.txt : nom de fichier refusé : il contient un caractère de "
+                        f"contrôle (U+{ord(mark):04X}) ; renommez-le avec des lettres, des chiffres, « - » et « _ ».")
