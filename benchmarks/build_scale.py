@@ -7,8 +7,8 @@ same pages are then written into a kept folder and built by ``mkdocs build -f
 Printed: kit build time, MkDocs-alone time and their ratio (target issue 15: ≤ 1.3 at
 2,000), CPU time (user + system, the build process and its workers; MkDocs alone likewise),
 peak memory (the build process's ``ru_maxrss``, or the proportional set size of the process
-and its worker processes summed, sampled every 0.1 s, if higher; a child's ``ru_maxrss``
-would count the pages it shares with its parent), case page size, and the
+and its worker processes summed, sampled every 0.1 s by this script, if higher; a child's
+``ru_maxrss`` would count the pages it shares with its parent), case page size, and the
 per-stage breakdown, wall time then CPU time (the process and its workers).
 
 Targets (issue 15): ratio ≤ 1.3 at 2,000 sheets; 10,000 sheets ≤ 5.5 × the 2,000-sheet
@@ -34,7 +34,7 @@ from synthetic import REPO, add_synthetic_sheets, copy_repo_project
 # The child times each stage by wrapping the functions the pipeline calls (whatever their
 # module's layout, a missing one is skipped): the pipeline's code is not changed for it.
 CHILD = r"""
-import cProfile, functools, json, os, resource, sys, threading, time
+import cProfile, functools, json, os, resource, sys, time
 from pathlib import Path
 import builder.build as pipeline
 from builder.config import Project
@@ -57,27 +57,6 @@ def timed(label, function):
             stage_cpu[label] = stage_cpu.get(label, 0.0) + cpu_now() - cpu
     return wrapper
 
-# Memory of this process and its worker processes, summed, sampled every 0.1 s (/proc): the
-# proportional set size (a page shared by n processes counts 1/n in each: forked workers
-# share the parent's pages), as ru_maxrss of a child counts the pages it shares with its parent.
-def resident_kb(pid):
-    try:
-        with open(f"/proc/{pid}/smaps_rollup") as status:
-            rss = next((int(line.split()[1]) for line in status if line.startswith("Pss:")), 0)
-        kids = []
-        for task in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{task}/children") as children:
-                kids += [int(k) for k in children.read().split()]
-        return rss + sum(resident_kb(kid) for kid in kids)
-    except OSError:
-        return 0
-
-peak_sum = [0]
-def sample():
-    while True:
-        peak_sum[0] = max(peak_sum[0], resident_kb(os.getpid()))
-        time.sleep(0.1)
-threading.Thread(target=sample, daemon=True).start()
 
 def wrap(module, name, label):
     if module is not None and hasattr(module, name):
@@ -110,7 +89,7 @@ if profile:
     profile.dump_stats(sys.argv[3])
 seconds = time.perf_counter() - start
 own = resource.getrusage(resource.RUSAGE_SELF)
-peak = max(own.ru_maxrss, peak_sum[0]) / 1024
+peak = own.ru_maxrss / 1024  # the benchmark's own sampling of the workers is added by the parent
 print(json.dumps({"seconds": seconds, "cpu": cpu_now(), "peak_mb": peak, "pages": result.page_count,
                   "stages": stages, "stage_cpu": stage_cpu}))
 """
@@ -132,15 +111,41 @@ def folder_size(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
-def run(arguments: list[str], env: dict) -> tuple[float, str]:
+# Memory of a process and its worker processes, summed (/proc): the proportional set size (a
+# page shared by n processes counts 1/n in each: forked workers share the parent's pages),
+# where ru_maxrss of a child counts the pages it shares with its parent. Sampled from here,
+# every 0.1 s: a thread in the build process would keep the pipeline from forking (pool.can_fork).
+def proportional_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as status:
+            own = next((int(line.split()[1]) for line in status if line.startswith("Pss:")), 0)
+        kids: list[int] = []
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as children:
+                kids += [int(k) for k in children.read().split()]
+        return own + sum(proportional_kb(kid) for kid in kids)
+    except (OSError, ValueError):
+        return 0
+
+
+def run(arguments: list[str], env: dict) -> tuple[float, str, float]:
+    """Runs a command; returns its wall time, its output and its peak summed memory (MB)."""
     global LOAD
     LOAD = max(LOAD, os.getloadavg()[0])
     start = time.perf_counter()
-    out = subprocess.run(arguments, env=env, cwd=REPO, capture_output=True, text=True)
-    seconds = time.perf_counter() - start
-    if out.returncode:
-        raise SystemExit(f"échec de {' '.join(arguments[:3])} … :\n{out.stdout}\n{out.stderr}")
-    return seconds, out.stdout
+    peak = 0
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        process = subprocess.Popen(arguments, env=env, cwd=REPO, stdout=out, stderr=err, text=True)
+        while process.poll() is None:
+            peak = max(peak, proportional_kb(process.pid))
+            time.sleep(0.1)
+        seconds = time.perf_counter() - start
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    if process.returncode:
+        raise SystemExit(f"échec de {' '.join(arguments[:3])} … :\n{stdout}\n{stderr}")
+    return seconds, stdout, peak / 1024
 
 
 def measure(count: int, profile: str | None = None) -> dict:
@@ -150,8 +155,9 @@ def measure(count: int, profile: str | None = None) -> dict:
         site = Path(tmp) / "site"
         env = {**os.environ, "SOURCE_DATE_EPOCH": "1764028800", "NO_MKDOCS_2_WARNING": "1",
                "PYTHONPATH": str(REPO)}
-        _, out = run([sys.executable, "-c", CHILD, str(root), str(site), profile or "-"], env)
+        _, out, summed = run([sys.executable, "-c", CHILD, str(root), str(site), profile or "-"], env)
         figures = json.loads(out.strip().splitlines()[-1])
+        figures["peak_mb"] = max(figures["peak_mb"], summed)
         case_page = site / "fiches" / "synthetique-00001.html"
         archive = next((site / "telechargements").glob("*.zip"))
         figures.update(
@@ -164,7 +170,7 @@ def measure(count: int, profile: str | None = None) -> dict:
         work.mkdir()
         run([sys.executable, "-c", RENDER_ONLY, str(root), str(work)], env)
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        figures["mkdocs_seconds"], _ = run(
+        figures["mkdocs_seconds"], _, _ = run(
             [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(work / "mkdocs.yml"), "-d", str(Path(tmp) / "mkdocs-seul")], env)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         figures["mkdocs_cpu"] = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)

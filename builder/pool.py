@@ -24,6 +24,7 @@ back in the order of the pieces (``spread``), so a build stays byte-identical wi
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import threading
@@ -97,6 +98,11 @@ def spread(function: Callable[..., Result], pieces: Sequence[Any], *arguments: A
     if workers <= 1 or len(pieces) <= 1 or (fork and not can_fork()):
         return [function(piece, *arguments) for piece in pieces]
     context = multiprocessing.get_context("fork" if fork else "spawn")
+    if fork:
+        # The objects made so far are left out of the collector's passes, in the workers too:
+        # a pass writes in every object it visits, and each page written to is copied into
+        # the worker (copy on write), a whole catalogue per worker (Python's gc.freeze docs).
+        gc.freeze()
     executor = ProcessPoolExecutor(max_workers=min(workers, len(pieces)), mp_context=context)
     try:
         futures = [executor.submit(function, piece, *arguments) for piece in pieces]
@@ -108,6 +114,8 @@ def spread(function: Callable[..., Result], pieces: Sequence[Any], *arguments: A
         ) from error
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
+        if fork:
+            gc.unfreeze()
 
 
 PageTransform = Callable[[str], str]
