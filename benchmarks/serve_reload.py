@@ -9,10 +9,13 @@ For each round the script prints:
   the polling watcher, then a partial round of builder.incremental: only the pages that
   depend on the sheet; the search index follows in the background);
 - « page rechargée » : save → the new title is in the page Chromium shows;
-- « CPU » : processor time the preview process spent meanwhile (from /proc), a figure that
-  depends less on what else the machine is doing than the two durations (it includes the
-  previous round's background search index when the round had to wait for it).
-Usage: python3 benchmarks/serve_reload.py [N] [--tours R]
+- « CPU » : processor time the preview process itself spent meanwhile (from /proc, user +
+  system), a figure that depends less on what else the machine is doing than the two
+  durations. The search index and exports are remade after the reload by a child process of
+  low priority, stopped by the next save: their processor time (« CPU après ») is that of
+  the children reaped during the round, printed apart.
+Each round also prints the load average (1 min) when it ends; the run starts with ``nproc``.
+Usage: python3 benchmarks/serve_reload.py [N …] [--tours R]
 """
 
 from __future__ import annotations
@@ -36,10 +39,12 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system time of a process so far (Linux /proc)."""
+def cpu_seconds(pid: int, children: bool = False) -> float:
+    """User + system time of a process so far (Linux /proc); ``children``: that of its
+    children it has reaped instead."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    first = 13 if children else 11
+    return (int(fields[first]) + int(fields[first + 1])) / os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -94,11 +99,12 @@ def measure(extra_sheets: int, rounds: int) -> None:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 page = browser.new_page()
                 page.goto(f"http://127.0.0.1:{port}/fiches/{sheet.stem}.html")
-                rebuilt, reloaded, cpu = [], [], []
+                rebuilt, reloaded, cpu, after, loads = [], [], [], [], []
                 for number in range(1, rounds + 1):
                     marker = f"Mesure {number}"
                     time.sleep(1.5)  # idle between rounds
                     cpu_before = cpu_seconds(process.pid)
+                    children_before = cpu_seconds(process.pid, children=True)
                     saved = time.perf_counter()
                     sheet.write_text(original.replace(title_line, f'titre: "{marker}"', 1), encoding="utf-8")
                     page.wait_for_function(
@@ -109,13 +115,17 @@ def measure(extra_sheets: int, rounds: int) -> None:
                     rebuilt.append(built - saved)
                     reloaded.append(shown - saved)
                     cpu.append(cpu_seconds(process.pid) - cpu_before)
+                    after.append(cpu_seconds(process.pid, children=True) - children_before)
+                    loads.append(os.getloadavg()[0])
                     print(f"  tour {number} : reconstruit {built - saved:.2f} s, page rechargée {shown - saved:.2f} s, "
-                          f"CPU {cpu[-1]:.2f} s")
+                          f"CPU {cpu[-1]:.2f} s (CPU après, enfant arrêté ou fini : {after[-1]:.2f} s), "
+                          f"charge {loads[-1]:.1f}")
                 browser.close()
             print(f"  médiane : reconstruit {statistics.median(rebuilt):.2f} s, "
                   f"page rechargée {statistics.median(reloaded):.2f} s "
-                  f"(min {min(reloaded):.2f} s, max {max(reloaded):.2f} s), CPU {statistics.median(cpu):.2f} s ; "
-                  f"charge de la machine (load average 1 min) : {os.getloadavg()[0]:.1f}")
+                  f"(min {min(reloaded):.2f} s, max {max(reloaded):.2f} s), CPU {statistics.median(cpu):.2f} s "
+                  f"(min {min(cpu):.2f}, max {max(cpu):.2f}) ; charge de la machine (load average 1 min) pendant "
+                  f"les tours : {min(loads):.1f} à {max(loads):.1f} ; nproc = {os.cpu_count()}")
         finally:
             process.send_signal(signal.SIGINT)
             try:

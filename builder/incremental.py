@@ -19,8 +19,9 @@ the MkDocs and Material versions, the edition's date). Then the whole catalogue 
 validated (every cross-file rule runs; an error anywhere keeps the previous preview), but a
 case page is rendered only when its sheet changed (``case_keys``: the validated sheet and its
 neighbours in the index's order; a case page also depends on the documents file, covered by
-the global key); every other generated page (indexes, map, document pages, home blocks:
-tens, not thousands) is rendered and written if its text changed. MkDocs rebuilds the
+the global key), a document page only when the sheets citing it changed
+(``document_keys``); every other generated page (indexes, map, home blocks: a few) is
+rendered and written if its text changed. MkDocs rebuilds the
 rewritten pages; the page-local post-build stages (typography, CSP, link marks:
 ``builder.build.POST_BUILD_STAGES`` except ``AFTER_RELOAD_STAGES``) run on those pages only,
 then what changed is copied into ``site/`` and the open page reloads. The stages that read
@@ -168,6 +169,29 @@ def _sheet_text(case: Case | None) -> str:
     return f"{case.slug}\0{dump}"
 
 
+def _kept_text(case: Case | None, texts: dict[int, tuple[Case, str]]) -> str:
+    """``_sheet_text(case)``, computed once per case object (kept in ``texts``)."""
+    if case is None:
+        return ""
+    kept = texts.get(id(case))
+    if kept is None or kept[0] is not case:
+        kept = texts[id(case)] = (case, _sheet_text(case))
+    return kept[1]
+
+
+def document_keys(kit: Kit, texts: dict[int, tuple[Case, str]] | None = None) -> dict[str, str]:
+    """What each document page depends on beyond the global key (which covers the document,
+    the reading paths and the settings), by document id: the sheets that cite it, in the
+    index's order (the page lists the first ones by title and counts them:
+    ``pages.PageRenderer.document_page``). ``texts``: as for ``case_keys``."""
+    texts = {} if texts is None else texts
+    keys = {}
+    for doc in kit.documents:
+        joined = "\n".join(_kept_text(case, texts) for case in kit.cases_of(doc.id))
+        keys[doc.id] = hashlib.sha256(f"{doc.id}\0{joined}".encode()).hexdigest()
+    return keys
+
+
 def case_keys(kit: Kit, texts: dict[int, tuple[Case, str]] | None = None) -> dict[str, str]:
     """What each case page depends on beyond the global key, by slug: its slug and validated
     sheet, and those of the previous and next sheets in the index's order (the page links
@@ -176,12 +200,7 @@ def case_keys(kit: Kit, texts: dict[int, tuple[Case, str]] | None = None) -> dic
     texts = {} if texts is None else texts
 
     def text(case: Case | None) -> str:
-        if case is None:
-            return ""
-        kept = texts.get(id(case))
-        if kept is None or kept[0] is not case:
-            kept = texts[id(case)] = (case, _sheet_text(case))
-        return kept[1]
+        return _kept_text(case, texts)
 
     cases = kit.cases
     keys = {}
@@ -448,9 +467,12 @@ class Preview:
         self.changed = sorted(_files(self.site_dir))
 
     def _case_keys(self, config: SiteConfig, kit: Kit) -> dict[str, str]:
-        """Each case page's path in docs/ -> its ``case_keys`` key."""
+        """Each case page's and document page's path in docs/ -> its key (``case_keys``,
+        ``document_keys``): a page whose key did not change is not rendered again."""
         urls = OutputPaths.of(config.sorties)
-        return {urls.case_source(slug): key for slug, key in case_keys(kit, self.case_texts).items()}
+        keys = {urls.case_source(slug): key for slug, key in case_keys(kit, self.case_texts).items()}
+        keys.update({urls.document_source(id_): key for id_, key in document_keys(kit, self.case_texts).items()})
+        return keys
 
     def _partial(self, context: BuildContext, kit: Kit) -> bool:
         """A partial round; False (nothing changed yet) when it must be a full one."""

@@ -354,7 +354,7 @@ def generate(project: Project, config: SiteConfig, kit: Kit, work_dir: Path,
     """Write every page into ``work_dir/docs`` (emptied first) and return the navigation.
 
     ``skip(relative)`` true: that generated page (its path in docs/) is not rendered; the
-    incremental preview (``builder.incremental``) passes the case sheets it kept unchanged."""
+    incremental preview (``builder.incremental``) passes the case and document pages it kept unchanged."""
     docs = work_dir / "docs"
     if docs.exists():
         shutil.rmtree(docs)
@@ -376,7 +376,8 @@ def generate(project: Project, config: SiteConfig, kit: Kit, work_dir: Path,
             page.write_text(renderer.home_blocks(text, page.relative_to(docs).as_posix()), encoding="utf-8")
 
     for doc in kit.documents:
-        renderer.write(docs, urls.document_source(doc.id), renderer.document_page(doc))
+        if skip is None or not skip(urls.document_source(doc.id)):
+            renderer.write(docs, urls.document_source(doc.id), renderer.document_page(doc))
     # The case sheets' pages, most of a large catalogue, written by forked workers (issue 15);
     # the loop below then skips them, as it skips the pages the preview keeps.
     written = _write_cases_in_workers(renderer, docs, urls) if skip is None else frozenset()

@@ -182,3 +182,19 @@ def test_a_new_round_stops_the_previous_search_index_and_ends_as_a_cold_preview(
     finally:
         preview.close()
     assert preview.child is None
+
+
+def test_a_document_page_is_remade_when_the_sheets_citing_it_change(preview: Preview, tmp_path: Path) -> None:
+    assert preview.rebuild() == FULL
+    film = preview.site_dir / "documents" / "film.html"
+    assert "fiches/charenton.html" not in film.read_text(encoding="utf-8")
+    before = snapshot(preview.site_dir)
+    sheet = preview.project.kit_dir / "cas" / "charenton.yml"
+    sheet.write_text(sheet.read_text(encoding="utf-8").replace("documents: [etude]", "documents: [etude, film]"),
+                     encoding="utf-8")
+    assert preview.rebuild() == PARTIAL
+    assert "fiches/charenton.html" in film.read_text(encoding="utf-8")  # the page now lists the sheet
+    after = snapshot(preview.site_dir)
+    # a document no sheet of the change cites is kept as it was
+    assert after["documents/mooc.html"] == before["documents/mooc.html"]
+    assert contents(preview.site_dir) == contents(cold_preview(preview.project.root, tmp_path / "froid"))
