@@ -153,19 +153,40 @@ def test_zip_compressed_by_threads_is_byte_identical_to_zipfile_writestr(tmp_pat
         assert [(i.filename, archive.read(i)) for i in archive.infolist()] == entries
 
 
-def test_case_pages_written_by_forked_workers_equal_the_ones_written_here(tmp_path: Path, fixed_epoch: str,
-                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    from conftest import repo_project_copy
+# Run in a fresh interpreter: in a test session, other tests' fixtures leave threads running
+# (local web servers, the browser), and the pipeline never forks beside a thread (pool.can_fork).
+FORKED_RENDER = r"""
+import hashlib, sys
+from pathlib import Path
+from builder import build as pipeline, pool
+from builder.config import Project
+assert pool.can_fork(), "a fresh interpreter runs no other thread"
+project, work = Project(Path(sys.argv[1])), Path(sys.argv[2])
+trees = {}
+for workers in (1, 2):
+    pool.worker_count = lambda items, workers=workers: workers
+    _, kit, generated, _ = pipeline.render(project, work / f"travail-{workers}")
+    trees[workers] = {p.relative_to(generated.docs_dir).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+                      for p in sorted(generated.docs_dir.rglob("*")) if p.is_file()}
+assert len(kit.cases) >= 2
+assert sum(name.startswith("fiches/") for name in trees[2]) >= len(kit.cases)
+assert trees[2] == trees[1], sorted(n for n in trees[1] if trees[1][n] != trees[2].get(n))
+print("identiques", len(trees[2]))
+"""
+
+
+def test_case_pages_written_by_forked_workers_equal_the_ones_written_here(tmp_path: Path, fixed_epoch: str) -> None:
+    import subprocess
+    import sys
+
+    from conftest import REPO, repo_project_copy
 
     project = repo_project_copy(tmp_path / "kit")
-    trees = {}
-    for workers in (1, 2):
-        monkeypatch.setattr(pool, "worker_count", lambda items, workers=workers: workers)
-        _, kit, generated, _ = pipeline.render(project, tmp_path / f"travail-{workers}")
-        trees[workers] = _files(generated.docs_dir)
-    assert len(kit.cases) >= 2 and pool.can_fork()
-    assert trees[2] == trees[1]
-    assert sum(name.startswith("fiches/") for name in trees[2]) >= len(kit.cases)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run([sys.executable, "-c", FORKED_RENDER, str(project.root), str(tmp_path)],
+                          env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.startswith("identiques")
 
 
 def test_no_fork_while_another_thread_runs() -> None:
