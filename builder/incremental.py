@@ -21,7 +21,8 @@ case page is rendered only when its sheet changed (``case_keys``: the validated 
 neighbours in the index's order; a case page also depends on the documents file, covered by
 the global key), a document page only when the sheets citing it changed
 (``document_keys``); every other generated page (indexes, map, home blocks: a few) is
-rendered and written if its text changed. MkDocs rebuilds the
+rendered and written if its text changed. A catalogue error keeps the previous preview and
+leaves the state as it was: the round after the fix is partial too. MkDocs rebuilds the
 rewritten pages; the page-local post-build stages (typography, CSP, link marks:
 ``builder.build.POST_BUILD_STAGES`` except ``AFTER_RELOAD_STAGES``) run on those pages only,
 then what changed is copied into ``site/`` and the open page reloads. The stages that read
@@ -32,7 +33,8 @@ exports) run after the reload, in a child process of low priority that a newer r
 A sheet added or removed is still a partial round: MkDocs' list of files is made again (its
 sitemap too). Without MkDocs in memory (after a failed round), a partial round uses MkDocs'
 own ``dirty`` build (the pages of the navigation are rebuilt too). Anything else (``site_config.yml``, another catalogue
-file, ``content/``, ``theme/``, the builder, a new navigation, a failed round) makes the
+file, ``content/``, ``theme/``, the builder, a new navigation, a round failed after the
+catalogue was validated) makes the
 next round *full*: everything is rebuilt into a staging folder swapped in at the end, as
 ``kit build`` does. ``kit build`` never uses this module: it always builds from scratch.
 """
@@ -57,6 +59,7 @@ from builder.context import BuildContext
 from builder.validate import load_kit  # load, then every rule, as the pipeline does
 from builder.models import Case, Kit
 from builder.paths import OutputPaths
+from builder.problems import CatalogueError
 
 Progress = Callable[[str], None]
 
@@ -394,7 +397,14 @@ class Preview:
                 key = global_key(self.project, context)
                 if self.key != key:
                     self.sheets.clear()  # read under other settings or another builder
-                config, kit = load_kit(self.project, context.edition)
+                try:
+                    config, kit = load_kit(self.project, context.edition)
+                except CatalogueError:
+                    # Nothing of the preview was touched yet: once the error is fixed, the
+                    # round can still be partial (when nothing else changed).
+                    if self.key != key:
+                        self.key = None
+                    raise
                 context = context.with_config(config)
                 if self.key == key and self._partial(context, kit):
                     mode = PARTIAL
@@ -405,6 +415,8 @@ class Preview:
                 live = {case.source_file for case in kit.cases}
                 for gone in [path for path in self.sheets if path not in live]:
                     del self.sheets[gone]
+            except CatalogueError:
+                raise
             except BaseException:
                 self.key = None
                 self.mkdocs = None

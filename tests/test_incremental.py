@@ -131,7 +131,7 @@ def test_incremental_sequence_is_byte_identical_to_cold_preview_and_build(previe
     assert contents(built) == contents(reference)
 
 
-def test_a_broken_sheet_keeps_the_previous_preview_and_the_next_round_is_full(preview: Preview) -> None:
+def test_a_broken_sheet_keeps_the_previous_preview_and_the_fix_is_a_partial_round(preview: Preview) -> None:
     preview.rebuild()
     before = snapshot(preview.site_dir)
     sheet = preview.project.kit_dir / "cas" / "charenton.yml"
@@ -140,8 +140,25 @@ def test_a_broken_sheet_keeps_the_previous_preview_and_the_next_round_is_full(pr
     with pytest.raises(CatalogueError):
         preview.rebuild()
     assert snapshot(preview.site_dir) == before
+    sheet.write_text(good.replace("titre:", 'titre: "Corrigé" #', 1), encoding="utf-8")
+    assert preview.rebuild() == PARTIAL  # the error touched nothing: no full rebuild after the fix
+    assert "Corrigé" in (preview.site_dir / "fiches" / "charenton.html").read_text(encoding="utf-8")
     sheet.write_text(good, encoding="utf-8")
-    assert preview.rebuild() == FULL
+    assert preview.rebuild() == PARTIAL
+    assert contents(preview.site_dir) == {k: v[0] for k, v in before.items()}
+
+
+def test_a_broken_setting_keeps_the_previous_preview_and_the_fix_is_a_full_round(preview: Preview) -> None:
+    preview.rebuild()
+    before = snapshot(preview.site_dir)
+    settings = preview.project.config_file
+    good = settings.read_text(encoding="utf-8")
+    settings.write_text(good + "\nreglage_inconnu: 1\n", encoding="utf-8")
+    with pytest.raises(CatalogueError):
+        preview.rebuild()
+    assert snapshot(preview.site_dir) == before
+    settings.write_text(good, encoding="utf-8")
+    assert preview.rebuild() == FULL  # the settings were read again: everything is rebuilt
     assert contents(preview.site_dir) == {k: v[0] for k, v in before.items()}
 
 
