@@ -173,12 +173,12 @@ def _sheet_text(case: Case | None) -> str:
 
 
 def _kept_text(case: Case | None, texts: dict[int, tuple[Case, str]]) -> str:
-    """``_sheet_text(case)``, computed once per case object (kept in ``texts``)."""
+    """A digest of ``_sheet_text(case)``, computed once per case object (kept in ``texts``)."""
     if case is None:
         return ""
     kept = texts.get(id(case))
     if kept is None or kept[0] is not case:
-        kept = texts[id(case)] = (case, _sheet_text(case))
+        kept = texts[id(case)] = (case, hashlib.sha256(_sheet_text(case).encode()).hexdigest())
     return kept[1]
 
 
@@ -188,9 +188,13 @@ def document_keys(kit: Kit, texts: dict[int, tuple[Case, str]] | None = None) ->
     index's order (the page lists the first ones by title and counts them:
     ``pages.PageRenderer.document_page``). ``texts``: as for ``case_keys``."""
     texts = {} if texts is None else texts
+    citing: dict[str, dict[int, Case]] = {doc.id: {} for doc in kit.documents}
+    for case in kit.cases:  # kit.cases_of for every document, in one pass
+        for doc_id in case.sheet.documents:
+            citing.setdefault(doc_id, {})[id(case)] = case
     keys = {}
     for doc in kit.documents:
-        joined = "\n".join(_kept_text(case, texts) for case in kit.cases_of(doc.id))
+        joined = "\n".join(_kept_text(case, texts) for case in citing[doc.id].values())
         keys[doc.id] = hashlib.sha256(f"{doc.id}\0{joined}".encode()).hexdigest()
     return keys
 
