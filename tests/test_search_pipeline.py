@@ -149,12 +149,24 @@ def test_the_index_is_built_with_the_cycle_collector_paused_then_restored(monkey
     assert seen == [False, False]
 
 
+def test_positions_held_packed_read_and_cut_as_the_plain_ones() -> None:
+    from builder.search.index import term_positions
+
+    entries = [_entry("a.html", "Alsace Active", "Le Labo régional de l'innovation sociétale, innovation."),
+               _entry("b.html", "Innovation", "Rien ici."),
+               _entry("c.html", "Labo", "Alsace, Alsace et innovation sociétale.")]
+    packed, plain = build_index(entries)["positions"], term_positions(entries)
+    assert dict(packed.items()) == plain and plain["innov"] == [(0, [5, 7]), (1, [0]), (2, [4])]
+    firsts = ["a", "labo"]
+    assert shard_positions(firsts, packed) == shard_positions(firsts, plain)
+
+
 def test_the_index_script_round_trips_and_is_deterministic() -> None:
     entries = [_entry("a.html", "Alsace « Labo »", "Le Labo\u2028régional.")]
     script = render_script(build_index(entries))
     assert script == render_script(build_index(entries))
     assert script.isascii()  # read alike whatever encoding the browser assumes
-    data = json.loads(json.dumps(build_index(entries)))
+    data = json.loads(json.dumps({k: v for k, v in build_index(entries).items() if k != "positions"}))  # packed arrays
     meta = read_script(script)
     assert (meta["pipeline"], meta["config"], meta["count"]) == (data["pipeline"], data["config"], 1)
     assert len(script) < 4_000  # nothing per page or per term but each shard's first term

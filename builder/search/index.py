@@ -22,8 +22,9 @@ import html
 import json
 import math
 import re
+from array import array
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -355,13 +356,44 @@ def _cycle_collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+class PackedPositions(Mapping):
+    """Term → [(page, positions)] as ``term_positions`` gives it, but held packed, each
+    term's pages and positions gathered page by page into one array of integers in
+    ``pack_positions``'s format: at 10,000 pages, a tuple and a list per term and page
+    (the largest part of the index in memory) took some 300 MB. Read a term and it is
+    unpacked for that term only; ``packed`` gives the array as it is written."""
+
+    def __init__(self) -> None:
+        self.packed: dict[str, array] = {}
+        self._last: dict[str, int] = {}
+
+    def add_page(self, page: int, mine: dict[str, list[int]]) -> None:
+        """One page's terms and their positions (pages in increasing order)."""
+        for term, positions in mine.items():
+            row = self.packed.get(term)
+            if row is None:
+                row = self.packed[term] = array("i")
+            row.extend((page - self._last.get(term, 0), len(positions)))
+            row.extend(_deltas(positions))
+            self._last[term] = page
+
+    def __getitem__(self, term: str) -> list[tuple[int, list[int]]]:
+        return list(unpack_positions(self.packed[term]).items())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.packed)
+
+    def __len__(self) -> int:
+        return len(self.packed)
+
+
 def build_index(entries: list[Entry]) -> dict:
     """Everything the search reads, as one dict: ``pipeline``, ``config`` (the French
     pipeline's rules, ``french.browser_rules``), ``docs`` (one row per page, by lunr
     reference, its position: url, title, kind, paths), ``index`` (compact lunr index,
     ``weigh``) — these four make ``search/index.js`` and the term shards — ``positions``
     (``term_positions``: where each term stands in each page, for phrases; the term
-    shards' position files), then ``pages`` (each page's sections: [anchor, heading,
+    shards' position files; held packed, a ``PackedPositions``), then ``pages`` (each page's sections: [anchor, heading,
     text]), one ``search/pages/<n>.js`` each, and ``vocabulary`` (``search/vocabulary.js``,
     see ``written_words``). Each page is read once (``analyse``); the rest is linear in
     the number of terms."""
@@ -371,14 +403,14 @@ def build_index(entries: list[Entry]) -> dict:
 
 def _build_index(entries: list[Entry]) -> dict:
     per_page: list[dict[str, list[str]]] = []
-    positions: dict[str, list[tuple[int, list[int]]]] = {}
+    positions = PackedPositions()
     words = Vocabulary()
     for page, entry in enumerate(entries):
         fields, found, pieces = analyse(entry)
         per_page.append(fields)
         # Gathered and counted at once: kept page by page, the positions' dicts and the
         # pieces of 10,000 pages would take some 400 MB more at the stage's peak.
-        _gather_page(positions, page, found)
+        positions.add_page(page, found)
         words.add(pieces)
     return {
         "pipeline": french.PIPELINE,
@@ -560,12 +592,14 @@ def unpack_positions(packed: list[int]) -> dict[int, list[int]]:
     return found
 
 
-def shard_positions(firsts: list[str], positions: dict[str, list[tuple[int, list[int]]]]) -> list[list]:
+def shard_positions(firsts: list[str], positions: Mapping[str, list[tuple[int, list[int]]]]) -> list[list]:
     """The positions cut as the term shards are: shard n has [term, packed] rows for the
     terms from firsts[n] to firsts[n + 1] (excluded), in term order."""
     shards: list[list] = [[] for _ in firsts]
+    packed = positions.packed if isinstance(positions, PackedPositions) else None
     for term in sorted(positions):
-        shards[max(bisect.bisect_right(firsts, term) - 1, 0)].append([term, pack_positions(positions[term])])
+        row = packed[term].tolist() if packed is not None else pack_positions(positions[term])
+        shards[max(bisect.bisect_right(firsts, term) - 1, 0)].append([term, row])
     return shards
 
 
