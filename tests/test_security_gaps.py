@@ -26,27 +26,11 @@ from builder.cli import main
 from builder.config import Project
 from conftest import FIXTURES, REPO, copy_project
 
-CHECK_END = "Corrigez ces erreurs puis relancez « kit check »."
+# The mini project, kit check in-process and in a subprocess: the hostile-files tests' own helpers.
+from test_hostile_files import CHECK_END, check, check_in_subprocess, project  # noqa: E402,F401 (project: a fixture)
+
 THEME_MARKUP = ("refusé : le thème écrit ce réglage tel quel dans le HTML de chaque page ; écrivez les guillemets « » "
                 "et retirez les balises.")
-
-
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
-    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
-    return copy_project(FIXTURES / "mini", tmp_path / "projet")
-
-
-def check(root: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str]]:
-    code = main(["--projet", str(root), "check"])
-    return code, capsys.readouterr().err.splitlines()
-
-
-def check_in_subprocess(root: Path, timeout: int = 120) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    env.pop("GITHUB_ACTIONS", None)
-    return subprocess.run([sys.executable, "-m", "builder", "--projet", str(root), "check"],
-                          capture_output=True, text=True, env=env, timeout=timeout)
 
 
 def replace_in(path: Path, old: str, new: str) -> None:
