@@ -74,6 +74,8 @@ def _body(text: str) -> tuple[str, int]:
 # pages have a dozen of each; a paragraph is a few hundred words.
 MAX_PAGE_BRACKETS = 100
 MAX_PAGE_ANGLES = 100
+# Each backtick run looks ahead for a run of the same length (find_code_spans: quadratic).
+MAX_PAGE_BACKTICKS = 100
 MAX_PARAGRAPH_CHARS = 10_000
 _DEEP_LINE = re.compile(r"^[ \t]*(?:(?:[-*+>]|\d{1,9}[.)])[ \t]*){%d}" % MAX_MARKDOWN_NESTING, re.M)
 _BLANK_LINES = re.compile(r"\n[ \t]*\n")
@@ -82,15 +84,17 @@ _BLANK_LINES = re.compile(r"\n[ \t]*\n")
 def parser_limits(text: str) -> tuple[int, str] | None:
     """Why Python-Markdown must not be given the page ``text`` (line, French message), or None.
     Linear in the text (counts, one regular expression, one split). Rule: issue 18, « Bounded work »."""
-    for character, limit, what in (("[", MAX_PAGE_BRACKETS, "crochets « [ »"), ("<", MAX_PAGE_ANGLES, "chevrons « < »")):
+    for character, limit, what, use in (("[", MAX_PAGE_BRACKETS, "de crochets « [ »", "à un lien"),
+                                        ("<", MAX_PAGE_ANGLES, "de chevrons « < »", "à un lien"),
+                                        ("`", MAX_PAGE_BACKTICKS, "d'accents graves « ` »", "à un extrait de code")):
         count = text.count(character)
         if count > limit:
             nth = -1
             for _ in range(limit + 1):
                 nth = text.index(character, nth + 1)
             return (text.count("\n", 0, nth) + 1,
-                    f"trop de {what} dans la page ({count}, {limit} au plus) : chacun fait relire la suite du "
-                    "paragraphe au convertisseur Markdown ; retirez ceux qui ne servent pas à un lien, ou répartissez "
+                    f"trop {what} dans la page ({count}, {limit} au plus) : chacun fait relire la suite du "
+                    f"paragraphe au convertisseur Markdown ; retirez ceux qui ne servent pas {use}, ou répartissez "
                     "le texte sur plusieurs pages.")
     deep = _DEEP_LINE.search(text)
     if deep:
@@ -169,7 +173,7 @@ def _front_matter_alias(path: Path, text: str, problems: Problems) -> bool:
 
 
 def _front_matter_duplicates(path: Path, text: str, problems: Problems) -> None:
-    from builder.yamlio import _compose_and_construct, _first_duplicate_key, contributor_mistake
+    from builder.yamlio import NUMBER_TOO_LONG, NumberTooLong, _compose_and_construct, _first_duplicate_key, contributor_mistake
 
     found = _FRONT_MATTER.match(text)
     if not found:
@@ -202,6 +206,9 @@ def _front_matter_duplicates(path: Path, text: str, problems: Problems) -> None:
         problems.add(path, line + 1, f"en-tête de la page (entre les lignes « --- ») : {message} MkDocs l'ignorerait "
                                      "sans rien dire et afficherait ces lignes dans la page.")
         return
+    except NumberTooLong as error:
+        problems.add(path, error.line + 1, f"en-tête de la page (entre les lignes « --- ») : {NUMBER_TOO_LONG}")
+        return
     except Exception:  # not YAML at all (a reader error): reported the same way, without a line
         problems.add(path, 1, "en-tête de la page (entre les lignes « --- ») illisible : MkDocs l'ignorerait sans rien "
                               "dire ; écrivez une ligne « clé: valeur » par réglage, par exemple « title: Accueil ».")
@@ -230,6 +237,39 @@ def _front_matter_duplicates(path: Path, text: str, problems: Problems) -> None:
 _META_MARKUP = ("<", '"')
 
 
+# Invisible characters in a front-matter value (typed « \\e », « \\x85 », « \\u2028 » between double
+# quotes): the theme prints the title into <title>, og:title and every page's navigation, where
+# ESC obeys a terminal reading the HTML and U+202E reorders the text (site_config.yml's rule).
+_META_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+                           "\u2028\u2029\ufdd0-\ufdef\ufffe\uffff]")
+
+
+def _control_message(key: str, char: str, where: str) -> str:
+    return (f"« {key} » : caractère de contrôle invisible (U+{ord(char):04X}) refusé dans l'en-tête de la page ({where}) : "
+            "le thème l'écrit tel quel dans le titre et la navigation de chaque page ; retirez-le (il vient souvent "
+            "d'un copier-coller ou d'un « \\e », « \\x… » ou « \\u… » entre guillemets).")
+
+
+def _front_matter_controls(path: Path, root: object, problems: Problems) -> None:
+    from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+    nodes: list[tuple[object, str]] = [(root, "")]
+    while nodes:
+        node, key = nodes.pop()
+        if isinstance(node, MappingNode):
+            for name, value in reversed(node.value):
+                label = _META_CONTROL.sub("?", str(name.value)) if isinstance(name, ScalarNode) else key
+                nodes.append((value, label))
+                nodes.append((name, label))
+        elif isinstance(node, SequenceNode):
+            nodes.extend((item, key) for item in reversed(node.value))
+        elif isinstance(node, ScalarNode):
+            control = _META_CONTROL.search(str(node.value))
+            if control:
+                problems.add(path, node.start_mark.line + 2,
+                             _control_message(key, control.group(0), "entre les lignes « --- »"))
+
+
 def _front_matter_markup(path: Path, text: str, problems: Problems) -> None:
     from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
@@ -242,6 +282,7 @@ def _front_matter_markup(path: Path, text: str, problems: Problems) -> None:
         root, _ = _compose_and_construct(found.group(1))
     except Exception:  # a syntax error: MkDocs reports it itself, with the file
         return
+    _front_matter_controls(path, root, problems)
     if isinstance(root, MappingNode):
         for key, _value in root.value:
             if isinstance(key, ScalarNode) and key.value == "template":
@@ -282,6 +323,10 @@ def _multimarkdown_meta(path: Path, text: str, problems: Problems) -> None:
         if key == "template":
             problems.add(path, lines.get(key, 1), "la clé « template » est refusée dans l'en-tête d'une page : toutes les "
                                                   "pages utilisent le gabarit du site ; retirez cette ligne.")
+        control = _META_CONTROL.search(f"{key}{value}")
+        if control:
+            problems.add(path, lines.get(key, 1), _control_message(_META_CONTROL.sub("?", key), control.group(0),
+                                                                   "ses premières lignes « clé: valeur »"))
         mark = next((c for c in _META_MARKUP if c in str(value)), None)
         if mark:
             problems.add(path, lines.get(key, 1),

@@ -33,6 +33,27 @@ def _timestamp(loader: Any, node: Node) -> Any:
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 
+
+class NumberTooLong(Exception):
+    """An integer past Python's 4,300-digit conversion limit (PyYAML raises a bare ValueError)."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line  # 1-based
+
+
+def _int(loader: Any, node: Node) -> Any:
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_int(loader, node)
+    except ValueError:  # « Exceeds the limit (4300 digits) »: a pasted run of digits, not a year
+        raise NumberTooLong(node.start_mark.line + 1) from None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _int)
+
+NUMBER_TOO_LONG = ("nombre trop long : écrivez-le entre guillemets s'il s'agit d'un texte, sinon retirez les "
+                   "chiffres collés par erreur.")
+
 # A catalogue file is a few kilobytes; a huge one is a mistake (a pasted PDF, a binary).
 MAX_YAML_BYTES = 1_000_000
 # Nesting levels (indentation, lists, brackets): a case sheet has two or three.
@@ -171,6 +192,9 @@ def read_yaml(path: Path, problems: Problems) -> YamlFile | None:
         return None
     try:
         node, data = _compose_and_construct(text)
+    except NumberTooLong as error:
+        problems.add(path, error.line, NUMBER_TOO_LONG)
+        return None
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 0

@@ -522,3 +522,109 @@ def test_file_names_with_bidirectional_marks_are_refused(project: Project, mark:
     shown = f"\\u{ord(mark):04x}"
     assert lines[0] == (f"kit/fichiers/rapport{shown}fdp.txt : nom de fichier refusé : il contient un caractère de "
                         f"contrôle (U+{ord(mark):04X}) ; renommez-le avec des lettres, des chiffres, « - » et « _ ».")
+
+
+# --- backtick runs: Python-Markdown's code-span search is quadratic --------------------------------
+
+
+def test_backtick_runs_are_refused_before_parsing_in_fields_and_pages(project: Project,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """« ``a` » repeated through a field's length: 30 s of kit check for one sheet before the cap."""
+    sheet = project.kit_dir / "cas" / "silvergeek.yml"
+    replace_in(sheet, "objectif: |\n", "objectif: |\n  Voir " + "`x``" * 40 + "\n\n")
+    page = project.root / "content" / "le-kit" / "co-construction.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\nDu `code` ici.\n\n" + "``b`" * 40 + "\n", encoding="utf-8")
+    code, lines = check(project.root, capsys)
+    assert code == 1
+    page_line = len(page.read_text(encoding="utf-8").splitlines())
+    assert lines[0] == (f"content/le-kit/co-construction.md:{page_line} : trop d'accents graves « ` » dans la page (122, "
+                        "100 au plus) : chacun fait relire la suite du paragraphe au convertisseur Markdown ; retirez "
+                        "ceux qui ne servent pas à un extrait de code, ou répartissez le texte sur plusieurs pages.")
+    assert lines[1] == (f"kit/cas/silvergeek.yml:{line_number(sheet, 'objectif:')} : « objectif » : trop d'accents graves "
+                        "« ` » (120, 100 au plus) : chacun ouvre un extrait de code ; retirez ceux qui ne servent pas, "
+                        "ou écrivez l'apostrophe « ’ ».")
+    assert lines[2:] == ["2 erreurs trouvées.", CHECK_END]
+
+
+def test_a_hundred_backticks_are_accepted(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    sheet = project.kit_dir / "cas" / "silvergeek.yml"
+    replace_in(sheet, "objectif: |\n", "objectif: |\n  Voir " + "`x`" * 50 + "\n\n")
+    code, lines = check(project.root, capsys)
+    assert code == 0, lines
+
+
+# --- huge integers: PyYAML's int() stops at 4,300 digits with a bare ValueError ------------------
+
+NUMBER_TOO_LONG = ("nombre trop long : écrivez-le entre guillemets s'il s'agit d'un texte, sinon retirez les "
+                   "chiffres collés par erreur.")
+
+
+def test_a_huge_integer_in_any_catalogue_file_is_a_french_problem_collected_with_the_others(
+        project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    digits = "7" * 4_400 + "31"  # past Python's limit (4,300), short of the 1 MB file limit
+    kit = project.kit_dir
+    replace_in(kit / "cas" / "charenton.yml", 'titre: "Agir ensemble à Charenton-Saint Maurice"', f"titre: {digits}")
+    replace_in(kit / "documents.yml", "  annee: 2015", f"  annee: -{digits}")
+    code, lines = check(project.root, capsys)
+    assert code == 1
+    assert f"kit/cas/charenton.yml:1 : {NUMBER_TOO_LONG}" in lines
+    assert f"kit/documents.yml:{line_number(kit / 'documents.yml', digits)} : {NUMBER_TOO_LONG}" in lines
+    assert not any("inattendue" in line or "ValueError" in line for line in lines)
+    assert any(line.startswith("kit/cas/silvergeek.yml") for line in lines)  # the run went on to the other files
+
+
+def test_a_huge_integer_in_the_settings_is_a_french_problem(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    replace_in(project.config_file, "  langue: fr", "  langue: fr\n  annee: " + "4" * 4_301)
+    code, lines = check(project.root, capsys)
+    assert code == 1
+    assert lines == [f"site_config.yml:12 : {NUMBER_TOO_LONG}", "1 erreur trouvée.", CHECK_END]
+
+
+def test_a_huge_integer_in_a_page_front_matter_is_named_with_its_line(project: Project,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    page = project.content_dir / "index.md"
+    replace_in(page, "title: Accueil\n", "title: Accueil\nordre: " + "12" * 2_500 + "\n")
+    code, lines = check(project.root, capsys)
+    assert code == 1
+    assert lines[0] == f"content/index.md:3 : en-tête de la page (entre les lignes « --- ») : {NUMBER_TOO_LONG}"
+
+
+# --- control characters in content/ front matter (typed as YAML escapes) ---------------------------
+
+FRONT_CONTROL = ("caractère de contrôle invisible (U+{code}) refusé dans l'en-tête de la page ({where}) : le thème "
+                 "l'écrit tel quel dans le titre et la navigation de chaque page ; retirez-le (il vient souvent d'un "
+                 "copier-coller ou d'un « \\e », « \\x… » ou « \\u… » entre guillemets).")
+BETWEEN = "entre les lignes « --- »"
+
+FRONT_MATTERS = [  # (front matter lines after « --- », expected (line, key, code) problems)
+    ('title: "Accueil\\e]0;PWN\\a \\e[2J"\n', [(2, "title", "001B")]),
+    ("title: Accueil\ndescription: \"Un texte\\x85suivi\"\n", [(3, "description", "0085")]),
+    ('title: "Accueil\\u2028bis"\nextra:\n  - "\\u202Eetatlusér"\n', [(2, "title", "2028"), (4, "extra", "202E")]),
+    ('title: Accueil\n"cl\\x9bé": "valeur"\n', [(3, "cl?é", "009B")]),
+    ('title: "\\0Accueil\\uFFFF"\n', [(2, "title", "0000")]),
+]
+
+
+@pytest.mark.parametrize("bom, newline", [("", "\n"), ("\ufeff", "\r\n")], ids=["plain", "bom-crlf"])
+@pytest.mark.parametrize("front, expected", FRONT_MATTERS, ids=[str(n) for n in range(len(FRONT_MATTERS))])
+def test_control_characters_in_a_page_front_matter_are_refused(project: Project, front: str, expected: list,
+                                                               bom: str, newline: str,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    page = project.content_dir / "index.md"
+    body = page.read_text(encoding="utf-8").split("---\n", 2)[2]
+    page.write_bytes((bom + f"---\n{front}---\n{body}").replace("\n", newline).encode("utf-8"))
+    code, lines = check(project.root, capsys)
+    assert code == 1
+    problems = [line for line in lines if line.startswith("content/")]
+    assert problems == [f"content/index.md:{line} : « {key} » : " + FRONT_CONTROL.format(code=code_point, where=BETWEEN)
+                        for line, key, code_point in expected]
+
+
+def test_control_characters_in_multimarkdown_meta_lines_are_refused(project: Project,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    page = project.content_dir / "le-kit" / "meta.md"
+    page.write_text("Title: Le kit\x1b[2J\nAuteur: x\n\n# Le kit\n\nTexte.\n", encoding="utf-8")
+    code, lines = check(project.root, capsys)
+    assert code == 1
+    assert f"content/le-kit/meta.md:1 : « title » : " + FRONT_CONTROL.format(
+        code="001B", where="ses premières lignes « clé: valeur »") in lines
