@@ -97,6 +97,9 @@ MAX_MARKDOWN_ANGLES = 100
 # List and quote markers opening one line (« 1. 1. 1. … », « > > > … »): each is a nesting
 # level, parsed recursively (a thousand crash Python-Markdown); a real text has two or three.
 MAX_MARKDOWN_NESTING = 20
+# Each backtick run looks ahead for a run of the same length (find_code_spans): « ``a` » repeated
+# through 10,000 characters costs 1.4 s per paragraph, 30 s for one sheet; real text has a few.
+MAX_MARKDOWN_BACKTICKS = 100
 _DEEP_MARKERS = re.compile(r"^[ \t]*(?:(?:[-*+>]|\d{1,9}[.)])[ \t]+){%d}" % MAX_MARKDOWN_NESTING, re.M)
 
 
@@ -109,13 +112,16 @@ _MARKDOWN_CHARACTER_CAPS = (
     ("<", MAX_MARKDOWN_ANGLES, "kit_markdown_angles",
      "trop de chevrons « < » ({count}, {limit} au plus) : le texte n'a pas besoin de balises HTML ; pour "
      "comparer, écrivez « inférieur à »."),
+    ("`", MAX_MARKDOWN_BACKTICKS, "kit_markdown_backticks",
+     "trop d'accents graves « ` » ({count}, {limit} au plus) : chacun ouvre un extrait de code ; retirez ceux qui "
+     "ne servent pas, ou écrivez l'apostrophe « ’ »."),
 )
 
 
 def check_markdown(text: str) -> RichText:
     """A Markdown field (str) → its ``RichText``, rendered once here (builder.richtext): the
     unsafe-markup check reads that render, and so do the pages, the feed and the exports.
-    Raises a French ``PydanticCustomError`` (too long, too many « [ » or « < », too deep, unsafe markup)."""
+    Raises a French ``PydanticCustomError`` (too long, too many « [ », « < » or « ` », too deep, unsafe markup)."""
     if len(text) > MAX_MARKDOWN_CHARS:
         raise PydanticCustomError(
             "kit_markdown_long",
