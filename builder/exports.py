@@ -42,7 +42,7 @@ from builder.config import SiteConfig
 from builder.facets import sort_key
 from builder.metadata import absolute_url, case_url, document_url, reading_path_url, plain_text, site_root
 from builder.models import Case, CaseSheet, Document, Kit, ReadingPath
-from builder.richtext import RichText
+from builder.richtext import RichText, strip_invisible
 from builder.paths import OutputPaths
 from builder.context import BuildContext, edition_date
 
@@ -57,8 +57,9 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\u
 
 
 def xml_text(text: str) -> str:
-    """``text`` without the characters an XML 1.0 document cannot carry (see above)."""
-    return _NOT_XML.sub("", text)
+    """``text`` without the characters an XML 1.0 document cannot carry (see above), nor the
+    Unicode noncharacters (``richtext.strip_invisible``)."""
+    return strip_invisible(_NOT_XML.sub("", text))
 
 
 # --- the feed -------------------------------------------------------------------------------
@@ -175,7 +176,9 @@ def csv_columns() -> list[str]:
 
 
 def _cell(value: Any) -> str:
-    return neutralise_formula(_text(value))
+    # Control characters and noncharacters removed (defensive: kit check refuses them), as a
+    # terminal or spreadsheet reading the file would obey ESC or choke on U+FFFF.
+    return neutralise_formula(strip_invisible(_text(value)))
 
 
 def _plain_fields(model: Document | CaseSheet, record: dict[str, Any]) -> dict[str, Any]:

@@ -202,6 +202,47 @@ class _PlainText(HTMLParser):
             self.parts.append(data)
 
 
+# Characters no text of the site may carry: C0 controls but tab and line breaks, DEL, C1 controls,
+# and the Unicode noncharacters (U+FDD0-U+FDEF, U+xFFFE/U+xFFFF of every plane). YAML files refuse
+# them raw (builder.yamlio), but a character reference (« &#x1b; ») reaches the sanitiser, which
+# decodes it: ESC then obeys a terminal reading catalogue.csv, U+FFFF breaks XML readers.
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef"
+                        + "".join(f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(17))
+                        + "]")
+_CHARACTER_REFERENCE = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));?")
+
+
+def strip_invisible(text: str) -> str:
+    """``text`` (str) without the control characters and noncharacters above (tab, LF and CR
+    kept): for whatever leaves the site as text (CSV, XML, meta descriptions)."""
+    return _INVISIBLE.sub("", text)
+
+
+def _invisible_problem(source: str, html: str) -> str | None:
+    """Why ``kit check`` refuses a control character the sanitised ``html`` decoded from a
+    character reference of the Markdown ``source``, in French; None if there is none."""
+    # Only references: a control typed as a YAML escape (« \x01 ») in a Markdown field has long
+    # been accepted and removed from the outputs (tests/test_exports_safety.py); it still is.
+    if "&#" not in source or not _INVISIBLE.search(html):
+        return None
+    for ref in _CHARACTER_REFERENCE.finditer(source):
+        char = _decoded(ref)
+        if _INVISIBLE.fullmatch(char):
+            return (f"caractère de contrôle invisible (U+{ord(char):04X}) écrit « {ref.group(0)} » : il passerait "
+                    "dans les exports, le flux et la description des pages ; retirez cette référence")
+    return None
+
+
+def _decoded(reference: re.Match[str]) -> str:
+    code = int(reference.group(1), 16) if reference.group(1) else int(reference.group(2))
+    if 0x80 <= code <= 0x9F:  # what the HTML parser reads for these is Windows-1252's, except the holes
+        try:
+            return bytes([code]).decode("cp1252")
+        except UnicodeDecodeError:
+            return chr(code)
+    return chr(code) if code <= 0x10FFFF else ""
+
+
 def html_to_text(html: str) -> str:
     """Sanitised HTML (str) → one line of plain text (str): tags dropped, entities decoded,
     blocks separated by a space, footnote calls and notes left out."""
@@ -286,6 +327,10 @@ class RichText(str):
         inspector.close()
         problems = [*inspector.problems, *dialect.raw_html_problems(converter), *dialect.link_problems(raw)]
         html = sanitise(raw)
+        invisible = _invisible_problem(str(self), html)
+        if invisible:  # refused by kit check
+            problems.append(invisible)
+        html = strip_invisible(html)  # and removed from the HTML and the text all the same
         self._html = Markup(html)
         self._text = html_to_text(html)
         self._problem = problems[0] if problems else None

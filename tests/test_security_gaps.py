@@ -628,3 +628,102 @@ def test_control_characters_in_multimarkdown_meta_lines_are_refused(project: Pro
     assert code == 1
     assert f"content/le-kit/meta.md:1 : « title » : " + FRONT_CONTROL.format(
         code="001B", where="ses premières lignes « clé: valeur »") in lines
+
+
+# --- character references that decode to control characters (« &#x1b; » passes the YAML reader) ---
+
+from builder.exports import _cell, xml_text  # noqa: E402
+from builder.richtext import RichText  # noqa: E402
+
+# Every character no text of the site may carry: C0 but tab/LF/CR, DEL, C1, noncharacters.
+FORBIDDEN = [chr(c) for c in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0),
+                              *range(0xFDD0, 0xFDF0)]] + [chr(p * 0x10000 + e) for p in range(17) for e in (0xFFFE, 0xFFFF)]
+REFERENCES = ["&#x1b;]0;PWN&#x7;", "&#27;[2J", "&#X9D;31m", "&#xFFFE;", "&#65535;", "&#x10FFFF;", "&#xfdd5;",
+              "&#x81;", "&#x8d", "&#127;", "&#x0c;"]
+
+
+@pytest.mark.parametrize("reference", REFERENCES)
+def test_a_character_reference_to_a_control_character_is_refused_and_never_reaches_text_or_html(reference: str) -> None:
+    text = RichText(f"Une *initiative* {reference} du territoire.\n\nSecond paragraphe {reference}.")
+    assert text.problem is not None and text.problem.startswith("caractère de contrôle invisible (U+")
+    assert f"écrit « {reference.split(';')[0].split('[')[0].rstrip(';')}" in text.problem
+    for out in (str(text.html), text.text, text.summary):
+        assert not any(char in out for char in FORBIDDEN), repr(out)
+    assert text.text.startswith("Une initiative") and "Second paragraphe" in text.text
+
+
+def test_harmless_references_are_kept() -> None:
+    text = RichText("Caf&#233; &amp; th&#xE9; &#x85; &#155; &#8212; fin")  # 0x85, 0x9B: « … », « › » in HTML (Windows-1252)
+    assert text.problem is None
+    assert text.text == "Café & thé … › — fin"
+
+
+def test_case_sheet_and_document_fields_with_such_references_are_refused_by_check(
+        project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    kit = project.kit_dir
+    replace_in(kit / "cas" / "charenton.yml", "du territoire.\n", "du territoire &#x1B;]0;TITRE&#x7; &#xFFFF;.\n")
+    replace_in(kit / "documents.yml", "co-construction.\n", "co-construction &#157;31m.\n")
+    code, lines = check(project.root, capsys)
+    assert code == 1
+    tail = " : il passerait dans les exports, le flux et la description des pages ; retirez cette référence."
+    assert "kit/cas/charenton.yml:5 : « objet » : caractère de contrôle invisible (U+001B) écrit « &#x1B; »" + tail in lines
+    assert "kit/documents.yml:7 : « resume » : caractère de contrôle invisible (U+009D) écrit « &#157; »" + tail in lines
+
+
+@pytest.mark.parametrize("char", FORBIDDEN[::7] + ["\uffff", "\U0010fffe"])
+def test_exports_strip_control_characters_and_noncharacters_defensively(char: str) -> None:
+    assert _cell(f"Titre{char}]0;x") == "Titre]0;x"
+    assert _cell(f"{char}=SOMME(A1)") == "'=SOMME(A1)"  # the formula rule judged after the removal
+    assert xml_text(f"a{char}b") == "ab"
+    assert _cell("ligne\tune\nligne deux") == "ligne\tune\nligne deux"
+
+
+# --- content/ addresses that differ from generated ones only by case --------------------------------
+
+CASE_ONLY = ("(que le site produit lui-même) que par les majuscules ou les accents : Windows et macOS n'y voient qu'un "
+             "seul nom, et l'un remplacerait l'autre ; renommez-le ou déplacez-le.")
+
+
+@pytest.mark.parametrize("relative, shown", [
+    ("FICHES/index.md", "le dossier « FICHES » ne diffère de « fiches »"),
+    ("fiches/CHARENTON.md", "l'adresse « fiches/CHARENTON.html » ne diffère de « fiches/charenton.html »"),
+    ("catalogue/Catalogue.CSV", "l'adresse « catalogue/Catalogue.CSV » ne diffère de « catalogue/catalogue.csv »"),
+    ("Search/index.txt", "le dossier « Search » ne diffère de « search »"),
+    ("ASSETS/x.png", "le dossier « ASSETS » ne diffère de « assets »"),
+    ("404.MD", "l'adresse « 404.MD » ne diffère de « 404.md »"),
+    ("Le-Kit/page.md", "le dossier « Le-Kit » ne diffère de « le-kit »"),
+])
+def test_content_files_differing_from_generated_addresses_only_by_case_are_refused(
+        project: Project, relative: str, shown: str, capsys: pytest.CaptureFixture[str]) -> None:
+    target = project.root / "content" / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text("---\ntitle: Page\n---\n\n# Page\n", encoding="utf-8")
+    code, lines = check(project.root, capsys)
+    assert code == 1
+    assert lines == [f"content/{relative} : {shown} {CASE_ONLY}", "1 erreur trouvée.", CHECK_END]
+
+
+def test_content_files_with_their_own_names_in_generated_folders_pass(project: Project,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    (project.root / "content" / "le-kit" / "Méthode.md").write_text("---\ntitle: M\n---\n\n# M\n", encoding="utf-8")
+    code, lines = check(project.root, capsys)
+    assert code == 0, lines
+
+
+def test_a_content_page_at_a_sheet_address_is_reported_on_the_page_not_the_sheet(
+        project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    page = project.root / "content" / "fiches" / "silvergeek.md"
+    page.parent.mkdir()
+    page.write_text("---\ntitle: Silver\n---\n\n# Silver\n", encoding="utf-8")
+    code, lines = check(project.root, capsys)
+    assert code == 1
+    assert lines == ["content/fiches/silvergeek.md : cette page a l'adresse d'une page produite par le site "
+                     "(fiches/silvergeek.html), qui la remplacerait sans rien dire : renommez-la ou déplacez-la.",
+                     "1 erreur trouvée.", CHECK_END]
+
+
+def test_controls_typed_as_yaml_escapes_in_a_markdown_field_are_removed_from_html_and_text() -> None:
+    text = RichText("Titre\x1b]0;PWN\x07 \x9b31m suite\uffff \U0001fffe fin")
+    for out in (str(text.html), text.text, text.summary):
+        assert not any(char in out for char in FORBIDDEN), repr(out)
+    assert text.text == "Titre]0;PWN 31m suite fin"
