@@ -110,12 +110,12 @@ def _load_list(path: Path, model: type[BaseModel], problems: Problems, required:
             for index, node in enumerate(file.data)]
 
 
-def reserved_case_slugs(project: Project, config: SiteConfig) -> set[str]:
+def reserved_case_slugs(project: Project, config: SiteConfig, content: bool = True) -> set[str]:
     """Names a case sheet cannot take: its page would overwrite (or be overwritten by) a page
-    the builder writes in the sheets' folder (the index, the feed) or a page of content/."""
+    the builder writes in the sheets' folder (the index, the feed) or, with ``content``, a page of content/."""
     reserved = {Path(CASES_INDEX_PAGE).stem, Path(FEED_FILE).stem}
     pages = project.content_dir / config.sorties.dossier_fiches
-    if pages.is_dir() and not pages.is_symlink():
+    if content and pages.is_dir() and not pages.is_symlink():
         reserved |= {p.stem for p in pages.iterdir() if p.suffix == ".md"}
     return reserved
 
@@ -132,7 +132,8 @@ def _load_cases(project: Project, config: SiteConfig, problems: Problems) -> lis
         return []
     cases: list[Loaded] = []
     slugs: dict[str, Path] = {}
-    reserved = reserved_case_slugs(project, config)
+    # A page of content/ at a sheet's address is the intruder: builder.validate reports it, on it.
+    reserved = reserved_case_slugs(project, config, content=False)
     for path in sorted(folder.iterdir()):
         if path.name.startswith("."):
             continue

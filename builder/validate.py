@@ -36,6 +36,7 @@ import difflib
 import os
 import posixpath
 import re
+import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -119,6 +120,7 @@ def validate(catalogue: Catalogue, context: ValidationContext, problems: Problem
     generated = generated_pages(catalogue)
     _check_generated_addresses(project, generated, problems)
     _check_written_files(catalogue, problems)
+    _check_case_only_addresses(catalogue, generated, problems)
     out = catalogue.config.sorties
     _check_links_to_files(project.content_dir, generated, {out.dossier_documents: "kit/documents.yml",
                                                           out.dossier_parcours: "kit/parcours.yml",
@@ -413,6 +415,57 @@ def _check_generated_addresses(project: Project, generated: set[str], problems: 
                                   ".html), qui la remplacerait sans rien dire : renommez-la ou déplacez-la.")
 
 
+def _written_files(catalogue: Catalogue) -> dict[str, str]:
+    """The files the builder writes besides pages (path in the site → what it is, in French)."""
+    urls = OutputPaths.of(catalogue.config.sorties)
+    written = {path: "un export du catalogue" for path in urls.exports}
+    written[urls.feed] = "le fil d'actualité des fiches"
+    written[posixpath.splitext(NOT_FOUND_PAGE)[0] + ".md"] = "la page « introuvable » du site, 404.html"
+    for document in catalogue.valid(catalogue.documents):
+        if document.fichier:
+            written[urls.document_file(document.fichier)] = f"le fichier du document « {document.id} », copié de kit/fichiers/"
+    return written
+
+
+def _fold(path: str) -> str:
+    """A path as Windows and macOS compare names: NFC, case folded (builder.files does the same for names)."""
+    return unicodedata.normalize("NFC", path).casefold()
+
+
+def _check_case_only_addresses(catalogue: Catalogue, generated: set[str], problems: Problems) -> None:
+    """A file or folder of content/ whose address differs from one the builder writes only by
+    case or Unicode form (« content/Fiches/index.md », « content/Catalogue/catalogue.csv »): the
+    site and the zip then hold both, which Windows and macOS see as one (issue 18, « file names
+    safe on Windows, macOS and Linux »). Exact matches are reported by the two checks above."""
+    content_dir = catalogue.project.content_dir
+    if not content_dir.is_dir() or content_dir.is_symlink():
+        return
+    out = catalogue.config.sorties
+    addresses = {page.removesuffix(".md") + ".html" for page in generated} | set(_written_files(catalogue))
+    addresses.add(posixpath.splitext(NOT_FOUND_PAGE)[0] + ".html")
+    folders = {*FIXED_OUTPUT_FOLDERS, *(getattr(out, field) for field in _OUTPUT_FOLDER_FIELDS)}
+    for address in list(addresses):
+        parts = address.split("/")[:-1]
+        folders |= {"/".join(parts[:n]) for n in range(1, len(parts) + 1)}
+    known = {_fold(a): a for a in sorted(addresses)} | {_fold(f): f for f in sorted(folders)}
+    for top, dirs, files in os.walk(content_dir):  # never follows links (reported by builder.files)
+        dirs.sort()
+        for name in sorted(files):
+            relative = (Path(top) / name).relative_to(content_dir).as_posix()
+            site = relative.removesuffix(".md") + ".html" if relative.endswith(".md") else relative
+            parts = site.split("/")
+            for n in range(1, len(parts) + 1):
+                own = "/".join(parts[:n])
+                theirs = known.get(_fold(own))
+                if theirs is not None and theirs != own:
+                    what = "l'adresse" if n == len(parts) else "le dossier"
+                    problems.add(content_dir / relative, 0,
+                                 f"{what} « {own} » ne diffère de « {theirs} » (que le site produit lui-même) que par "
+                                 "les majuscules ou les accents : Windows et macOS n'y voient qu'un seul nom, et l'un "
+                                 "remplacerait l'autre ; renommez-le ou déplacez-le.")
+                    break
+
+
 def _check_written_files(catalogue: Catalogue, problems: Problems) -> None:
     """A file of content/ at the address of a file the builder writes itself, besides pages:
     the catalogue's exports (a « catalogue/catalogue.csv » of content/ was replaced by the
@@ -421,14 +474,7 @@ def _check_written_files(catalogue: Catalogue, problems: Problems) -> None:
     content_dir = catalogue.project.content_dir
     if not content_dir.is_dir() or content_dir.is_symlink():
         return
-    urls = OutputPaths.of(catalogue.config.sorties)
-    written = {path: "un export du catalogue" for path in urls.exports}
-    written[urls.feed] = "le fil d'actualité des fiches"
-    written[posixpath.splitext(NOT_FOUND_PAGE)[0] + ".md"] = "la page « introuvable » du site, 404.html"
-    for document in catalogue.valid(catalogue.documents):
-        if document.fichier:
-            written[urls.document_file(document.fichier)] = f"le fichier du document « {document.id} », copié de kit/fichiers/"
-    for relative, what in sorted(written.items()):
+    for relative, what in sorted(_written_files(catalogue).items()):
         if os.path.lexists(content_dir / relative):
             problems.add(content_dir / relative, 0, f"ce fichier a l'adresse d'un fichier que le site produit lui-même "
                                                     f"({what}), qui le remplacerait : renommez-le ou déplacez-le.")

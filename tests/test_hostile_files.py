@@ -276,12 +276,15 @@ def test_sheet_names_of_generated_pages_are_refused(project: Project, slug: str,
 
 def test_a_sheet_named_like_a_content_page_of_its_folder_is_refused(project: Project,
                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    # The page of content/ is the intruder at the sheet's address: the error names it, not the sheet.
     (project.content_dir / "fiches").mkdir()
     (project.content_dir / "fiches" / "methode.md").write_text("---\ntitle: Méthode\n---\n\nTexte.\n", encoding="utf-8")
     shutil.copy(project.kit_dir / "cas" / "charenton.yml", project.kit_dir / "cas" / "methode.yml")
     code, lines = check(project.root, capsys)
     assert code == 1
-    assert lines[0].startswith("kit/cas/methode.yml : nom de fiche « methode » réservé")
+    assert lines[0].startswith("content/fiches/methode.md : cette page a l'adresse d'une page produite par le site "
+                               "(fiches/methode.html)")
+    assert not any(line.startswith("kit/cas/methode.yml") for line in lines)
 
 
 def test_sheets_in_sub_folders_are_reported(project: Project, capsys: pytest.CaptureFixture[str]) -> None:

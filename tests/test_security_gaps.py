@@ -691,7 +691,7 @@ CASE_ONLY = ("(que le site produit lui-même) que par les majuscules ou les acce
     ("Search/index.txt", "le dossier « Search » ne diffère de « search »"),
     ("ASSETS/x.png", "le dossier « ASSETS » ne diffère de « assets »"),
     ("404.MD", "l'adresse « 404.MD » ne diffère de « 404.md »"),
-    ("Le-Kit/page.md", "le dossier « Le-Kit » ne diffère de « le-kit »"),
+    ("Parcours/page.md", "le dossier « Parcours » ne diffère de « parcours »"),
 ])
 def test_content_files_differing_from_generated_addresses_only_by_case_are_refused(
         project: Project, relative: str, shown: str, capsys: pytest.CaptureFixture[str]) -> None:
