@@ -5,7 +5,7 @@ Each case copies the small fixture kit (tests/fixtures/mini), adds its input, an
 ``python3 -m builder check`` in a process of its own (wall time, exit code, lines printed).
 Target: every case finishes in about the time of the clean kit (the Python start and the
 imports are most of it), whatever is refused. A timeout of 300 s marks a stall.
-Usage: python3 benchmarks/hostile_check.py
+Usage: python3 benchmarks/hostile_check.py [TEXT]  (TEXT: only the check cases whose label holds it, no build)
 """
 
 from __future__ import annotations
@@ -97,6 +97,12 @@ CASES: list[tuple[str, Callable[[Path], None]]] = [
     ("content/ : « <a » + tabulation × 100 000 (refusé)", content_page("<a\t" * 100_000)),
     ("content/ : « 1. » × 3 000 (plantait : RecursionError)", content_page("1. " * 3_000 + "fin")),
     ("content/ : 100 « [ » dans 9 900 car. (accepté)", content_page(heaviest_page())),
+    # Code spans: each backtick run looks ahead for a run of the same length (quadratic).
+    ("« ``a` » × 2 495, deux paragraphes, six champs (refusé)",
+     lambda root: with_markdown(root, "accents", "``a`" * 2_495 + "\n\n" + "``a`" * 2_495)),
+    ("content/ : « ``a` » × 2 495, quatre paragraphes (refusé)",
+     content_page("\n\n".join(["``a`" * 2_495] * 4))),
+    ("content/ : 100 « ` » dans 9 900 car. (accepté)", content_page("``a`" * 33 + "mot " * 2_450)),
 ]
 
 
@@ -122,7 +128,10 @@ def main() -> None:
     print(f"nproc {os.cpu_count()}, charge {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(f"{'cas':<62} {'mur (s)':>8} {'CPU (s)':>8} {'code':>5} {'lignes':>7}")
     with tempfile.TemporaryDirectory() as tmp:
+        only = sys.argv[1] if len(sys.argv) > 1 else None
         for number, (label, make) in enumerate(CASES):
+            if only is not None and only not in label and number:
+                continue
             root = Path(tmp) / f"cas-{number}"
             shutil.copytree(MINI, root)
             make(root)
@@ -131,7 +140,7 @@ def main() -> None:
         # The worst inputs that are accepted, built end to end (MkDocs, search, exports, zip).
         for label, make in (("kit build, fiche acceptée la plus lourde", lambda root: with_markdown(root, "limite", filler(100))),
                             ("kit build, page de content/ acceptée la plus lourde", content_page(heaviest_page())),
-                            ("kit build, kit propre (référence)", lambda root: None)):
+                            ("kit build, kit propre (référence)", lambda root: None)) if only is None else ():
             root = Path(tmp) / f"build-{len(label)}"
             shutil.copytree(MINI, root)
             make(root)
