@@ -27,7 +27,7 @@ from yaml import MarkedYAMLError
 from builder import dialect
 from builder.models import MAX_MARKDOWN_NESTING
 from builder.problems import Problems
-from builder.richtext import URL_ATTRIBUTES, URL_SCHEMES, url_scheme
+from builder.richtext import URL_ATTRIBUTES, URL_SCHEMES, outside_link_problem, url_scheme
 
 # What MkDocs renders content/ with (builder.site), less the builder's own post-processing.
 _EXTENSIONS = ["abbr", "admonition", "attr_list", "def_list", "footnotes", "md_in_html", "tables", "toc",
@@ -43,6 +43,7 @@ class _Anchors(HTMLParser):
         self.raw_html: list[str] = []
         # (text to find the line by, French message): what would run script, though written in Markdown
         self.unsafe: list[tuple[str, str]] = []
+        self.addresses: list[str] = []  # link and image addresses without a scheme (may leave the site)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         for name, value in attrs:
@@ -51,6 +52,8 @@ class _Anchors(HTMLParser):
                                           f"« {name}=… » de la liste d'attributs « {{: … }} »."))
             elif name in URL_ATTRIBUTES and value:
                 scheme = url_scheme(value)
+                if scheme is None:
+                    self.addresses.append(value)
                 if scheme is not None and scheme not in URL_SCHEMES:  # « [x](javascript:…) », « {: href=… } »
                     self.unsafe.append((f"{scheme}:", f"adresse « {scheme}: » refusée dans un lien ou une image : "
                                                       "seules les adresses https://, http:// et mailto: et les chemins "
@@ -385,6 +388,10 @@ def check_content(content_dir: Path, problems: Problems) -> None:
         for needle, message in rendered[name].unsafe:
             problems.add(path, _line_of(html_body, needle, html_skipped) or _line_of(html_body.lower(), needle, html_skipped),
                          message)
+        for address in rendered[name].addresses:  # « //hote/x », « /etc/passwd », « ../../x »
+            outside = outside_link_problem(address, depth=name.count("/"))
+            if outside:
+                problems.add(path, _line_of(html_body, address, html_skipped), f"« {address} » : {outside}.")
         for href in rendered[name].links:
             if dialect.scheme_less_address(href):
                 problems.add(path, _line_of(body, f"]({href}", skipped),

@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 import threading
 from html.parser import HTMLParser
+from urllib.parse import unquote
 
 import markdown as md
 import nh3
@@ -131,6 +132,36 @@ def url_scheme(url: str) -> str | None:
     return found.group(1).lower() if found else None
 
 
+def outside_link_problem(url: str, depth: int | None = None) -> str | None:
+    """Why ``url`` (an ``href``/``src`` value without a scheme, entities decoded) leads out of the
+    site, in French; None when it stays inside. « //hote/x » (scheme-relative: from the offline
+    edition, file://hote/x, a network share on Windows) and an absolute path (« /etc/passwd »: from
+    the disk, the reader's own files) are refused everywhere; a path climbing above the site root
+    too, counted from ``depth`` (the page's folder depth; None for catalogue fields, shown on pages
+    one folder deep). Rule: README « Sécurité » (issue 18)."""
+    cleaned = _URL_NOISE.sub("", url).replace("\\", "/")  # browsers read « \ » as « / »
+    if url_scheme(url) is not None:
+        return None
+    if cleaned.startswith("//"):
+        return ("adresse « //… » refusée dans un lien : sans « https: » devant, elle mène ailleurs selon la façon "
+                "dont le site est ouvert (depuis l'édition hors ligne, vers un partage réseau) ; écrivez l'adresse avec "
+                "« https: » devant")
+    path = unquote(re.split(r"[?#]", cleaned, maxsplit=1)[0])
+    if path.startswith("/"):
+        return ("chemin absolu « /… » refusé dans un lien : le site s'ouvre aussi depuis le disque, où il mènerait "
+                "hors du site ; pour une adresse du web, écrivez-la avec « https:// » devant")
+    level = depth if depth is not None else 1
+    for part in path.split("/"):
+        if part == "..":
+            level -= 1
+            if level < 0:
+                return ("chemin « ../ » refusé dans un lien : il remonte au-dessus du dossier du site et mènerait "
+                        "hors du site ; écrivez le chemin d'une page du site, ou une adresse avec « https:// » devant")
+        elif part not in ("", "."):
+            level += 1
+    return None
+
+
 class _Inspector(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -161,6 +192,8 @@ class _Inspector(HTMLParser):
                         f"adresse « {scheme}: » interdite dans un lien : seules les adresses https://, http:// "
                         f"et mailto: sont acceptées ; {_HINT_LINK}"
                     )
+                elif (outside := outside_link_problem(value)) is not None:
+                    self.problems.append(outside)
 
     handle_startendtag = handle_starttag
 

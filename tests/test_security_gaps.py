@@ -727,3 +727,64 @@ def test_controls_typed_as_yaml_escapes_in_a_markdown_field_are_removed_from_htm
     for out in (str(text.html), text.text, text.summary):
         assert not any(char in out for char in FORBIDDEN), repr(out)
     assert text.text == "Titre]0;PWN 31m suite fin"
+
+
+# --- links that leave the site: scheme-relative, absolute paths, climbing above the root ----------
+
+SCHEME_RELATIVE = ("adresse « //… » refusée dans un lien : sans « https: » devant, elle mène ailleurs selon la façon "
+                   "dont le site est ouvert (depuis l'édition hors ligne, vers un partage réseau) ; écrivez l'adresse "
+                   "avec « https: » devant")
+ABSOLUTE = ("chemin absolu « /… » refusé dans un lien : le site s'ouvre aussi depuis le disque, où il mènerait hors du "
+            "site ; pour une adresse du web, écrivez-la avec « https:// » devant")
+CLIMBING = ("chemin « ../ » refusé dans un lien : il remonte au-dessus du dossier du site et mènerait hors du site ; "
+            "écrivez le chemin d'une page du site, ou une adresse avec « https:// » devant")
+
+
+@pytest.mark.parametrize("link, message", [
+    ("[r](//partage.example/x)", SCHEME_RELATIVE),
+    ("[r]( \\\\\\\\partage.example\\\\x)", SCHEME_RELATIVE),  # Markdown « \\\\ » is « \\ »: browsers read « // »
+    ("[r](\\\\partage.example)", ABSOLUTE),  # one escaped backslash: « \partage… », read « /partage… »
+    ("[r](/%2Fpartage.example/x)", ABSOLUTE),
+    ("<//partage.example/y>", None),  # not a link for Markdown: plain text, accepted
+    ("[r](/home/user/.ssh/id_rsa)", ABSOLUTE),
+    ("[r](../../../etc/hosts)", CLIMBING),
+    ("[r](%2e%2e/%2e%2e/x.pdf)", CLIMBING),
+    ("[r](../documents/phare.html#resume)", None),
+    ("[r](https://www.lerameau.fr/)", None),
+])
+def test_links_leaving_the_site_are_refused_in_catalogue_fields(project: Project, link: str, message: str | None,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    sheet = project.kit_dir / "cas" / "silvergeek.yml"
+    replace_in(sheet, "objectif: |\n", f"objectif: |\n  Voir {link}.\n\n")
+    code, lines = check(project.root, capsys)
+    if message is None:
+        assert code == 0, lines
+        return
+    assert code == 1
+    assert lines == [f"kit/cas/silvergeek.yml:{line_number(sheet, 'objectif:')} : « objectif » : {message}.",
+                     "1 erreur trouvée.", CHECK_END]
+
+
+@pytest.mark.parametrize("link, address, message", [
+    ("[r](//partage.example/x)", "//partage.example/x", SCHEME_RELATIVE),
+    ('[r][ref]\n\n[ref]: //partage.example/ref "t"', "//partage.example/ref", SCHEME_RELATIVE),
+    ("[r](/etc/passwd)", "/etc/passwd", ABSOLUTE),
+    ("[r](../../x.md)", "../../x.md", CLIMBING),
+    ("![i](../../../secret.png)", "../../../secret.png", CLIMBING),
+])
+def test_links_leaving_the_site_are_refused_in_content_pages(project: Project, link: str, address: str, message: str,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    page = project.root / "content" / "le-kit" / "co-construction.md"
+    page.write_text(page.read_text(encoding="utf-8") + f"\nVoir {link}\n", encoding="utf-8")
+    code, lines = check(project.root, capsys)
+    assert code == 1
+    assert lines[0] == f"content/le-kit/co-construction.md:{line_number(page, address)} : « {address} » : {message}."
+
+
+def test_relative_links_to_site_files_stay_allowed_in_content_pages(project: Project,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    page = project.root / "content" / "le-kit" / "co-construction.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\nVoir [le catalogue](../catalogue/index.md) et "
+                    "[l'accueil](../index.md).\n", encoding="utf-8")
+    code, lines = check(project.root, capsys)
+    assert code == 0, lines
