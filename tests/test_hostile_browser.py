@@ -33,7 +33,6 @@ TOKEN = "zorglub"  # a word to find the sheets with the site's search
 # Markdown that kit check accepts although it looks like an attack.
 ACCEPTED_ODDITIES = "\n\n".join([
     f"{TOKEN} : des mots qui ressemblent à une attaque.",
-    "Un lien relatif au protocole : [ailleurs](//exfiltration.exemple/x).",
     "Du code : `<script>alert('code')</script>` et `<img src=x onerror=alert(1)>`.",
     "    <iframe src=https://exfiltration.exemple/></iframe>",
     "Une adresse écrite sans lien : javascript:alert('texte').",
@@ -43,6 +42,7 @@ ACCEPTED_ODDITIES = "\n\n".join([
 BYPASS_MARKDOWN = "\n\n".join([
     f"{TOKEN} contournement.",
     "Une balise coupée <scr\nipt>alert('coupée')</script> (refusée par kit check : du HTML écrit à la main).",
+    "Un lien relatif au protocole (refusé par kit check depuis l'issue 18) : [ailleurs](//exfiltration.exemple/x).",
     *HOSTILE_MARKDOWN.values(),
     '<img src="https://exfiltration.exemple/pixel.gif" onerror="window.kitPwned=1">',
     '<a href="https://exemple.fr" onmouseover="window.kitPwned=2" onfocus="window.kitPwned=3">survol</a>',
