@@ -22,23 +22,16 @@ from builder import csp
 from builder.serve import describe, french_page
 from builder.problems import CatalogueError, Problems
 from conftest import FIXTURES, REPO, copy_project
+from test_serve import free_port
 
 TIMEOUT = 90  # seconds: a guard against a preview that never starts, not a timing
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def preview(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     root = tmp_path_factory.mktemp("apercu-csp") / "projet"
     copy_project(FIXTURES / "mini", root)
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "PYTHONPATH": str(REPO), "NO_MKDOCS_2_WARNING": "1", "PYTHONUNBUFFERED": "1"}
     env.pop("GITHUB_ACTIONS", None)
     process = subprocess.Popen([sys.executable, "-m", "builder", "--projet", str(root), "serve", "--port", str(port)],
