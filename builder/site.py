@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from builder import dialect
+from builder import dialect, mkdocs_parallel, pool
 from builder.context import edition_date, french_date  # noqa: F401  (french_date: kept importable from here)
 from builder.config import Project, SiteConfig
 from builder.markdown import FOOTNOTE_BACKLINK_TITLE
@@ -155,13 +155,24 @@ def run_mkdocs(config_file: Path, site_dir: Path, dirty: bool = False, plugins: 
         mkdocs_config = load_config(str(config_file), site_dir=str(site_dir))
         for name, plugin in (plugins or {}).items():
             mkdocs_config.plugins[name] = plugin
-        build(mkdocs_config, dirty=dirty)
+        if mkdocs_parallel.can_run(mkdocs_config, dirty, _markdown_count(mkdocs_config.docs_dir)):
+            mkdocs_parallel.build(mkdocs_config)  # the same build, its pages over the cores
+        else:
+            build(mkdocs_config, dirty=dirty)
     except (Abort, ConfigurationError) as error:
         detail = "\n".join(messages) or str(error)
         raise MkDocsFailed(f"la construction MkDocs a échoué :\n{detail}") from error
+    except pool.WorkerFailed as error:  # a worker of the page pass died: told in French
+        raise MkDocsFailed(error.message) from error
     finally:
         logger.removeHandler(handler)
         logging.getLogger("mkdocs.commands.build").removeFilter(dirty_notice)
+
+
+def _markdown_count(docs_dir: str) -> int:
+    """The Markdown pages under ``docs_dir`` (MkDocs' documentation pages, roughly: enough
+    to choose between one process and several)."""
+    return sum(name.endswith(".md") for _, _, names in os.walk(docs_dir) for name in names)
 
 
 class _DirtyNotice(logging.Filter):

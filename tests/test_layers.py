@@ -31,7 +31,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
         "builder.markdown", "builder.accessibility", "builder.views", "builder.facets", "builder.charts",
         "builder.francemap", "builder.metadata", "builder.pages",
     })),
-    ("MkDocs", frozenset({"builder.site"})),
+    ("MkDocs", frozenset({"builder.site", "builder.mkdocs_parallel"})),
     ("après MkDocs", frozenset({
         "builder.exports", "builder.typography", "builder.csp", "builder.search",
         "builder.search.french", "builder.search.snowball_js", "builder.search.index",

@@ -1,0 +1,212 @@
+"""MkDocs' page pass spread over the cores: the same ``mkdocs build``, its pages cut among
+forked worker processes (issue 15, « Cheap full builds »).
+
+MkDocs builds one page after another in one process: at 2,000 case sheets that is 40 s on
+one core while the others wait (benchmarks/README.md, issue 15). Each page's two steps,
+reading its Markdown into HTML (``_populate_page``) and putting that HTML into the theme's
+template (``_build_page``), need only that page and what every page shares (the settings,
+the files, the navigation, the titles and front matter of the other pages). So:
+
+1. in this process, what MkDocs' ``build`` does before its page loops (settings' events,
+   files, theme, navigation), then each page's source read (front matter: the titles the
+   navigation of every page shows); a page with no ``title`` in its front matter is fully
+   read here, since its title then comes from its rendered first heading;
+2. forked workers (``builder.pool.spread``: they inherit all of it, nothing is pickled on
+   the way in) each populate and build a share of the pages and write them, returning the
+   anchors each page holds and links to (for MkDocs' anchor check) and what MkDocs logged;
+3. in this process again: the logged warnings replayed into MkDocs' loggers (strict mode
+   counts them as in a one-process build), static files and theme templates, the anchor
+   check, the ``post_build`` event.
+
+The pages' bytes are those of ``mkdocs build`` (tested: ``tests/test_mkdocs_parallel.py``).
+This follows ``mkdocs.commands.build.build`` of MkDocs 1.6 line by line; any other MkDocs,
+a build with plugins, a dirty build or a process that may not fork uses MkDocs' own
+``build`` (``can_run``). ``.kit-build/mkdocs.yml`` is unchanged: ``mkdocs build -f`` builds
+the same site alone.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+from collections.abc import Sequence
+from typing import Any
+
+from builder import pool
+
+# Below this many pages a fork costs more than it saves; tests lower it to exercise the workers.
+MIN_PARALLEL_PAGES = 400
+SUPPORTED_MKDOCS = "1.6."  # the build() this module mirrors (pyproject pins mkdocs < 2)
+
+# Set just before the fork, read by the workers (``_build_share``): never pickled.
+_STATE: dict[str, Any] = {}
+
+
+def can_run(mkdocs_config: Any, dirty: bool, pages: int) -> bool:
+    """Whether ``build`` may replace MkDocs' own for this run: MkDocs 1.6, no plugin (a
+    plugin's page events could depend on other pages' state), a clean build, enough pages
+    (``pages``: documentation pages) and a process that may fork (``pool.can_fork``)."""
+    import mkdocs
+
+    return (mkdocs.__version__.startswith(SUPPORTED_MKDOCS) and not dirty and not len(mkdocs_config.plugins)
+            and pages >= MIN_PARALLEL_PAGES and pool.worker_count(pool.MIN_PARALLEL_ITEMS) > 1 and pool.can_fork())
+
+
+def build(config: Any, workers: int | None = None) -> None:
+    """``mkdocs.commands.build.build(config)`` (MkDocs 1.6, a loaded ``MkDocsConfig``, strict
+    or not), its pages populated and built by ``workers`` forked processes (None: one per
+    core). Raises what MkDocs' build raises (``mkdocs.exceptions.Abort`` for warnings in
+    strict mode or a ``BuildError``, the error of a failing page), ``pool.WorkerFailed``
+    (French) when a worker dies."""
+    from mkdocs import utils
+    from mkdocs.commands.build import _build_extra_template, _build_theme_template, _populate_page
+    from mkdocs.exceptions import Abort, BuildError
+    from mkdocs.structure.files import InclusionLevel, get_files, set_exclusions
+    from mkdocs.structure.nav import get_navigation
+    from mkdocs.structure.pages import Page
+
+    logger = logging.getLogger("mkdocs")
+    warning_counter = utils.CountHandler()
+    warning_counter.setLevel(logging.WARNING)
+    if config.strict:
+        logger.addHandler(warning_counter)
+    inclusion = InclusionLevel.is_included
+    try:
+        config = config.plugins.on_config(config)
+        config.plugins.on_pre_build(config=config)
+        utils.clean_directory(config.site_dir)
+        files = get_files(config)
+        env = config.theme.get_env()
+        files.add_files_from_theme(env, config)
+        files = config.plugins.on_files(files, config=config)
+        set_exclusions(files, config)
+        nav = get_navigation(files, config)
+        nav = config.plugins.on_nav(nav, config=config, files=files)
+
+        pages = []
+        for file in files.documentation_pages(inclusion=inclusion):
+            if file.page is None and file.inclusion.is_not_in_nav():
+                Page(None, file, config)
+            assert file.page is not None
+            pages.append(file.page)
+        early = _read_sources(pages, config, files, _populate_page)
+
+        _STATE.update(config=config, files=files, nav=nav, env=env, pages=pages, early=early,
+                      inclusion=inclusion, parent=os.getpid())
+        count = pool.worker_count(pool.MIN_PARALLEL_ITEMS) if workers is None else workers
+        shares = pool.chunks(range(len(pages)), count * pool.CHUNKS_PER_WORKER)
+        try:
+            results = pool.spread(_build_share, shares, workers=count, fork=True)
+        finally:
+            _STATE.clear()
+        anchors: dict[str, tuple[set[str], dict[str, dict[str, str]]]] = {}
+        failure: BaseException | None = None
+        for records, share_anchors, error in results:
+            for record in records:
+                logging.getLogger(record.name).handle(record)
+            anchors.update(share_anchors)
+            failure = failure or error
+        if failure is not None:
+            raise failure
+
+        env = config.plugins.on_env(env, config=config, files=files)
+        files.copy_static_files(dirty=False, inclusion=inclusion)
+        for template in config.theme.static_templates:
+            _build_theme_template(template, env, files, config, nav)
+        for template in config.extra_templates:
+            _build_extra_template(template, files, config, nav)
+        # The pages themselves were written by the workers: MkDocs' order (static files, then
+        # templates, then pages, later ones overwriting) matters only for a page and a static
+        # file at one address, which get_files already refuses.
+
+        doc_files = files.documentation_pages(inclusion=inclusion)
+        for file in doc_files:
+            present, links = anchors[file.src_uri]
+            file.page.present_anchor_ids = present
+            file.page.links_to_anchors = {files.get_file_from_path(uri): found for uri, found in links.items()}
+        for file in doc_files:
+            file.page.validate_anchor_links(files=files, log_level=config.validation.links.anchors)
+        config.plugins.on_post_build(config=config)
+        if counts := warning_counter.get_counts():
+            raise Abort(f"Aborted with {', '.join(f'{v} {k.lower()}s' for k, v in counts)} in strict mode!")
+    except Exception as error:
+        config.plugins.on_build_error(error=error)
+        if isinstance(error, BuildError):
+            logger.error(str(error))
+            raise Abort("Aborted with a BuildError!")
+        raise
+    finally:
+        logger.removeHandler(warning_counter)
+
+
+def _read_sources(pages: Sequence[Any], config: Any, files: Any, populate: Any) -> frozenset[int]:
+    """Each page's source and front matter read here, before the fork: every page's navigation
+    shows the other pages' titles. A page whose front matter has no ``title`` is populated
+    whole here (its title is its rendered first heading). Returns those pages' numbers."""
+    early = set()
+    for number, page in enumerate(pages):
+        config._current_page = page
+        try:
+            page.read_source(config)
+        finally:
+            config._current_page = None
+        if "title" not in page.meta:
+            populate(page, config, files)
+            early.add(number)
+    return frozenset(early)
+
+
+class _Records(logging.Handler):
+    """What MkDocs logs in a worker, kept to be replayed in the parent's loggers."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.INFO)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        record.msg, record.args, record.exc_info, record.exc_text = record.getMessage(), None, None, None
+        self.records.append(record)
+
+
+def _build_share(numbers: Sequence[int]) -> tuple[list[logging.LogRecord], dict, BaseException | None]:
+    """In a forked worker: pages ``numbers`` populated (unless done before the fork) and built
+    (written). Returns the log records, each page's (anchors present, {target file: {anchor:
+    url}}) by source address, and the error that stopped the share (None if none)."""
+    from mkdocs.commands.build import _build_page, _populate_page
+
+    state = _STATE
+    config, files, nav, env, pages = state["config"], state["files"], state["nav"], state["env"], state["pages"]
+    doc_files = files.documentation_pages(inclusion=state["inclusion"])
+    # In a worker, MkDocs' records are kept for the parent alone (which replays them into its
+    # own handlers: printed or counted once); a share run in the parent logs as usual.
+    handler = _Records()
+    logger = logging.getLogger("mkdocs")
+    saved = logger.handlers, logger.propagate
+    if os.getpid() != state["parent"]:
+        logger.handlers, logger.propagate = [handler], False
+    anchors: dict[str, tuple[set[str], dict[str, dict[str, str]]]] = {}
+    error: BaseException | None = None
+    try:
+        for number in numbers:
+            page = pages[number]
+            if number not in state["early"]:
+                _populate_page(page, config, files)
+            _build_page(page, config, doc_files, nav, env, excluded=page.file.inclusion.is_excluded())
+            links = {target.src_uri: dict(found) for target, found in (page.links_to_anchors or {}).items()}
+            anchors[page.file.src_uri] = (set(page.present_anchor_ids or ()), links)
+            if number not in state["early"]:
+                page.content = page.toc = None  # built: only its title (front matter) is read again
+    except Exception as caught:  # handed back with the records logged before it
+        error = caught if _picklable(caught) else RuntimeError(str(caught))
+    finally:
+        logger.handlers, logger.propagate = saved
+    return handler.records, anchors, error
+
+
+def _picklable(value: object) -> bool:
+    try:
+        pickle.dumps(value)
+    except Exception:
+        return False
+    return True

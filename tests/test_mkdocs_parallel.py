@@ -1,0 +1,115 @@
+"""MkDocs' page pass spread over forked workers (builder/mkdocs_parallel.py, issue 15): the
+same bytes as MkDocs' own build, the same strict-mode failures, a French message when a
+worker dies.
+
+Each check runs in a fresh interpreter: in a test session other tests' fixtures leave
+threads running, and the pipeline never forks beside a thread (``pool.can_fork``)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, copy_project, repo_project_copy
+
+PRELUDE = r"""
+import hashlib, os, sys
+from pathlib import Path
+from builder import build as pipeline, mkdocs_parallel, pool, site
+from builder.config import Project
+assert pool.can_fork(), "a fresh interpreter runs no other thread"
+project, work = Project(Path(sys.argv[1])), Path(sys.argv[2])
+_, kit, generated, config_file = pipeline.render(project, work / "travail")
+pool.worker_count = lambda items: 2  # two workers, even on a one-core machine
+used = []
+real_build = mkdocs_parallel.build
+def counted(config, workers=None):
+    used.append(workers)
+    return real_build(config, workers)
+mkdocs_parallel.build = counted
+
+def tree(folder):
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+def built(label, minimum):
+    mkdocs_parallel.MIN_PARALLEL_PAGES = minimum
+    try:
+        site.run_mkdocs(config_file, work / label)
+        return "ok", tree(work / label)
+    except site.MkDocsFailed as error:
+        return "échec", str(error)
+"""
+
+SAME_BYTES = PRELUDE + r"""
+alone = built("mkdocs", 10**9)
+spread = built("coeurs", 1)
+assert used == [None], used
+assert alone[0] == spread[0] == "ok", (alone, spread)
+assert sum(name.endswith(".html") for name in spread[1]) >= 5, len(spread[1])
+assert spread[1] == alone[1], sorted(n for n in alone[1] if alone[1][n] != spread[1].get(n))
+print("identiques", len(spread[1]))
+"""
+
+SAME_FAILURE = PRELUDE + r"""
+# Faults MkDocs warns about, put straight into the generated Markdown (kit check would refuse
+# them earlier): a link to a missing page (warned while a worker reads the page) and one to a
+# missing anchor of another page (warned by the anchor check, from what the workers found).
+page = sorted(p for p in generated.docs_dir.rglob("*.md") if p.name != "index.md")[0]
+home = Path(os.path.relpath(generated.docs_dir / "index.md", page.parent)).as_posix()
+page.write_text(page.read_text(encoding="utf-8") + f"\n\n[absente](page-absente.md) [ancre]({home}#ancre-absente)\n",
+                encoding="utf-8")
+alone = built("mkdocs", 10**9)
+spread = built("coeurs", 1)
+assert used == [None], used
+assert alone[0] == spread[0] == "échec", (alone, spread)
+assert sorted(spread[1].splitlines()) == sorted(alone[1].splitlines()), (alone, spread)
+print(spread[1])
+"""
+
+WORKER_DIES = PRELUDE + r"""
+def dies(numbers):
+    os._exit(3)
+mkdocs_parallel._build_share = dies
+outcome = built("coeurs", 1)
+assert outcome[0] == "échec", outcome
+print(outcome[1])
+"""
+
+
+def run_script(script: str, project_root: Path, work: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.run([sys.executable, "-c", script, str(project_root), str(work)], env=env,
+                          capture_output=True, text=True, timeout=900)
+
+
+@pytest.mark.parametrize("kit", ["dépôt", "autre-kit"])
+def test_pages_built_by_workers_are_mkdocs_own(kit: str, tmp_path: Path, fixed_epoch: str) -> None:
+    if kit == "dépôt":
+        project = repo_project_copy(tmp_path / "kit")
+    else:
+        project = copy_project(REPO / "tests" / "fixtures" / "autre-kit", tmp_path / "kit")
+    done = run_script(SAME_BYTES, project.root, tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.startswith("identiques")
+
+
+def test_a_warning_in_a_worker_fails_the_strict_build_as_mkdocs_does(tmp_path: Path, fixed_epoch: str) -> None:
+    project = repo_project_copy(tmp_path / "kit")
+    done = run_script(SAME_FAILURE, project.root, tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    # MkDocs' warnings, replayed from the worker into the build's messages
+    assert "page-absente.md" in done.stdout
+    assert "ancre-absente" in done.stdout
+    assert "Traceback" not in done.stdout
+
+
+def test_a_dead_worker_is_told_in_french(tmp_path: Path, fixed_epoch: str) -> None:
+    project = repo_project_copy(tmp_path / "kit")
+    done = run_script(WORKER_DIES, project.root, tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Un processus de travail de la construction s'est arrêté sans répondre" in done.stdout
