@@ -441,6 +441,7 @@ def handle(args: argparse.Namespace) -> int:
     unchanged = "Le site n'a pas été modifié." if args.commande in ("build", "zip") else ""
     try:
         from builder.loader import CatalogueError
+        from builder.pool import WorkerFailed
         from builder.site import MkDocsFailed
     except ImportError as error:
         return _broken_install(error, args)
@@ -454,6 +455,9 @@ def handle(args: argparse.Namespace) -> int:
         return 1
     except MkDocsFailed as error:
         _say(f"Erreur : {error}", unchanged)
+        return 1
+    except WorkerFailed as error:  # a worker process died (killed, out of memory): nothing was delivered
+        _say(error.message, unchanged)
         return 1
     except KeyboardInterrupt as error:
         signum = error.signum if isinstance(error, Interrupted) else signal.SIGINT

@@ -9,6 +9,7 @@ which the build and ``kit check`` both call: ``builder.validate.load_kit``.
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import unicodedata
@@ -32,7 +33,8 @@ from builder.models import (
     TerritoryObjectives,
 )
 from builder.paths import CASES_INDEX_PAGE, FEED_FILE, OutputPaths
-from builder.problems import CatalogueError, Problems  # noqa: F401  (CatalogueError: re-exported)
+from builder import pool
+from builder.problems import CatalogueError, Problem, Problems  # noqa: F401  (CatalogueError: re-exported)
 from builder.typed_nodes import french_message, validate_node  # noqa: F401  (french_message: re-exported)
 from builder.yamlio import YamlFile, read_yaml
 
@@ -127,13 +129,25 @@ CASE_MEMO: dict[Path, tuple[bytes, Loaded]] | None = None
 
 
 def _load_cases(project: Project, config: SiteConfig, problems: Problems) -> list[Loaded]:
+    """Every case sheet of kit/cas/, in the order of the file names: its ``Loaded`` reading
+    (``value`` None when it does not fit ``CaseSheet``), problems added to ``problems``.
+
+    The names are judged here, in order (hidden files, sub-folders, suffixes, reserved and
+    invalid names, duplicates, the preview's ``CASE_MEMO``); the sheets kept are read and
+    typed by ``_read_sheets``, in worker processes forked from this one when there are many
+    (``_read_in_workers``), else here. Either way the readings come back in the files' order
+    and their problems are put where the loop in one process would have added them, so
+    ``kit check`` and the build see the same catalogue and the same list."""
     folder = project.kit_dir / "cas"
     if not folder.is_dir() or folder.is_symlink():
         return []
-    cases: list[Loaded] = []
+    order: list[Loaded | int] = []  # a sheet kept by the memo, or the position of one to read
+    queued: list[tuple[str, str, bytes | None]] = []  # (slug, path, bytes read for the memo)
+    marks: list[int] = []  # where each sheet to read puts its problems in ``problems.items``
     slugs: dict[str, Path] = {}
     # A page of content/ at a sheet's address is the intruder: builder.validate reports it, on it.
     reserved = reserved_case_slugs(project, config, content=False)
+    memo = CASE_MEMO
     for path in sorted(folder.iterdir()):
         if path.name.startswith("."):
             continue
@@ -158,25 +172,94 @@ def _load_cases(project: Project, config: SiteConfig, problems: Problems) -> lis
             problems.add(path, 0, f"fiche « {slug} » en double : {problems.relative(slugs[slug.lower()])} porte déjà ce nom ; renommez l'un des deux fichiers.")
             continue
         slugs[slug.lower()] = path
-        memo, raw = CASE_MEMO, None
+        raw = None
         if memo is not None:  # the preview's previous round read these very bytes: reuse its reading
             raw = path.read_bytes()
             kept = memo.get(path)
             if kept is not None and kept[0] == raw:
-                cases.append(kept[1])
+                order.append(kept[1])
                 continue
-        count = len(problems)
-        file = read_yaml(path, problems)
+        order.append(len(queued))
+        queued.append((slug, str(path), raw))
+        marks.append(len(problems.items))
+    readings = _read_in_workers(queued, problems.root)
+    if readings is None:
+        readings = _read_sheets([(slug, path) for slug, path, _ in queued], problems.root)
+    # Each sheet's problems go where the one-process loop added them: after the name problems
+    # of the files before it, before those of the files after it.
+    merged, done = [], 0
+    for mark, (_, found) in zip(marks, readings):
+        merged += problems.items[done:mark]
+        merged += found
+        done = mark
+    problems.items[:] = merged + problems.items[done:]
+    cases: list[Loaded] = []
+    for entry in order:
+        if not isinstance(entry, int):
+            cases.append(entry)
+            continue
+        loaded, found = readings[entry]
+        if loaded is None:
+            continue
+        cases.append(loaded)
+        raw = queued[entry][2]
+        if memo is not None and raw is not None and loaded.value is not None and not found:
+            memo[Path(queued[entry][1])] = (raw, loaded)
+    return cases
+
+
+Reading = tuple[Loaded | None, list[Problem]]  # a sheet read and typed (None: nothing to keep), its problems
+
+
+def _read_sheets(sheets: list[tuple[str, str]], root: Path) -> list[Reading]:
+    """Each (slug, path) sheet read and typed, alone: its ``Loaded`` (None when the file could
+    not be read as a block of keys) and the problems found in it (paths relative to ``root``),
+    in order. Depends on nothing but the file, so it runs the same in a worker process."""
+    readings: list[Reading] = []
+    for slug, name in sheets:
+        path = Path(name)
+        found = Problems(root)
+        file = read_yaml(path, found)
         if file is None:
+            readings.append((None, found.items))
             continue
         if not isinstance(file.data, dict):
-            problems.add(path, 1, "une fiche est un bloc de clés (« titre: … », « territoire: … ») et non une liste ou un texte : partez du modèle créé par « kit new-case ».")
+            found.add(path, 1, "une fiche est un bloc de clés (« titre: … », « territoire: … ») et non une liste ou un texte : partez du modèle créé par « kit new-case ».")
+            readings.append((None, found.items))
             continue
-        sheet = validate_node(CaseSheet, file.data, file, (), problems)
-        cases.append(Loaded(Case(slug, sheet, path) if sheet is not None else None, file.data, file, ()))
-        if memo is not None and sheet is not None and len(problems) == count:
-            memo[path] = (raw, cases[-1])
-    return cases
+        sheet = validate_node(CaseSheet, file.data, file, (), found)
+        readings.append((Loaded(Case(slug, sheet, path) if sheet is not None else None, file.data, file, ()), found.items))
+    return readings
+
+
+# Below this many sheets to read, forking workers and sending the readings back costs more
+# than it saves (benchmarks/README.md, issue 15, partie V). pool.MIN_PARALLEL_ITEMS, when
+# lower, lowers it too (tests lower either).
+MIN_PARALLEL_CASES = 1000
+
+
+def _read_in_workers(queued: list[tuple[str, str, bytes | None]], root: Path) -> list[Reading] | None:
+    """``_read_sheets`` of the queued sheets, computed by worker processes forked from this one
+    (``builder.pool``), chunk by chunk, the readings back in order: the models with the HTML
+    of their Markdown fields already rendered (``RichText`` pickles its render). None where
+    it is not worth it (fewer than ``MIN_PARALLEL_CASES``, one core) or not safe (threads
+    running: ``kit serve``); the caller then reads them here. Raises what reading raises, and
+    ``pool.WorkerFailed`` (French) when a worker dies without an answer."""
+    cores = pool.cores()
+    if len(queued) < min(MIN_PARALLEL_CASES, pool.MIN_PARALLEL_ITEMS) or cores <= 1 or not pool.can_fork():
+        return None
+    pieces = pool.chunks([(slug, path) for slug, path, _ in queued], cores * pool.CHUNKS_PER_WORKER)
+    collecting = gc.isenabled()
+    # The readings are unpickled here, hundreds of thousands of new objects with no cycle among
+    # them: the collector's passes over them cost more than the unpickling (4.2 s against 1.1 s
+    # for the YAML nodes of 2,000 sheets, measured), and find nothing to free.
+    gc.disable()
+    try:
+        done = pool.spread(_read_sheets, pieces, root, workers=cores, fork=True)
+    finally:
+        if collecting:
+            gc.enable()
+    return [reading for chunk in done for reading in chunk]
 
 
 def _report_nested_cases(folder: Path, problems: Problems) -> None:

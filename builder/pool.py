@@ -63,6 +63,15 @@ def worker_count(items: int) -> int:
     return 1 if items < MIN_PARALLEL_ITEMS else max(1, cores)
 
 
+def cores() -> int:
+    """The cores this process may use (``os.sched_getaffinity`` where the system has it, else
+    ``os.cpu_count()``), at least 1: the worker count for a caller with its own threshold."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
 def chunks(items: Sequence[Item], count: int) -> list[list[Item]]:
     """``items`` cut into at most ``count`` consecutive chunks of near-equal length, in order."""
     count = max(1, min(count, len(items)))
