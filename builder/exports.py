@@ -208,21 +208,31 @@ SPREADSHEET_DELIMITER = ";"
 PROGRAM_DELIMITER = ","
 
 
-def catalogue_csv(config: SiteConfig, kit: Kit, delimiter: str = SPREADSHEET_DELIMITER) -> bytes:
-    """The catalogue as CSV (UTF-8 bytes): with ``;`` and a byte-order mark for spreadsheets
-    (the default), with ``,`` and no mark for programs."""
+def catalogue_rows(config: SiteConfig, kit: Kit) -> list[dict[str, str]]:
+    """The catalogue's CSV rows (column → cell text, ``csv_columns``), documents then case
+    sheets: computed once for both CSV files, which differ only by their delimiter."""
     columns = csv_columns()
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\r\n", delimiter=delimiter)
-    writer.writeheader()
+    rows = []
     for doc in kit.documents:
         record = _plain_fields(doc, document_record(config, kit, doc))
         record["parcours"] = [f"{p['id']}:{p['position']}" for p in record["parcours"]]
-        writer.writerow({"type": "document", **{k: _cell(record.get(k)) for k in columns if k != "type"}})
+        rows.append({"type": "document", **{k: _cell(record.get(k)) for k in columns if k != "type"}})
     for case in kit.cases:
         record = _plain_fields(case.sheet, case_record(config, case))
         record["id"] = record.pop("slug")
-        writer.writerow({"type": "fiche", **{k: _cell(record.get(k)) for k in columns if k != "type"}})
+        rows.append({"type": "fiche", **{k: _cell(record.get(k)) for k in columns if k != "type"}})
+    return rows
+
+
+def catalogue_csv(config: SiteConfig, kit: Kit, delimiter: str = SPREADSHEET_DELIMITER,
+                  rows: list[dict[str, str]] | None = None) -> bytes:
+    """The catalogue as CSV (UTF-8 bytes): with ``;`` and a byte-order mark for spreadsheets
+    (the default), with ``,`` and no mark for programs. ``rows``: ``catalogue_rows``, if
+    already computed."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=csv_columns(), lineterminator="\r\n", delimiter=delimiter)
+    writer.writeheader()
+    writer.writerows(catalogue_rows(config, kit) if rows is None else rows)
     bom = "\ufeff" if delimiter == SPREADSHEET_DELIMITER else ""
     return (bom + buffer.getvalue()).encode("utf-8")
 
@@ -236,11 +246,12 @@ def write_exports(site_dir: Path, config: SiteConfig, kit: Kit, context: BuildCo
     edition = context.edition if context else edition_date()
     urls = OutputPaths.of(config.sorties)
     json_path, csv_path, comma_csv_path = urls.exports
+    rows = catalogue_rows(config, kit)
     for relative, data in (
         (urls.feed, feed_xml(config, kit, edition)),
         (json_path, catalogue_json(config, kit, edition)),
-        (csv_path, catalogue_csv(config, kit)),
-        (comma_csv_path, catalogue_csv(config, kit, PROGRAM_DELIMITER)),
+        (csv_path, catalogue_csv(config, kit, rows=rows)),
+        (comma_csv_path, catalogue_csv(config, kit, PROGRAM_DELIMITER, rows=rows)),
     ):
         target = site_dir / relative
         target.parent.mkdir(parents=True, exist_ok=True)
