@@ -304,3 +304,16 @@ def test_control_characters_in_short_data_fields_are_refused(tmp_path: Path, fil
     path.write_text(text.replace(old, new), encoding="utf-8")
     assert main(["--projet", str(project.root), "check"]) == 1
     assert capsys.readouterr().err.splitlines()[0].startswith(f"{where} : caractère de contrôle invisible (U+")
+
+
+def test_strip_invisible_fast_path_removes_exactly_the_invisible_set() -> None:
+    # The fast path (a BMP class, then a look for astral characters) must remove what the full
+    # class removes, for every code point, alone and inside French text.
+    from builder.richtext import _INVISIBLE, strip_invisible
+
+    for code in range(0x110000):
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        char = chr(code)
+        assert strip_invisible(f"été{char}z") == _INVISIBLE.sub("", f"été{char}z"), hex(code)
+    assert strip_invisible("\U0010ffff") == "" and strip_invisible("\ufdd0x\x1b") == "x"
