@@ -36,7 +36,7 @@ from builder.paths import CASES_INDEX_PAGE, FEED_FILE, OutputPaths
 from builder import pool
 from builder.problems import CatalogueError, Problem, Problems  # noqa: F401  (CatalogueError: re-exported)
 from builder.typed_nodes import french_message, validate_node  # noqa: F401  (french_message: re-exported)
-from builder.yamlio import YamlFile, read_yaml
+from builder.yamlio import YamlFile, compose, read_yaml
 
 CASE_SUFFIXES = (".yml", ".yaml")
 
@@ -211,6 +211,31 @@ def _load_cases(project: Project, config: SiteConfig, problems: Problems) -> lis
 Reading = tuple[Loaded | None, list[Problem]]  # a sheet read and typed (None: nothing to keep), its problems
 
 
+class SheetFile(YamlFile):
+    """A case sheet's ``YamlFile`` that travels light between processes: pickled without its
+    composed nodes, which are composed again from its text on first use (``node``). The nodes
+    are read only to name the line of a problem, and they made two thirds of the time spent
+    sending 2,000 readings back from the workers (1.4 of 2.0 s pickling, 0.8 of 1.1 s
+    unpickling: benchmarks/README.md, issue 15, partie V)."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        if self.text is None:  # nothing to compose them from: they travel
+            return (SheetFile, (self.path, self.data, self.node, self.text))
+        return (_sheet_file_without_nodes, (self.path, self.data, self.text))
+
+    def __getattr__(self, name: str) -> Any:  # called only for an attribute not set: ``node`` after a trip
+        if name != "node" or "text" not in self.__dict__:
+            raise AttributeError(name)
+        self.node = compose(self.text)
+        return self.node
+
+
+def _sheet_file_without_nodes(path: Path, data: Any, text: str) -> SheetFile:
+    file = SheetFile.__new__(SheetFile)
+    file.path, file.data, file.text = path, data, text
+    return file
+
+
 def _read_sheets(sheets: list[tuple[str, str]], root: Path) -> list[Reading]:
     """Each (slug, path) sheet read and typed, alone: its ``Loaded`` (None when the file could
     not be read as a block of keys) and the problems found in it (paths relative to ``root``),
@@ -227,9 +252,16 @@ def _read_sheets(sheets: list[tuple[str, str]], root: Path) -> list[Reading]:
             found.add(path, 1, "une fiche est un bloc de clés (« titre: … », « territoire: … ») et non une liste ou un texte : partez du modèle créé par « kit new-case ».")
             readings.append((None, found.items))
             continue
+        file = SheetFile(file.path, file.data, file.node, file.text)
         sheet = validate_node(CaseSheet, file.data, file, (), found)
         readings.append((Loaded(Case(slug, sheet, path) if sheet is not None else None, file.data, file, ()), found.items))
     return readings
+
+
+def _read_sheets_in_worker(sheets: list[tuple[str, str]], root: Path) -> list[Reading]:
+    """``_read_sheets`` in a forked worker, which ends silently on a signal (``pool.default_signals``)."""
+    pool.default_signals()
+    return _read_sheets(sheets, root)
 
 
 # Below this many sheets to read, forking workers and sending the readings back costs more
@@ -255,7 +287,7 @@ def _read_in_workers(queued: list[tuple[str, str, bytes | None]], root: Path) ->
     # for the YAML nodes of 2,000 sheets, measured), and find nothing to free.
     gc.disable()
     try:
-        done = pool.spread(_read_sheets, pieces, root, workers=cores, fork=True)
+        done = pool.spread(_read_sheets_in_worker, pieces, root, workers=cores, fork=True)
     finally:
         if collecting:
             gc.enable()

@@ -27,6 +27,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import signal
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -88,6 +89,17 @@ def can_fork() -> bool:
     """Whether worker processes may be forked from this one: the system forks, and no other
     thread runs here (a fork copies a lock another thread may hold: ``kit serve`` has threads)."""
     return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
+def default_signals() -> None:
+    """Ctrl+C, SIGTERM and SIGHUP back to the system's default (the process ends, silently):
+    for a forked worker, which inherits the command's handlers (``cli.cleanup_on_signals``
+    raises KeyboardInterrupt). When a worker dies the pool terminates the others; with the
+    inherited handler each printed a Python traceback beside the French message."""
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is not None:
+            signal.signal(number, signal.SIG_DFL)
 
 
 def spread(function: Callable[..., Result], pieces: Sequence[Any], *arguments: Any,

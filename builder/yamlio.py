@@ -386,6 +386,14 @@ def _compose_and_construct(text: str) -> tuple[Node, Any]:
         loader.dispose()
 
 
+def compose(text: str) -> Node | None:
+    """The composed nodes (with their lines) of ``text`` (str), a file ``read_yaml`` accepted:
+    the same parser, so the same nodes and lines as its ``YamlFile.node``. For a reading sent
+    from another process without its nodes (``builder.loader``). Raises ``yaml.YAMLError`` for
+    text ``read_yaml`` would have refused."""
+    return _compose_and_construct(text)[0]
+
+
 def _first_duplicate_key(node: Node | None) -> tuple[str, int] | None:
     if isinstance(node, MappingNode):
         seen: set[str] = set()
