@@ -55,31 +55,61 @@ def page_transform(stage: PostBuildStage) -> Callable[[str], str] | None:
     return getattr(stage, "page_transform", None)
 
 
+# A whole-site stage may be split (its ``split`` attribute): ``split(site_dir, config, kit,
+# context)`` reads here what it needs of the site and returns the rest of its work, a function
+# of no argument that writes only the stage's own files (the search index, the exports), which
+# no later stage reads or writes. The rest then runs in a forked child beside the later
+# stages (the page pass: typography, CSP), and is waited for before the next unsplit
+# whole-site stage and at the end: on two cores the search index no longer waits for the page
+# pass, nor the page pass for it.
+SplitStage = Callable[[Path, SiteConfig, Kit, "BuildContext | None"], Callable[[], None]]
+
+
+def split_of(stage: PostBuildStage) -> SplitStage | None:
+    """The stage's ``split`` attribute (see above), or None."""
+    return getattr(stage, "split", None)
+
+
 def run_post_build_stages(site_dir: Path, config: SiteConfig, kit: Kit, context: BuildContext | None = None,
                           stages: Iterable[PostBuildStage] | None = None, workers: int | None = None) -> None:
     """``stages`` (None: ``POST_BUILD_STAGES``, read now) on the built site, in order, with the
     result of running each in turn: consecutive page-local stages (``page_transform``) are
     fused into ONE read and one write of each page, spread over the cores (``builder.pool``;
-    ``workers``: None for ``os.cpu_count()``, 1 for this process only). Raises what a stage
-    raises, ``pool.WorkerFailed`` (French) if a worker process dies."""
+    ``workers``: None for ``os.cpu_count()``, 1 for this process only); a split stage's rest
+    (``split_of``) runs in a forked child meanwhile, where this process may fork. Raises what a
+    stage raises, ``safety.KitError`` (French) if a worker process dies."""
     pending: list[Callable[[str], str]] = []
+    with contextlib.ExitStack() as running:
+        children: list[pool.Background] = []
 
-    def flush() -> None:
-        if pending:
-            try:
+        def flush() -> None:
+            if pending:
                 pool.rewrite_pages(site_dir, pending, workers)
-            except pool.WorkerFailed as error:  # told in French; the staging folder is thrown away
-                raise safety.KitError(error.message) from error
-            pending.clear()
+                pending.clear()
 
-    for stage in POST_BUILD_STAGES if stages is None else stages:
-        transform = page_transform(stage)
-        if transform is not None:
-            pending.append(transform)
-            continue
-        flush()
-        stage(site_dir, config, kit, context)
-    flush()
+        def join() -> None:
+            for child in children:
+                child.join()
+            children.clear()
+
+        try:
+            for stage in POST_BUILD_STAGES if stages is None else stages:
+                transform = page_transform(stage)
+                if transform is not None:
+                    pending.append(transform)
+                    continue
+                flush()
+                split = split_of(stage)
+                if split is not None and workers != 1 and pool.can_fork():
+                    rest = split(site_dir, config, kit, context)
+                    children.append(running.enter_context(pool.Background(rest)))
+                    continue
+                join()
+                stage(site_dir, config, kit, context)
+            flush()
+            join()
+        except pool.WorkerFailed as error:  # told in French; the staging folder is thrown away
+            raise safety.KitError(error.message) from error
 
 
 def terminal_progress(message: str) -> None:
@@ -267,10 +297,20 @@ def run(context: BuildContext, destination: Destination) -> BuildResult:
 
 @contextlib.contextmanager
 def _removed_meanwhile(folder: Path) -> Iterator[None]:
-    """``folder`` (the Markdown MkDocs has built: no later step reads it) removed by a thread
-    while the block runs: deleting thousands of files is mostly the disk's time (3 ms a file
-    on the benchmark machine, benchmarks/README.md issue 15), not the processor's. Waited for
-    before the block's end, whatever happens in it (the run's work folder goes after)."""
+    """``folder`` (the Markdown MkDocs has built: no later step reads it) removed while the
+    block runs: deleting thousands of files is mostly the disk's time (3 ms a file on the
+    benchmark machine, benchmarks/README.md issue 15), not the processor's. A forked child
+    deletes it where this process may fork (a thread here would keep the post-build stages
+    from forking: ``pool.can_fork``), a thread otherwise. Waited for before the block's end,
+    whatever happens in it (the run's work folder goes after)."""
+    if pool.can_fork():
+        child = pool.Background(shutil.rmtree, folder, True)  # True: ignore_errors
+        try:
+            yield
+        finally:
+            with contextlib.suppress(pool.WorkerFailed):  # the work folder is removed after anyway
+                child.join()
+        return
     remover = threading.Thread(target=shutil.rmtree, args=(folder,), kwargs={"ignore_errors": True},
                                name="kit-suppression-markdown", daemon=True)
     remover.start()

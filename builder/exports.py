@@ -30,12 +30,14 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import json
 import re
 import unicodedata
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from builder.config import SiteConfig
@@ -256,3 +258,12 @@ def write_exports(site_dir: Path, config: SiteConfig, kit: Kit, context: BuildCo
         target = site_dir / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
+
+
+def split_exports(site_dir: Path, config: SiteConfig, kit: Kit, context: BuildContext | None = None) -> Callable[[], None]:
+    """``write_exports`` as a split stage (``builder.build``): it reads nothing of the built
+    site, so all of it is the rest, which writes only the feed and the exports."""
+    return functools.partial(write_exports, site_dir, config, kit, context)
+
+
+write_exports.split = split_exports  # type: ignore[attr-defined]

@@ -129,14 +129,84 @@ def spread(function: Callable[..., Result], pieces: Sequence[Any], *arguments: A
         futures = [executor.submit(function, piece, *arguments) for piece in pieces]
         return [future.result() for future in futures]
     except BrokenProcessPool as error:
-        raise WorkerFailed(
-            "Un processus de travail de la construction s'est arrêté sans répondre (mémoire épuisée "
-            "ou processus tué) : relancez la commande ; si cela se reproduit, libérez de la mémoire."
-        ) from error
+        raise WorkerFailed(WORKER_DIED) from error
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
         if fork:
             gc.unfreeze()
+
+
+WORKER_DIED = ("Un processus de travail de la construction s'est arrêté sans répondre (mémoire épuisée "
+               "ou processus tué) : relancez la commande ; si cela se reproduit, libérez de la mémoire.")
+
+
+class Background:
+    """``function(*arguments)`` run by a forked child process while this one goes on (a
+    whole-site stage's own work, beside the page pass: ``build.run_post_build_stages``);
+    ``join`` waits for it and gives its result. Used as a context manager, a block left by an
+    exception stops the child (it must not write into a staging folder being thrown away).
+
+    The child inherits this process's memory as it is (nothing pickled on the way in); its
+    result or exception comes back pickled (an exception that cannot be pickled comes back as
+    a ``RuntimeError`` with its text). Only where ``can_fork()``: the caller runs the function
+    itself otherwise."""
+
+    def __init__(self, function: Callable[..., Result], *arguments: Any):
+        context = multiprocessing.get_context("fork")
+        self._answer, sent = context.Pipe(duplex=False)
+        gc.freeze()  # as for forked workers: the child's collector passes copy no page
+        try:
+            self._process = context.Process(target=_answer_with, args=(sent, function, arguments),
+                                            name="kit-arriere-plan", daemon=True)
+            self._process.start()
+        finally:
+            gc.unfreeze()
+        sent.close()  # the child holds the only sending end: its death reads as end of file
+        self._done = False
+
+    def join(self) -> Any:
+        """The function's result. Raises what it raised, ``WorkerFailed`` (French) if the child
+        died without an answer."""
+        self._done = True
+        try:
+            outcome = self._answer.recv()
+        except EOFError:
+            outcome = None
+        finally:
+            self._answer.close()
+            self._process.join()
+        if outcome is None:
+            raise WorkerFailed(WORKER_DIED)
+        succeeded, value = outcome
+        if not succeeded:
+            raise value
+        return value
+
+    def stop(self) -> None:
+        """The child stopped (if still running) and waited for; nothing is returned."""
+        if not self._done:
+            self._done = True
+            self._process.terminate()
+            self._process.join()
+            self._answer.close()
+
+    def __enter__(self) -> "Background":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+def _answer_with(sent: Any, function: Callable[..., Any], arguments: tuple) -> None:
+    try:
+        outcome = (True, function(*arguments))
+    except BaseException as error:  # told to the parent, which raises it there
+        outcome = (False, error)
+    try:
+        sent.send(outcome)
+    except Exception:  # the result or the error could not be pickled: its text at least
+        sent.send((False, RuntimeError(str(outcome[1]))))
+    sent.close()
 
 
 PageTransform = Callable[[str], str]

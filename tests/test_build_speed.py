@@ -202,3 +202,88 @@ def test_no_fork_while_another_thread_runs() -> None:
     finally:
         release.set()
         other.join()
+
+
+# kit build with the split stages' rests (search index, exports) and the Markdown's removal in
+# forked children, against the same build done in one process: the same bytes, zip included.
+SPLIT_STAGES_BUILD = r"""
+import hashlib, sys
+from pathlib import Path
+from builder import build as pipeline, pool
+from builder.config import Project
+assert pool.can_fork(), "a fresh interpreter runs no other thread"
+children = []
+real = pool.Background.__init__
+def counted(self, function, *arguments):
+    children.append(getattr(function, "__qualname__", repr(function)))
+    real(self, function, *arguments)
+pool.Background.__init__ = counted
+project, work = Project(Path(sys.argv[1])), Path(sys.argv[2])
+def tree(folder):
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+pipeline.build(project, work / "site-enfants")
+assert len(children) == 3, children  # the Markdown's removal, the exports, the search index
+forks = pool.can_fork
+pool.can_fork = lambda: False
+pipeline.build(project, work / "site-seul")
+pool.can_fork = forks
+ours, alone = tree(work / "site-enfants"), tree(work / "site-seul")
+assert any(n.startswith("search/") for n in ours) and any(n.endswith(".zip") for n in ours)
+assert ours == alone, sorted(n for n in set(ours) | set(alone) if ours.get(n) != alone.get(n))
+print("identiques", len(ours))
+"""
+
+
+def test_split_stages_in_children_build_the_same_site(tmp_path: Path, fixed_epoch: str) -> None:
+    import subprocess
+    import sys
+
+    from conftest import REPO, repo_project_copy
+
+    project = repo_project_copy(tmp_path / "kit")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run([sys.executable, "-c", SPLIT_STAGES_BUILD, str(project.root), str(tmp_path)],
+                          env=env, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.startswith("identiques")
+
+
+SPLIT_STAGE_DIES = r"""
+import hashlib, os, sys
+from pathlib import Path
+from builder import build as pipeline, exports, pool, safety
+from builder.config import Project
+assert pool.can_fork()
+project, work = Project(Path(sys.argv[1])), Path(sys.argv[2])
+def tree(folder):
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+pipeline.build(project, work / "site")
+before = tree(work / "site")
+exports.write_exports = lambda *arguments: os._exit(9)  # the exports' child dies
+try:
+    pipeline.build(project, work / "site")
+except safety.KitError as error:
+    print(error)
+else:
+    raise SystemExit("the build should have failed")
+assert tree(work / "site") == before, "site/ changed"
+assert sorted(p.name for p in work.iterdir()) == ["site"], sorted(p.name for p in work.iterdir())
+"""
+
+
+def test_a_split_stage_child_that_dies_fails_the_build_in_french(tmp_path: Path, fixed_epoch: str) -> None:
+    import subprocess
+    import sys
+
+    from conftest import REPO, repo_project_copy
+
+    project = repo_project_copy(tmp_path / "kit")
+    work = tmp_path / "sortie"
+    work.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run([sys.executable, "-c", SPLIT_STAGE_DIES, str(project.root), str(work)],
+                          env=env, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Un processus de travail de la construction s'est arrêté sans répondre" in done.stdout

@@ -24,7 +24,7 @@ import math
 import re
 from array import array
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -722,8 +722,25 @@ def read_site(site_dir: Path) -> dict:
 def search_stage(site_dir: Path, config: SiteConfig, kit: Kit, context: object = None) -> None:
     """Post-build stage: writes search/index.js, search/terms/<n>.js, search/positions/<n>.js,
     search/pages/<n>.js and search/vocabulary.js."""
+    split_search_stage(site_dir, config, kit, context)()
+
+
+def split_search_stage(site_dir: Path, config: SiteConfig, kit: Kit, context: object = None) -> Callable[[], None]:
+    """The stage cut in two (``builder.build``'s split stages): the pages read now, as they
+    are before the typography (``page_entries``); returned, the rest (the index built and
+    its files written under search/, nothing else), which may run in another process while
+    the page pass rewrites the pages."""
     with _cycle_collector_paused():
-        _write_index(site_dir, config, build_index(page_entries(site_dir, config, kit)))
+        entries = page_entries(site_dir, config, kit)
+
+    def rest() -> None:
+        with _cycle_collector_paused():
+            _write_index(site_dir, config, build_index(entries))
+
+    return rest
+
+
+search_stage.split = split_search_stage  # type: ignore[attr-defined]
 
 
 def _write_index(site_dir: Path, config: SiteConfig, data: dict) -> None:
