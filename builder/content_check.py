@@ -27,7 +27,7 @@ from yaml import MarkedYAMLError
 from builder import dialect
 from builder.models import MAX_MARKDOWN_NESTING
 from builder.problems import Problems
-from builder.richtext import URL_ATTRIBUTES, URL_SCHEMES, outside_link_problem, url_scheme
+from builder.richtext import URL_ATTRIBUTES, URL_SCHEMES, RenderMemo, outside_link_problem, url_scheme
 
 # What MkDocs renders content/ with (builder.site), less the builder's own post-processing.
 _EXTENSIONS = ["abbr", "admonition", "attr_list", "def_list", "footnotes", "md_in_html", "tables", "toc",
@@ -115,7 +115,23 @@ def parser_limits(text: str) -> tuple[int, str] | None:
     return None
 
 
+# Set by the incremental preview (builder.incremental) during one of its rounds only, never by
+# kit build or kit check: a page body's render (``_render``, read only) kept by its text.
+RENDERS: RenderMemo | None = None
+
+
 def _render(text: str) -> _Anchors:
+    memo = RENDERS
+    kept = memo.get(text) if memo is not None else None
+    if kept is not None:
+        return kept[0]
+    found = _render_afresh(text)
+    if memo is not None:
+        memo.put(text, (found,))
+    return found
+
+
+def _render_afresh(text: str) -> _Anchors:
     converter = md.Markdown(extensions=_EXTENSIONS, extension_configs=dialect.EXTENSION_CONFIGS)
     parser = _Anchors()
     parser.feed(converter.convert(text))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 
 from markupsafe import Markup
@@ -68,13 +69,11 @@ def sort_key(text: str) -> tuple[str, str]:
     return flat, text
 
 
-def _count(items: dict[str, dict[str, list[str]]], key: str, value: str) -> int:
-    return sum(1 for values in items.values() if value in values.get(key, []))
-
-
 def _options(items: dict[str, dict[str, list[str]]], key: str, pairs: list[tuple[str, str]]) -> list[Option]:
-    """The values of one facet that at least one item has, with their counts."""
-    return [Option(v, label, _count(items, key, v)) for v, label in pairs if _count(items, key, v)]
+    """The values of one facet that at least one item has, with their counts (items having
+    the value): one pass over the items, not one per value (2,000 sheets × 40 documents)."""
+    counts = Counter(value for values in items.values() for value in set(values.get(key, [])))
+    return [Option(v, label, counts[v]) for v, label in pairs if counts[v]]
 
 
 def document_years(doc: Document) -> list[str]:

@@ -6,6 +6,11 @@ State kept between rounds, in memory and in the preview's own claimed folder:
   rewritten only when its text changed;
 - the reading of each case sheet (``builder.loader.CASE_MEMO``: a sheet whose bytes did not
   change is not parsed again) and the Markdown renders (``richtext.RenderMemo``);
+- what depends on one unchanged reading only, kept by that reading (the same object from one
+  round to the next): a sheet's own checks (``builder.validate.SHEET_CHECKS``: the new-case
+  template's leftovers), its entries in the case index's lists (``builder.pages.ENTRY_MEMO``,
+  by number and page too), and the check renders of content/ pages by their text
+  (``builder.content_check.RENDERS``). The rules between files still run every round;
 - MkDocs itself (``KeptMkDocs``): the loaded configuration, files, navigation, read pages and
   the theme's compiled Jinja templates of the last full round; a partial round reads and
   renders through MkDocs' own functions only the pages whose Markdown changed, nothing else
@@ -53,7 +58,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from builder import loader, package, pages, richtext, runs, site
+from builder import content_check, loader, package, pages, richtext, runs, site, validate
 from builder.config import Project, SiteConfig
 from builder.context import BuildContext
 from builder.validate import load_kit  # load, then every rule, as the pipeline does
@@ -385,6 +390,9 @@ class Preview:
         self.changed: list[str] = []  # files of site/ changed by the last round (for messages, tests)
         # Markdown fields rendered in the previous round, by source: validation and pages reuse them
         self.memo = richtext.RenderMemo()
+        self.entries = richtext.RenderMemo()  # the case index's entries (builder.pages.ENTRY_MEMO)
+        self.checks = richtext.RenderMemo()  # each sheet's own checks (builder.validate.SHEET_CHECKS)
+        self.content_renders = richtext.RenderMemo()  # content/ pages' check renders (content_check.RENDERS)
         self.sheets: dict[Path, tuple[bytes, Any]] = {}  # builder.loader.CASE_MEMO
         self.mkdocs: KeptMkDocs | None = None  # MkDocs as the last full round left it
 
@@ -394,13 +402,20 @@ class Preview:
         self._stop_background()
         with self.lock:
             self.memo.next_round()
+            self.entries.next_round()
+            self.checks.next_round()
+            self.content_renders.next_round()
             richtext.MEMO = self.memo  # for this round only: kit build never sees them
             loader.CASE_MEMO = self.sheets
+            pages.ENTRY_MEMO = self.entries
+            validate.SHEET_CHECKS = self.checks
+            content_check.RENDERS = self.content_renders
             try:
                 context = BuildContext.create(self.project, progress=self.progress)
                 key = global_key(self.project, context)
                 if self.key != key:
                     self.sheets.clear()  # read under other settings or another builder
+                    self.entries = pages.ENTRY_MEMO = richtext.RenderMemo()
                 try:
                     config, kit = load_kit(self.project, context.edition)
                 except CatalogueError:
@@ -428,6 +443,9 @@ class Preview:
             finally:
                 richtext.MEMO = None
                 loader.CASE_MEMO = None
+                pages.ENTRY_MEMO = None
+                validate.SHEET_CHECKS = None
+                content_check.RENDERS = None
         if mode == PARTIAL:
             self._whole_site_later(context, kit)
         return mode

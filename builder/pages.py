@@ -25,7 +25,7 @@ from markupsafe import Markup, escape
 
 from builder.config import Project, SiteConfig
 from builder.markdown import MarkdownRenderer, plain_text, raw_block, raw_inline
-from builder.richtext import SUMMARY_CHARS, rich, summarise
+from builder.richtext import SUMMARY_CHARS, RenderMemo, rich, summarise
 from builder.models import Case, CaseSheet, Document, Kit, Nature, ReadingPath, Term
 from builder import charts, facets, files, francemap, labels, metadata, pool
 # Each template gets one typed view (builder.views); the page values' types live there too.
@@ -144,6 +144,12 @@ class _MemoryBytecodeCache(BytecodeCache):
 
 _COMPILED_TEMPLATES = _MemoryBytecodeCache()
 
+# Set by the incremental preview (builder.incremental) during one of its rounds only, never by
+# kit build: the case index's entries (``PageRenderer.case_entries``) kept between rounds, by
+# (macro, page, number, slug) -> (the Case, its HTML). A sheet whose bytes did not change is
+# the same Case object (builder.loader.CASE_MEMO); any other input change makes new ones.
+ENTRY_MEMO: RenderMemo | None = None
+
 
 class PageRenderer:
     def __init__(self, project: Project, config: SiteConfig, kit: Kit):
@@ -197,7 +203,30 @@ class PageRenderer:
             # the home's blocks (blocks/parcours.md.j2, blocks/fiches-recentes.md.j2)
             first_clause=first_clause,
             region_anchor=francemap.region_anchor,  # a region's list below the map, where its group marker leads
+            case_entries=self.case_entries,  # the case index's entries, one sheet each (_case_entries.j2)
+            numbered=lambda items: list(enumerate(items, 1)),
         )
+
+    def case_entries(self, macro: str, numbered: list[tuple[int, Case]], current_page: str) -> Markup:
+        """The entries of one of the case index's lists as HTML lines (Markup), one per
+        (number, sheet) of ``numbered``, each by the macro ``macro`` of ``_case_entries.j2``
+        (``list_entry``: the numbered list; ``map_entry``: the map's text) for the page
+        ``current_page`` (its path in docs/: links are relative to it). During a preview
+        round (``ENTRY_MEMO`` set) an entry whose sheet, number and page did not change is
+        the previous round's: at 2,000 sheets the index costs one entry, not 4,000."""
+        memo = ENTRY_MEMO
+        module = self.env.get_template("_case_entries.j2").make_module({"current_page": current_page})
+        render = getattr(module, macro)
+        lines = []
+        for number, case in numbered:
+            key = (macro, current_page, number, case.slug)
+            kept = memo.get(key) if memo is not None else None
+            if kept is None or kept[0] is not case:
+                kept = (case, render(number, case))
+                if memo is not None:
+                    memo.put(key, kept)
+            lines.append(kept[1])
+        return Markup("\n").join(lines)
 
     def render(self, template: str, **values: Any) -> str:
         return self.env.get_template(template).render(**values)

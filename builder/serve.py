@@ -8,6 +8,11 @@ next preview if this one was killed. The server subclass adds what a page served
 browser needs: the site's own 404 page, a 400 for malformed addresses, a refusal of
 requests for another host name (DNS rebinding, as MkDocs' own ``serve`` does not check it),
 and a French page explaining that the preview holds no offline edition.
+
+Saves are seen through inotify (``watch``: watchdog's ``InotifyObserver``) as they happen,
+where MkDocs' own watcher polls every file twice a second (up to 0.5 s before a round starts,
+and a scan of the whole catalogue each time: 27 ms at 2,000 sheets); the polling observer
+stays the fallback where inotify is missing or out of watches.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import base64
 import errno
 import hashlib
 import html
+import os
 import re
 import sys
 import tempfile
@@ -83,6 +89,71 @@ def allow_reload_script(page: bytes) -> bytes:
     return _CSP_SCRIPTS.sub(lambda m: m.group(1) + b" 'sha256-" + digest + b"'", page, count=1)
 
 
+# What a change of a watched file looks like to watchdog; opening, reading and closing a file
+# unwritten are not changes (each round reads every sheet: that would start the next round).
+CHANGE_EVENTS = frozenset({"created", "deleted", "modified", "moved", "closed", "attrib"})
+# After the first change, the round starts once no other came for this long (MkDocs' default is
+# 0.1 s): an editor's save (write, or temporary file then rename) comes within a millisecond.
+BUILD_DELAY = 0.05
+POLLING_INTERVAL = 0.5  # the fallback's, as MkDocs' own watcher
+
+
+def _changes_handler(server, only: str | None = None):
+    """A watchdog handler that asks ``server`` (a LiveReloadServer) for a round on each change
+    of a file (``only``: of that one path), as MkDocs' ``LiveReloadServer.watch`` does."""
+    from watchdog.events import FileSystemEventHandler
+
+    class Changes(FileSystemEventHandler):
+        def on_any_event(self, event) -> None:
+            if event.is_directory or event.event_type not in CHANGE_EVENTS:
+                return
+            if only is not None and only not in (os.fsdecode(event.src_path), os.fsdecode(getattr(event, "dest_path", "") or "")):
+                return
+            with server._rebuild_cond:  # MkDocs' build loop waits on it (mkdocs.livereload)
+                server._want_rebuild = True
+                server._rebuild_cond.notify_all()
+
+    return Changes()
+
+
+def watch(server, paths: list[Path], inotify: bool = True):
+    """Start watching ``paths`` (folders recursively; a file through its folder, so that a
+    save by renaming a new file onto it is seen too) for ``server``; returns the started
+    observer (stop and join it at the end). inotify when ``inotify`` and it works, else
+    watchdog's polling observer."""
+    from watchdog.observers.polling import PollingObserver
+
+    def started(observer):
+        for path in paths:
+            path = Path(os.path.abspath(path))
+            # MkDocs' server adds its reload script to the pages only while it watches a path
+            # (its own observer, started by serve(), then watches nothing: this one does).
+            server._watched_paths[str(path)] = 1
+            if path.is_dir():
+                observer.schedule(_changes_handler(server), str(path), recursive=True)
+            else:
+                observer.schedule(_changes_handler(server, str(path)), str(path.parent), recursive=False)
+        observer.start()
+        return observer
+
+    if inotify:
+        try:
+            from watchdog.observers.inotify import InotifyObserver
+
+            observer = InotifyObserver()
+        except (ImportError, OSError):  # not Linux, or no inotify
+            pass
+        else:
+            try:
+                return started(observer)
+            except OSError:  # out of watches or instances: poll instead
+                try:
+                    observer.stop()
+                except Exception:  # noqa: BLE001 (half started: nothing of it is used)
+                    pass
+    return started(PollingObserver(timeout=POLLING_INTERVAL))
+
+
 def make_server(project: Project, site_dir: Path, rebuild, host: str, port: int, archive_path: str):
     """A LiveReloadServer bound to ``host:port`` (raises ``KitError`` when the port is taken)."""
     from mkdocs.livereload import LiveReloadServer
@@ -108,6 +179,7 @@ def make_server(project: Project, site_dir: Path, rebuild, host: str, port: int,
             return allow_reload_script(super()._inject_js_into_html(content, epoch))
 
     server = PreviewServer(builder=rebuild, host=host, port=port, root=str(site_dir))
+    server.build_delay = BUILD_DELAY
     server.error_handler = lambda code: _error_page(site_dir, code)
     try:
         server.server_bind()
@@ -151,7 +223,7 @@ def serve(project: Project, host: str = "127.0.0.1", port: int = 8000) -> int:
         rounds = Preview(project, preview.path, progress=terminal_progress)
         site_dir = rounds.site_dir
         site_dir.mkdir()
-        server = None
+        server = observer = None
         try:
             def rebuild() -> None:
                 try:
@@ -176,8 +248,7 @@ def serve(project: Project, host: str = "127.0.0.1", port: int = 8000) -> int:
             archive_path = _archive_path(project)
             server = make_server(project, site_dir, rebuild, host, port, archive_path)
             rebuild()
-            for path in project.watched():
-                server.watch(str(path))
+            observer = watch(server, project.watched())  # not server.watch: see the module's docstring
             print(f"Aperçu : http://{host}:{port}/ (Ctrl+C pour arrêter)", file=sys.stderr)
             try:
                 server.serve()
@@ -185,6 +256,9 @@ def serve(project: Project, host: str = "127.0.0.1", port: int = 8000) -> int:
                 print("Aperçu arrêté.", file=sys.stderr)
         finally:
             rounds.close()  # the search index of the last round, if it still runs
+            if observer is not None:
+                observer.stop()
+                observer.join()
             if server is not None:
                 server.shutdown()
                 server.server_close()

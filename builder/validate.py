@@ -56,6 +56,7 @@ from builder.models import Kit, Taxonomy, ValidationContext, check_local_file
 from builder.paths import (CATALOGUE_PAGE, DOCUMENT_FILES_DIR, EXPORT_FILES, FEED_FILE, GLOSSARY_PAGE, NOT_FOUND_PAGE,
                            SEARCH_INDEX_FILE, OutputPaths)
 from builder.problems import CatalogueError, Problems, did_you_mean
+from builder.richtext import RenderMemo
 from builder.themes import spelling_problems
 from builder.typed_nodes import validate_node  # noqa: F401  (typing one node: the loader's; re-exported here)
 from builder.yamlio import YamlFile, line_of
@@ -220,6 +221,9 @@ def _check_document_list(refs: list[str], known: list[str], file: YamlFile, at: 
     """Each id of a ``documents:`` list names a document of kit/documents.yml, once."""
     first: dict[str, int] = {}
     for position, ref in enumerate(refs):
+        if ref in known and ref not in first:
+            first[ref] = position
+            continue  # fine: no line looked up (a walk of the file's nodes, for every sheet)
         line = line_of(file, at + (position,))
         if ref not in known:
             problems.add(file.path, line,
@@ -230,8 +234,6 @@ def _check_document_list(refs: list[str], known: list[str], file: YamlFile, at: 
                          f"« documents » : le document « {ref} » figure deux fois dans {what} (déjà en position "
                          f"{first[ref] + 1}, ligne {line_of(file, at + (first[ref],))}) : gardez-le une seule fois, "
                          "à la place voulue.")
-        else:
-            first[ref] = position
 
 
 def _check_reading_paths(paths: list[Loaded], known: list[str], problems: Problems) -> None:
@@ -240,6 +242,25 @@ def _check_reading_paths(paths: list[Loaded], known: list[str], problems: Proble
         if item.value is not None:
             _check_document_list(item.value.documents, known, item.file, item.at + ("documents",),
                                  f"le parcours « {item.value.id} »", problems)
+
+
+# Set by the incremental preview (builder.incremental) during one of its rounds only, never by
+# kit build or kit check: the checks of one sheet that read nothing but its own reading (the
+# new-case template's leftovers), kept by the id of its Loaded reading -> (that reading, what
+# they found). A sheet whose bytes did not change is the same Loaded (builder.loader.CASE_MEMO),
+# and any other input changing makes new ones; the rules between files always run again.
+SHEET_CHECKS: RenderMemo | None = None
+
+
+def _own_leftovers(item: Loaded) -> list[tuple[str, str]]:
+    """``leftovers(item.node)``, the previous preview round's answer for the same reading."""
+    memo = SHEET_CHECKS
+    kept = memo.get(id(item)) if memo is not None else None
+    if kept is None or kept[0] is not item:
+        kept = (item, leftovers(item.node))
+        if memo is not None:
+            memo.put(id(item), kept)
+    return kept[1]
 
 
 def _check_cases(cases: list[Loaded], known: list[str], taxonomy: Taxonomy, problems: Problems,
@@ -257,7 +278,7 @@ def _check_cases(cases: list[Loaded], known: list[str], taxonomy: Taxonomy, prob
                 problems.add(file.path, line_of(file, ("demarche",)), f"« demarche » : {message}")
     valid = [item for item in cases if item.value is not None]
     for item in valid:
-        for key, message in leftovers(item.node):  # the kit new-case template's placeholders
+        for key, message in _own_leftovers(item):  # the kit new-case template's placeholders
             problems.add(item.file.path, line_of(item.file, (key,)), f"« {key} » : {message}")
         _check_document_list(item.value.sheet.documents, known, item.file, ("documents",), "cette fiche", problems)
     for item, position, message in spelling_problems([(item, item.value.sheet.themes) for item in valid]):

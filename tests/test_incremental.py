@@ -7,12 +7,13 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
 import yaml
 
-from builder import loader, richtext
+from builder import loader, pages, richtext, serve, validate
 from builder.build import build
 from builder.config import Project
 from builder.incremental import FULL, PARTIAL, Preview
@@ -215,3 +216,115 @@ def test_a_document_page_is_remade_when_the_sheets_citing_it_change(preview: Pre
     # a document no sheet of the change cites is kept as it was
     assert after["documents/mooc.html"] == before["documents/mooc.html"]
     assert contents(preview.site_dir) == contents(cold_preview(preview.project.root, tmp_path / "froid"))
+
+
+def test_the_index_renders_again_only_the_entries_of_changed_sheets(preview: Preview, tmp_path: Path) -> None:
+    assert preview.rebuild() == FULL
+    retitle(preview.project, "charenton", "Premier titre")
+    assert preview.rebuild() == PARTIAL
+    kept = dict(preview.entries.current)  # (macro, page, number, slug) -> (sheet, HTML)
+    # both lists of the index (numbered list, map's text), for both sheets
+    assert {(key[0], key[3]) for key in kept} == {(macro, slug) for macro in ("list_entry", "map_entry")
+                                                  for slug in ("charenton", "silvergeek")}
+    retitle(preview.project, "charenton", "Second titre")
+    assert preview.rebuild() == PARTIAL
+    now = preview.entries.current
+    assert set(now) == set(kept)
+    for key, (case, html) in now.items():
+        if key[3] == "charenton":  # the edited sheet's entries were rendered again
+            assert "Second titre" in html and html != kept[key][1]
+        else:  # the other sheet's are the previous round's, not rendered again
+            assert now[key] is kept[key]
+    assert pages.ENTRY_MEMO is None  # kit build never sees the kept entries
+    index = (preview.site_dir / "fiches" / "index.html").read_text(encoding="utf-8")
+    assert "Second titre" in index and "Premier titre" not in index
+    assert contents(preview.site_dir) == contents(cold_preview(preview.project.root, tmp_path / "froid"))
+
+
+def test_the_index_lists_are_placed_after_markdown(preview: Preview) -> None:
+    """The index's two lists reach MkDocs as raw blocks (Python-Markdown never parses their
+    thousands of tags), and come out as the HTML of the entries."""
+    preview.rebuild()
+    markdown = (preview.work / "docs" / "fiches" / "index.md").read_text(encoding="utf-8")
+    assert "<ol" not in markdown and "<figcaption" not in markdown and "<!--kit:bloc:" in markdown
+    html = (preview.site_dir / "fiches" / "index.html").read_text(encoding="utf-8")
+    assert html.count('<ol class="kit-fiches">') == 1 and html.count('<figcaption class="kit-carte__texte">') == 1
+    assert '<li value="1"><a href="charenton.html" data-kit-item="charenton"' in html
+    assert "<!--kit:bloc:" not in html and "<!--kit:ligne:" not in html
+
+
+def test_the_own_checks_of_an_unchanged_sheet_are_kept_and_a_leftover_is_reported_every_round(preview: Preview) -> None:
+    preview.rebuild()
+    silvergeek = preview.sheets[preview.project.kit_dir / "cas" / "silvergeek.yml"][1]
+    checked = preview.checks.current[id(silvergeek)]
+    assert checked[0] is silvergeek and checked[1] == []
+    retitle(preview.project, "charenton", "Titre changé")
+    assert preview.rebuild() == PARTIAL
+    assert preview.checks.current[id(silvergeek)] is checked  # not checked again
+    assert validate.SHEET_CHECKS is None  # kit build and kit check never see them
+    # the edited sheet is checked again: the new-case template's example address is refused,
+    # in every round until it is fixed
+    sheet = preview.project.kit_dir / "cas" / "charenton.yml"
+    good = sheet.read_text(encoding="utf-8")
+    sheet.write_text(good + "site_web: https://www.exemple.fr/\n", encoding="utf-8")
+    for _ in range(2):
+        with pytest.raises(CatalogueError) as raised:
+            preview.rebuild()
+        assert "adresse d'exemple « exemple.fr » laissée du modèle" in raised.value.problems.report()
+    sheet.write_text(good, encoding="utf-8")
+    assert preview.rebuild() == PARTIAL
+
+
+class _BuildLoop:
+    """What ``serve.watch`` touches of MkDocs' LiveReloadServer: its build loop's condition."""
+
+    def __init__(self) -> None:
+        self._rebuild_cond = threading.Condition()
+        self._want_rebuild = False
+        self._watched_paths: dict[str, int] = {}
+
+    def asked(self, timeout: float = 20) -> bool:
+        """Whether a round was asked for (waiting up to ``timeout`` s for one); clears it."""
+        with self._rebuild_cond:
+            found = self._rebuild_cond.wait_for(lambda: self._want_rebuild, timeout=timeout)
+            self._want_rebuild = False
+        return found
+
+
+@pytest.mark.parametrize("inotify", [True, False], ids=["inotify", "releves"])
+def test_the_watcher_sees_saves_not_reads(tmp_path: Path, inotify: bool) -> None:
+    from watchdog.observers.polling import PollingObserver
+
+    kit = tmp_path / "kit"
+    (kit / "cas").mkdir(parents=True)
+    sheet = kit / "cas" / "une-fiche.yml"
+    sheet.write_text("titre: a\n", encoding="utf-8")
+    settings = tmp_path / "site_config.yml"
+    settings.write_text("a: 1\n", encoding="utf-8")
+    loop = _BuildLoop()
+    observer = serve.watch(loop, [kit, settings], inotify=inotify)
+    try:
+        assert isinstance(observer, PollingObserver) != inotify
+        # MkDocs' server adds its reload script to the pages only for the paths it knows watched
+        assert set(loop._watched_paths) == {str(kit), str(settings)}
+        # every round reads every sheet and the settings: reading is not a change; nor is a
+        # file saved beside the settings
+        for _ in range(3):
+            sheet.read_bytes()
+            settings.read_bytes()
+        (tmp_path / "notes.txt").write_text("pas surveillé\n", encoding="utf-8")
+        assert not loop.asked(timeout=2)  # (polling: four scans)
+        sheet.write_text("titre: b\n", encoding="utf-8")
+        assert loop.asked()
+        (kit / "cas" / "nouvelle.yml").write_text("titre: c\n", encoding="utf-8")
+        assert loop.asked()
+        # an editor's save: a new file renamed onto the settings; the next save is still seen
+        fresh = tmp_path / "site_config.yml.tmp"
+        fresh.write_text("a: 2\n", encoding="utf-8")
+        os.replace(fresh, settings)
+        assert loop.asked()
+        settings.write_text("a: 3\n", encoding="utf-8")
+        assert loop.asked()
+    finally:
+        observer.stop()
+        observer.join()
