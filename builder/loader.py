@@ -261,6 +261,7 @@ def _read_sheets(sheets: list[tuple[str, str]], root: Path) -> list[Reading]:
 def _read_sheets_in_worker(sheets: list[tuple[str, str]], root: Path) -> list[Reading]:
     """``_read_sheets`` in a forked worker, which ends silently on a signal (``pool.default_signals``)."""
     pool.default_signals()
+    gc.enable()  # forked while the parent held it off (see below): the worker collects as the loop here does
     return _read_sheets(sheets, root)
 
 
