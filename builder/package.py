@@ -329,5 +329,9 @@ def finish(site_dir: Path, config: SiteConfig, with_archive: bool = True, editio
         archive = write_zip(site_dir / archive_relpath(config), zip_entries(site_dir, config, pages, edition), edition)
     size = size_label(archive) if archive else ""
     for relative in pages:  # each page read and marked again: never all in memory (OnlinePages)
-        (site_dir / relative).write_bytes(online_page(pages[relative], size).encode("utf-8"))
+        marked = pages[relative]
+        text = online_page(marked, size)
+        if relative in pages.as_built and text == marked:
+            continue  # as built, no size to fill: not written again (a rewrite is ~3 ms of disk each)
+        (site_dir / relative).write_bytes(text.encode("utf-8"))
     return archive
