@@ -265,10 +265,11 @@ def _read_sheets_in_worker(sheets: list[tuple[str, str]], root: Path) -> list[Re
     return _read_sheets(sheets, root)
 
 
-# Below this many sheets to read, forking workers and sending the readings back costs more
-# than it saves (benchmarks/README.md, issue 15, partie V). pool.MIN_PARALLEL_ITEMS, when
-# lower, lowers it too (tests lower either).
-MIN_PARALLEL_CASES = 1000
+# Below this many sheets to read, one process. Measured (benchmarks/README.md, issue 15, partie
+# V): at 200 sheets the workers cost 6 % more CPU in all (pickling, forking), and this process
+# keeps 0.5 s of the 2.4 s; the rest is halved on two free cores. pool.MIN_PARALLEL_ITEMS
+# (pool.worker_count), when lower, lowers it too (tests lower either).
+MIN_PARALLEL_CASES = 200
 
 
 def _read_in_workers(queued: list[tuple[str, str, bytes | None]], root: Path) -> list[Reading] | None:
@@ -278,17 +279,20 @@ def _read_in_workers(queued: list[tuple[str, str, bytes | None]], root: Path) ->
     it is not worth it (fewer than ``MIN_PARALLEL_CASES``, one core) or not safe (threads
     running: ``kit serve``); the caller then reads them here. Raises what reading raises, and
     ``pool.WorkerFailed`` (French) when a worker dies without an answer."""
-    cores = pool.cores()
-    if len(queued) < min(MIN_PARALLEL_CASES, pool.MIN_PARALLEL_ITEMS) or cores <= 1 or not pool.can_fork():
+    workers = pool.worker_count(len(queued))  # pool's threshold, or what a caller set
+    if workers <= 1 and len(queued) >= MIN_PARALLEL_CASES:
+        workers = pool.cores()
+    if workers <= 1 or not pool.can_fork():
         return None
-    pieces = pool.chunks([(slug, path) for slug, path, _ in queued], cores * pool.CHUNKS_PER_WORKER)
+    pieces = pool.chunks([(slug, path) for slug, path, _ in queued], workers * pool.CHUNKS_PER_WORKER)
     collecting = gc.isenabled()
     # The readings are unpickled here, hundreds of thousands of new objects with no cycle among
-    # them: the collector's passes over them cost more than the unpickling (4.2 s against 1.1 s
-    # for the YAML nodes of 2,000 sheets, measured), and find nothing to free.
+    # them: the collector's passes over them cost more than the unpickling itself (2,000 sheets'
+    # readings with their YAML nodes: 4.2 s for the nodes alone with it, 1.1 s for all without),
+    # and find nothing to free.
     gc.disable()
     try:
-        done = pool.spread(_read_sheets_in_worker, pieces, root, workers=cores, fork=True)
+        done = pool.spread(_read_sheets_in_worker, pieces, root, workers=workers, fork=True)
     finally:
         if collecting:
             gc.enable()

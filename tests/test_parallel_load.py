@@ -279,7 +279,7 @@ def test_a_dead_loading_worker_is_told_in_french_and_the_site_is_left_as_it_was(
 def test_no_workers_beside_a_thread_nor_for_a_few_sheets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     project = copy_project(FIXTURES / "autre-kit", tmp_path / "autre-kit")
     queued = [("jardin-partage", str(project.kit_dir / "cas" / "jardin-partage.yml"), None)] * 3
-    monkeypatch.setattr(pool, "cores", lambda: 2)
+    monkeypatch.setattr(pool.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)  # two cores
     with monkeypatch.context() as patched:
         patched.setattr(pool, "can_fork", lambda: True)
         assert loader._read_in_workers(queued, project.root) is None  # 3 sheets: below the threshold
@@ -295,16 +295,24 @@ def test_no_workers_beside_a_thread_nor_for_a_few_sheets(tmp_path: Path, monkeyp
         thread.join()
 
 
-def test_the_threshold_lowered_in_pool_lowers_the_loaders(monkeypatch: pytest.MonkeyPatch) -> None:
-    spread: list[int] = []
+@pytest.mark.parametrize("lowered", ["loader.MIN_PARALLEL_CASES", "pool.MIN_PARALLEL_ITEMS", "pool.worker_count"])
+def test_either_threshold_lowered_sends_the_sheets_to_workers(monkeypatch: pytest.MonkeyPatch, lowered: str) -> None:
+    spread: list[tuple[int, int]] = []
+    monkeypatch.setattr(pool.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)  # two cores
     monkeypatch.setattr(pool, "can_fork", lambda: True)
-    monkeypatch.setattr(pool, "cores", lambda: 2)
-    monkeypatch.setattr(pool, "spread", lambda function, pieces, *args, **kw: spread.append(len(pieces)) or [])
+    monkeypatch.setattr(pool, "spread", lambda function, pieces, *args, workers, fork:
+                        spread.append((len(pieces), workers)) or [[] for _ in pieces])
     queued = [("a", "/nulle-part/a.yml", None)] * 5
     assert loader._read_in_workers(queued, Path("/")) is None
-    monkeypatch.setattr(pool, "MIN_PARALLEL_ITEMS", 5)
+    assert spread == []
+    if lowered == "loader.MIN_PARALLEL_CASES":
+        monkeypatch.setattr(loader, "MIN_PARALLEL_CASES", 5)
+    elif lowered == "pool.MIN_PARALLEL_ITEMS":
+        monkeypatch.setattr(pool, "MIN_PARALLEL_ITEMS", 5)
+    else:
+        monkeypatch.setattr(pool, "worker_count", lambda items: 2)  # as tests of the page workers do
     assert loader._read_in_workers(queued, Path("/")) == []
-    assert spread == [5]  # five chunks of one sheet each (2 workers × 4 chunks, at most one per sheet)
+    assert spread == [(5, 2)]  # five chunks of one sheet each (2 workers × 4 chunks, at most one per sheet)
 
 
 def test_readings_survive_pickling_with_their_render(tmp_path: Path) -> None:
