@@ -15,7 +15,13 @@ For each round the script prints:
   low priority, stopped by the next save: their processor time (« CPU après ») is that of
   the children reaped during the round, printed apart.
 Each round also prints the load average (1 min) when it ends; the run starts with ``nproc``.
-Usage: python3 benchmarks/serve_reload.py [N …] [--tours R]
+
+``--parties``: no browser nor server; the rounds run in this process (``Preview.rebuild``,
+search index and exports after each round as in the preview, not timed) and each prints its
+processor time (user + system, ``time.process_time``) split by part of the round: every
+function named in ``PARTS`` is wrapped in a stopwatch (nested parts overlap: « validate »
+includes « check_files »).
+Usage: python3 benchmarks/serve_reload.py [N …] [--tours R] [--parties]
 """
 
 from __future__ import annotations
@@ -134,13 +140,88 @@ def measure(extra_sheets: int, rounds: int) -> None:
                 process.kill()
 
 
+# (module[:class], attribute, label) of each part timed by --parties
+PARTS = [
+    ("builder.validate", "load_catalogue", "lecture du catalogue"),
+    ("builder.validate", "validate", "validation (règles)"),
+    ("builder.validate", "check_files", "  dont check_files"),
+    ("builder.validate", "_check_cases", "  dont règles des fiches"),
+    ("builder.pages", "generate", "pages (gabarits)"),
+    ("builder.pages:PageRenderer", "cases_index_page", "  dont vue de l'index"),
+    ("builder.pages:PageRenderer", "case_entries", "  dont entrées de l'index"),
+    ("builder.incremental:KeptMkDocs", "build", "MkDocs (pages réécrites)"),
+    ("builder.markdown:Abbreviations", "mark", "  dont sigles"),
+    ("builder.incremental:Preview", "_page_stages", "étapes de page"),
+    ("builder.typography", "typeset_html", "  dont espaces insécables"),
+    ("builder.incremental:Preview", "_case_keys", "clés des pages"),
+    ("builder.incremental", "global_key", "clé globale"),
+]
+
+
+def measure_parts(extra_sheets: int, rounds: int) -> None:
+    """The rounds in this process, processor time per part (``PARTS``)."""
+    import collections
+    import functools
+    import importlib
+
+    from builder.config import Project
+    from builder.incremental import Preview
+
+    spent: collections.Counter = collections.Counter()
+
+    def timed(function, label):
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            start = time.process_time()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[label] += time.process_time() - start
+        return wrapper
+
+    for path, name, label in PARTS:
+        # the name where the caller looks it up (validate.check_files: imported by name there)
+        module, _, owner = path.partition(":")
+        target = importlib.import_module(module)
+        if owner:
+            target = getattr(target, owner)
+        setattr(target, name, timed(getattr(target, name), label))
+    with tempfile.TemporaryDirectory() as tmp:
+        root = copy_repo_project(Path(tmp) / "kit")
+        if extra_sheets:
+            add_synthetic_sheets(root, extra_sheets)
+        sheet = sorted((root / "kit" / "cas").glob("*.yml"))[0]
+        original = sheet.read_text(encoding="utf-8")
+        title_line = next(l for l in original.splitlines() if l.startswith("titre:"))
+        (Path(tmp) / "apercu").mkdir()
+        preview = Preview(Project(root), Path(tmp) / "apercu", background=False)
+        started = time.perf_counter()
+        preview.rebuild()
+        print(f"{extra_sheets} fiches en plus : premier tour (complet) {time.perf_counter() - started:.1f} s ; "
+              f"nproc = {os.cpu_count()}")
+        for number in range(1, rounds + 1):
+            sheet.write_text(original.replace(title_line, f'titre: "Mesure {number}"', 1), encoding="utf-8")
+            spent.clear()
+            cpu, wall = time.process_time(), time.perf_counter()
+            preview.background = True  # the after-reload stages in a child, as in kit serve
+            mode = preview.rebuild()
+            cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+            preview.wait()
+            print(f"  tour {number} ({mode}) : CPU {cpu:.2f} s, écoulé {wall:.2f} s, charge {os.getloadavg()[0]:.1f}, "
+                  f"{len(preview.changed)} fichiers changés")
+            print("    " + " ; ".join(f"{label.strip()} {seconds:.2f}" for label, seconds in
+                                      sorted(spent.items(), key=lambda item: [p[2] for p in PARTS].index(item[0]))))
+        preview.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("fiches", nargs="*", type=int, default=[0], help="fiches synthétiques en plus (0 = le kit seul)")
     parser.add_argument("--tours", type=int, default=5)
+    parser.add_argument("--parties", action="store_true", help="tours dans ce processus, temps CPU par partie")
     args = parser.parse_args()
     for count in args.fiches:
-        measure(count, args.tours)
+        (measure_parts if args.parties else measure)(count, args.tours)
 
 
 if __name__ == "__main__":

@@ -328,3 +328,16 @@ def test_the_watcher_sees_saves_not_reads(tmp_path: Path, inotify: bool) -> None
     finally:
         observer.stop()
         observer.join()
+
+
+def test_what_the_rounds_keep_is_out_of_the_collectors_full_passes_until_the_preview_ends(preview: Preview) -> None:
+    import gc
+
+    assert preview.rebuild() == FULL
+    frozen = gc.get_freeze_count()
+    assert frozen > 0  # the catalogue, MkDocs and the renders kept for the next rounds
+    retitle(preview.project, "charenton", "Titre changé")
+    assert preview.rebuild() == PARTIAL
+    assert gc.get_freeze_count() == frozen  # a partial round freezes nothing more
+    preview.close()
+    assert gc.get_freeze_count() == 0
