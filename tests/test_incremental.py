@@ -338,6 +338,6 @@ def test_what_the_rounds_keep_is_out_of_the_collectors_full_passes_until_the_pre
     assert frozen > 0  # the catalogue, MkDocs and the renders kept for the next rounds
     retitle(preview.project, "charenton", "Titre changé")
     assert preview.rebuild() == PARTIAL
-    assert gc.get_freeze_count() == frozen  # a partial round freezes nothing more
+    assert gc.get_freeze_count() <= frozen  # a partial round freezes nothing more (what it drops is freed)
     preview.close()
     assert gc.get_freeze_count() == 0
