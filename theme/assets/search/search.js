@@ -264,7 +264,7 @@
     var required = null, prohibited = null, termsOf = withTerms ? new Map() : null, cached = new Set();
     for (var c = 0; c < clauses.length; c++) {
       var cl = clauses[c];
-      var expanded = index.tokenSet.intersect(lunr.TokenSet.fromString(cl.prefix ? cl.term + "*" : cl.term)).toArray();
+      var expanded = expandTerm(cl.term, cl.prefix);
       if (!expanded.length && cl.required && !cl.excluded) return []; // a required word found nowhere
       var matches = cl.required && !cl.excluded ? new Uint8Array(count) : null;
       for (var e = 0; e < expanded.length; e++) {
@@ -327,14 +327,14 @@
         var s = scores[f].dots[page] / scores[f].magnitude || 0;
         score = n ? score + s : s;
       });
-      results.push({ score: score, ref: page, terms: termsOf ? Array.from(termsOf.get(page) || []) : [] });
+      results.push({ score: score, ref: page, terms: termsOf ? Array.from(termsOf.get(page) || []) : NO_TERMS });
     });
     return results;
   }
 
   // lunr's own query: for a query of exclusions only (every page but those), rare.
   function runWithLunr(clauses) {
-    var matches = index.query(function (q) {
+    var matches = lunrIndex().query(function (q) {
       clauses.forEach(function (c) {
         q.term(c.term, {
           usePipeline: false,
@@ -354,12 +354,7 @@
     var found = new Set();
     clauses.forEach(function (c) {
       if (c.excluded) return;
-      if (c.prefix) {
-        index.tokenSet.intersect(lunr.TokenSet.fromString(c.term + "*")).toArray()
-          .forEach(function (t) { found.add(t); });
-      } else if (termRows.has(c.term)) {
-        found.add(c.term);
-      }
+      expandTerm(c.term, c.prefix).forEach(function (t) { found.add(t); });
     });
     return found;
   }
@@ -554,6 +549,11 @@
       return first.then(function (matches) {
         return matches.length || !clauses.length ? matches : filter(run(relaxed(clauses), checks.length > 0), found);
       }).then(function (matches) {
+        // The pages' rows (url, title…) come with their files, for the results drawn.
+        if (!checks.length) { // the usual case: sorted as they are (10,000 copies cost a keystroke)
+          outcome.results = matches.sort(byScore);
+          return outcome;
+        }
         // Pages that have the words as typed rank above those found by a close word only.
         var ranked = matches.map(function (m) {
           var lacking = 0;
@@ -563,7 +563,6 @@
           return { lacking: lacking, score: m.score, ref: m.ref };
         });
         ranked.sort(function (a, b) { return a.lacking - b.lacking || byScore(a, b); });
-        // The pages' rows (url, title…) come with their files, for the results drawn.
         outcome.results = ranked.map(function (m) { return { ref: m.ref, score: m.score }; });
         return outcome;
       });
@@ -789,7 +788,9 @@
       current.drawing = false;
       if (mine !== generation) return false;
       if (first) first(); // a new query: the previous results stay until these are ready
-      batch.forEach(function (result) { ui.list.appendChild(resultItem(result, marks)); });
+      var items = document.createDocumentFragment(); // one insertion for the batch
+      batch.forEach(function (result) { items.appendChild(resultItem(result, marks)); });
+      ui.list.appendChild(items);
       if (first) prefetch(shown.results.slice(shown.count, shown.count + FIRST));
       return batch.length > 0;
     });
@@ -1000,12 +1001,39 @@
   // values of the query's own terms (its score is the query vector's dot product with
   // the page's, over the query vector's magnitude), so scores are those of the whole index.
   var shardsLoaded = new Set();
-  var weights = new Map(); // "field/page" -> [[term number, weight], ...] of the loaded terms
-  // lunr's postings and page vectors, made when a query first reads them and kept from one
-  // keystroke to the next: a term's posting never changes; a page's vector only when a new
-  // shard brings terms of that page (those are dropped, see addShard).
+  // The loaded terms in order: a word's terms (a prefix: those it begins) are a binary search
+  // away. A lunr TokenSet of them all, rebuilt at each shard loaded, and the pages' vectors,
+  // filled posting by posting, cost most of a keystroke at 10,000 sheets (issue 13); lunr's
+  // index is now made only for a query of exclusions alone (lunrIndex).
+  var termList = [];
+  // lunr's postings and page vectors, made when such a query first reads them: a term's
+  // posting never changes; a page's vector when a new shard brings terms of that page (the
+  // vectors are then dropped with the index, see addShard).
   var postings = new Map(), vectors = new Map();
   var NO_METADATA = Object.freeze({}); // lunr reads postings' metadata, never writes it
+  var NO_TERMS = Object.freeze([]);
+
+  // The loaded terms equal to ``term`` or, with ``prefix``, beginning with it (lunr's
+  // TokenSet intersected with « term » or « term* » gave the same set).
+  function expandTerm(term, prefix) {
+    if (!prefix) return termRows.has(term) ? [term] : [];
+    var low = 0, high = termList.length, found = [];
+    while (low < high) {
+      var middle = (low + high) >> 1;
+      if (termList[middle] < term) low = middle + 1; else high = middle;
+    }
+    for (var i = low; i < termList.length && termList[i].lastIndexOf(term, 0) === 0; i++) found.push(termList[i]);
+    return found;
+  }
+
+  // ``more`` (sorted) merged into the sorted ``list``: a new list.
+  function merged(list, more) {
+    var out = new Array(list.length + more.length), i = 0, j = 0, k = 0;
+    while (i < list.length && j < more.length) out[k++] = list[i] <= more[j] ? list[i++] : more[j++];
+    while (i < list.length) out[k++] = list[i++];
+    while (j < more.length) out[k++] = more[j++];
+    return out;
+  }
 
   function shardOf(term) {
     var low = 0, high = meta.shards.length - 1;
@@ -1025,28 +1053,43 @@
     if (!wanted.size) return Promise.resolve();
     return Promise.all(Array.from(wanted).map(function (n) {
       return loadScript("terms " + n, "search/terms/" + n + ".js");
-    })).then(rebuild);
+    }));
   }
 
   function addShard(number, shard) {
     if (shardsLoaded.has(number) || !shard) return;
     shardsLoaded.add(number);
+    var added = [];
     shard.forEach(function (row) {
+      if (!termRows.has(row[0])) added.push(row[0]);
       termRows.set(row[0], row);
-      meta.fields.forEach(function (field, f) {
+    });
+    termList = merged(termList, added.sort());
+    index = null; // lunr's, if made: its token set and vectors lack these terms
+  }
+
+  // lunr's index over the terms loaded, for runWithLunr: made at its first query after a
+  // shard arrived, with each page's vector per field (« field/page » -> [term number, weight…]).
+  function lunrIndex() {
+    if (index) return index;
+    var fields = meta.fields, weights = new Map();
+    termList.forEach(function (term) {
+      var row = termRows.get(term);
+      fields.forEach(function (field, f) {
         var pairs = row[2 + f], page = 0;
         for (var i = 0; i < pairs.length; i += 2) {
           page += pairs[i];
           var key = field + "/" + page;
           if (!weights.has(key)) weights.set(key, []);
           weights.get(key).push([row[1], pairs[i + 1]]);
-          vectors.delete(key);
         }
       });
     });
+    vectors.clear();
+    return rebuild(weights);
   }
 
-  function rebuild() {
+  function rebuild(weights) {
     var fields = meta.fields;
     function posting(term) {
       var row = termRows.get(term), result = {};
@@ -1087,10 +1130,11 @@
     index = new lunr.Index({
       invertedIndex: cached(postings, posting),
       fieldVectors: cached(vectors, vector),
-      tokenSet: lunr.TokenSet.fromArray(Array.from(termRows.keys()).sort()),
+      tokenSet: lunr.TokenSet.fromArray(termList),
       fields: fields,
       pipeline: new lunr.Pipeline()
     });
+    return index;
   }
 
   function arrived(key, value) {
@@ -1115,7 +1159,6 @@
       stop = new Set(config.stopWords);
       meta = data;
       links = data.links || { catalogue: "catalogue/index.html", fiches: "fiches/index.html" };
-      rebuild();
       root = (window.kitSearchLoader && window.kitSearchLoader.root) || "";
       setUp();
     },
