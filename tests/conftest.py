@@ -12,6 +12,8 @@ import hashlib
 import os
 import shutil
 import socketserver
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,6 +35,15 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 EPOCH = "1764028800"  # 2025-11-25, a fixed SOURCE_DATE_EPOCH for reproducible builds
+
+
+def run_fresh(script: str, *arguments: object, timeout: float = 900) -> subprocess.CompletedProcess:
+    """``script`` (Python source) run by a fresh interpreter with ``arguments`` (``sys.argv[1:]``)
+    and this repository importable: for checks of the forking pipeline, which never forks
+    beside a thread (``pool.can_fork``), and a test session's fixtures leave threads running."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.run([sys.executable, "-c", script, *map(str, arguments)], env=env,
+                          capture_output=True, text=True, timeout=timeout)
 
 
 def copy_project(source: Path, target: Path) -> Project:

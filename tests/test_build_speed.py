@@ -176,15 +176,10 @@ print("identiques", len(trees[2]))
 
 
 def test_case_pages_written_by_forked_workers_equal_the_ones_written_here(tmp_path: Path, fixed_epoch: str) -> None:
-    import subprocess
-    import sys
-
-    from conftest import REPO, repo_project_copy
+    from conftest import repo_project_copy, run_fresh
 
     project = repo_project_copy(tmp_path / "kit")
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    done = subprocess.run([sys.executable, "-c", FORKED_RENDER, str(project.root), str(tmp_path)],
-                          env=env, capture_output=True, text=True, timeout=600)
+    done = run_fresh(FORKED_RENDER, project.root, tmp_path, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.startswith("identiques")
 
@@ -236,15 +231,10 @@ print("identiques", len(ours))
 
 
 def test_split_stages_in_children_build_the_same_site(tmp_path: Path, fixed_epoch: str) -> None:
-    import subprocess
-    import sys
-
-    from conftest import REPO, repo_project_copy
+    from conftest import repo_project_copy, run_fresh
 
     project = repo_project_copy(tmp_path / "kit")
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    done = subprocess.run([sys.executable, "-c", SPLIT_STAGES_BUILD, str(project.root), str(tmp_path)],
-                          env=env, capture_output=True, text=True, timeout=900)
+    done = run_fresh(SPLIT_STAGES_BUILD, project.root, tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.startswith("identiques")
 
@@ -274,16 +264,11 @@ assert sorted(p.name for p in work.iterdir()) == ["site"], sorted(p.name for p i
 
 
 def test_a_split_stage_child_that_dies_fails_the_build_in_french(tmp_path: Path, fixed_epoch: str) -> None:
-    import subprocess
-    import sys
-
-    from conftest import REPO, repo_project_copy
+    from conftest import repo_project_copy, run_fresh
 
     project = repo_project_copy(tmp_path / "kit")
     work = tmp_path / "sortie"
     work.mkdir()
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    done = subprocess.run([sys.executable, "-c", SPLIT_STAGE_DIES, str(project.root), str(work)],
-                          env=env, capture_output=True, text=True, timeout=900)
+    done = run_fresh(SPLIT_STAGE_DIES, project.root, work)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "Un processus de travail de la construction s'est arrêté sans répondre" in done.stdout

@@ -7,14 +7,11 @@ threads running, and the pipeline never forks beside a thread (``pool.can_fork``
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import REPO, copy_project, repo_project_copy
+from conftest import REPO, copy_project, repo_project_copy, run_fresh
 
 PRELUDE = r"""
 import hashlib, os, sys
@@ -81,26 +78,20 @@ print(outcome[1])
 """
 
 
-def run_script(script: str, project_root: Path, work: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.run([sys.executable, "-c", script, str(project_root), str(work)], env=env,
-                          capture_output=True, text=True, timeout=900)
-
-
 @pytest.mark.parametrize("kit", ["dépôt", "autre-kit"])
 def test_pages_built_by_workers_are_mkdocs_own(kit: str, tmp_path: Path, fixed_epoch: str) -> None:
     if kit == "dépôt":
         project = repo_project_copy(tmp_path / "kit")
     else:
         project = copy_project(REPO / "tests" / "fixtures" / "autre-kit", tmp_path / "kit")
-    done = run_script(SAME_BYTES, project.root, tmp_path)
+    done = run_fresh(SAME_BYTES, project.root, tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.startswith("identiques")
 
 
 def test_a_warning_in_a_worker_fails_the_strict_build_as_mkdocs_does(tmp_path: Path, fixed_epoch: str) -> None:
     project = repo_project_copy(tmp_path / "kit")
-    done = run_script(SAME_FAILURE, project.root, tmp_path)
+    done = run_fresh(SAME_FAILURE, project.root, tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     # MkDocs' warnings, replayed from the worker into the build's messages
     assert "page-absente.md" in done.stdout
@@ -110,6 +101,6 @@ def test_a_warning_in_a_worker_fails_the_strict_build_as_mkdocs_does(tmp_path: P
 
 def test_a_dead_worker_is_told_in_french(tmp_path: Path, fixed_epoch: str) -> None:
     project = repo_project_copy(tmp_path / "kit")
-    done = run_script(WORKER_DIES, project.root, tmp_path)
+    done = run_fresh(WORKER_DIES, project.root, tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "Un processus de travail de la construction s'est arrêté sans répondre" in done.stdout
