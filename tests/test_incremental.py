@@ -81,6 +81,13 @@ def test_an_edited_sheet_rewrites_its_page_and_the_index_and_nothing_else(previe
     # its neighbour links it by title (previous/next sheet)
     assert "fiches/silvergeek.html" in changed
     assert set(after) == set(before)
+    # and nothing else: no other sheet, document, path or editorial page, nothing of the theme
+    allowed = {"fiches/charenton.html", "fiches/silvergeek.html", "fiches/index.html", "fiches/flux.xml",
+               "documents/etude.html"}  # etude: the document the sheet cites
+    others = {relative for relative in changed
+              if not relative.startswith("search/")  # the search index's files
+              and not (relative.startswith("catalogue/") and not relative.endswith(".html"))}  # exports
+    assert others <= allowed, changed
     # and the result is what a cold preview of the same project gives, byte for byte
     assert contents(preview.site_dir) == contents(cold_preview(preview.project.root, tmp_path / "froid"))
 
