@@ -259,8 +259,7 @@ def _read_sheets(sheets: list[tuple[str, str]], root: Path) -> list[Reading]:
 
 
 def _read_sheets_in_worker(sheets: list[tuple[str, str]], root: Path) -> list[Reading]:
-    """``_read_sheets`` in a forked worker, which ends silently on a signal (``pool.default_signals``)."""
-    pool.default_signals()
+    """``_read_sheets`` in a forked worker (which ends silently on a signal: ``pool.default_signals_in_forks``)."""
     gc.enable()  # forked while the parent held it off (see below): the worker collects as the loop here does
     return _read_sheets(sheets, root)
 
@@ -292,7 +291,8 @@ def _read_in_workers(queued: list[tuple[str, str, bytes | None]], root: Path) ->
     # and find nothing to free.
     gc.disable()
     try:
-        done = pool.spread(_read_sheets_in_worker, pieces, root, workers=workers, fork=True)
+        with pool.default_signals_in_forks():
+            done = pool.spread(_read_sheets_in_worker, pieces, root, workers=workers, fork=True)
     finally:
         if collecting:
             gc.enable()

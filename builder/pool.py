@@ -24,12 +24,13 @@ back in the order of the pieces (``spread``), so a build stays byte-identical wi
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing
 import os
 import signal
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -100,6 +101,45 @@ def default_signals() -> None:
         number = getattr(signal, name, None)
         if number is not None:
             signal.signal(number, signal.SIG_DFL)
+
+
+# Children forked while this is above 0 start with the default signal handlers (see below).
+_QUIET_FORKS = 0
+_SIGNALS = {getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)}
+
+
+def _block_signals() -> None:
+    # Held back across the fork: a signal sent to the child before its handlers are reset
+    # waits, then meets the default handler (the pool ends a worker as soon as another dies).
+    if _QUIET_FORKS and hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
+
+
+def _unblock_signals() -> None:
+    if _QUIET_FORKS and hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS)
+
+
+def _quiet_child() -> None:
+    if _QUIET_FORKS:
+        default_signals()
+        _unblock_signals()
+
+
+os.register_at_fork(before=_block_signals, after_in_parent=_unblock_signals, after_in_child=_quiet_child)
+
+
+@contextlib.contextmanager
+def default_signals_in_forks() -> Iterator[None]:
+    """Within the block, every child forked from this process (``spread(fork=True)``'s workers)
+    runs ``default_signals`` first thing, before it waits for work: a worker the pool ends
+    before it took a piece must end silently too."""
+    global _QUIET_FORKS
+    _QUIET_FORKS += 1
+    try:
+        yield
+    finally:
+        _QUIET_FORKS -= 1
 
 
 def spread(function: Callable[..., Result], pieces: Sequence[Any], *arguments: Any,

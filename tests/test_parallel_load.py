@@ -334,3 +334,36 @@ def test_readings_survive_pickling_with_their_render(tmp_path: Path) -> None:
         markdown.Markdown.convert = original
     assert calls == []
     assert len(back) == len(sheets) >= 5
+
+
+RACE = r"""
+import os, sys, time
+from builder import pool
+from builder.cli import cleanup_on_signals
+
+def work(piece):
+    if piece == 0:
+        os._exit(3)  # one worker dies at once: the pool ends the others, started or starting
+    time.sleep(30)
+    return piece
+
+failed = 0
+with cleanup_on_signals():  # the command's handlers, which forked workers inherit
+    for _ in range(5):
+        try:
+            with pool.default_signals_in_forks():
+                pool.spread(work, [0, 1, 2, 3], workers=4, fork=True)
+        except pool.WorkerFailed:
+            failed += 1
+print(failed)
+"""
+
+
+def test_workers_the_pool_ends_end_silently_even_before_their_first_piece() -> None:
+    # Forked workers inherit the command's signal handlers (cli.cleanup_on_signals): ended by the
+    # pool, each printed a traceback, and one ended while starting could leave the pool waiting.
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run([sys.executable, "-c", RACE], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split() == ["5"]
+    assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr, done.stderr[-3000:]
