@@ -159,7 +159,10 @@ def render(project: Project, work_dir: Path, progress: Progress = quiet,
 
 def _render(context: BuildContext, work_dir: Path, progress: Progress) -> tuple[BuildContext, Kit, pages.GeneratedSite, Path]:
     project = context.project
-    config, kit = load_kit(project, context.edition)
+    try:
+        config, kit = load_kit(project, context.edition)
+    except pool.WorkerFailed as error:  # a forked sheet reader died: told in French
+        raise safety.KitError(error.message) from error
     context = context.with_config(config)
     progress(f"Catalogue validé : {len(kit.documents)} documents, {len(kit.reading_paths)} parcours, {len(kit.cases)} fiches")
     try:

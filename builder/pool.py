@@ -168,7 +168,9 @@ def spread(function: Callable[..., Result], pieces: Sequence[Any], *arguments: A
         release_free_memory()
     executor = ProcessPoolExecutor(max_workers=min(workers, len(pieces)), mp_context=context)
     try:
-        futures = [executor.submit(function, piece, *arguments) for piece in pieces]
+        # Forked workers end silently on a signal (the pool ends the others when one dies).
+        with default_signals_in_forks() if fork else contextlib.nullcontext():
+            futures = [executor.submit(function, piece, *arguments) for piece in pieces]
         return [future.result() for future in futures]
     except BrokenProcessPool as error:
         raise WorkerFailed(WORKER_DIED) from error
@@ -214,7 +216,8 @@ class Background:
         try:
             self._process = context.Process(target=_answer_with, args=(sent, function, arguments),
                                             name="kit-arriere-plan", daemon=True)
-            self._process.start()
+            with default_signals_in_forks():  # stopped (stop, Ctrl+C): it ends silently
+                self._process.start()
         finally:
             gc.unfreeze()
         sent.close()  # the child holds the only sending end: its death reads as end of file
