@@ -25,7 +25,6 @@ back in the order of the pieces (``spread``), so a build stays byte-identical wi
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import gc
 import multiprocessing
 import os
@@ -165,7 +164,6 @@ def spread(function: Callable[..., Result], pieces: Sequence[Any], *arguments: A
         # a pass writes in every object it visits, and each page written to is copied into
         # the worker (copy on write), a whole catalogue per worker (Python's gc.freeze docs).
         gc.freeze()
-        release_free_memory()
     executor = ProcessPoolExecutor(max_workers=min(workers, len(pieces)), mp_context=context)
     try:
         # Forked workers end silently on a signal (the pool ends the others when one dies).
@@ -178,19 +176,6 @@ def spread(function: Callable[..., Result], pieces: Sequence[Any], *arguments: A
         executor.shutdown(wait=True, cancel_futures=True)
         if fork:
             gc.unfreeze()
-
-
-def release_free_memory() -> None:
-    """Memory this process has freed handed back to the system (glibc's ``malloc_trim``;
-    elsewhere nothing): called before a fork. Freed but kept by the allocator, it would be
-    reused by a forked child by writing into it, each page written then copied into the child
-    (the strings of MkDocs' pages freed before the search index is built: at 10,000 sheets the
-    build's peak, issue 15, < 1 GB)."""
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        libc.malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc: nothing to do
-        pass
 
 
 WORKER_DIED = ("Un processus de travail de la construction s'est arrêté sans répondre (mémoire épuisée "
@@ -212,7 +197,6 @@ class Background:
         context = multiprocessing.get_context("fork")
         self._answer, sent = context.Pipe(duplex=False)
         gc.freeze()  # as for forked workers: the child's collector passes copy no page
-        release_free_memory()
         try:
             self._process = context.Process(target=_answer_with, args=(sent, function, arguments),
                                             name="kit-arriere-plan", daemon=True)
