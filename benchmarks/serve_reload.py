@@ -80,16 +80,22 @@ class Log:
         raise TimeoutError(f"« {text} » jamais écrit :\n" + "\n".join(l for _, l in self.lines[-20:]))
 
 
+def edited_project(tmp: Path, extra_sheets: int) -> tuple[Path, Path, str, str]:
+    """The repository's kit copied into ``tmp``/kit with ``extra_sheets`` synthetic sheets:
+    (project folder, the sheet the rounds edit, its text, its « titre: » line)."""
+    root = copy_repo_project(tmp / "kit")
+    if extra_sheets:
+        add_synthetic_sheets(root, extra_sheets)
+    sheet = sorted((root / "kit" / "cas").glob("*.yml"))[0]
+    original = sheet.read_text(encoding="utf-8")
+    return root, sheet, original, next(l for l in original.splitlines() if l.startswith("titre:"))
+
+
 def measure(extra_sheets: int, rounds: int) -> None:
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as tmp:
-        root = copy_repo_project(Path(tmp) / "kit")
-        if extra_sheets:
-            add_synthetic_sheets(root, extra_sheets)
-        sheet = sorted((root / "kit" / "cas").glob("*.yml"))[0]
-        original = sheet.read_text(encoding="utf-8")
-        title_line = next(l for l in original.splitlines() if l.startswith("titre:"))
+        root, sheet, original, title_line = edited_project(Path(tmp), extra_sheets)
         port = free_port()
         env = {**os.environ, "PYTHONPATH": str(REPO), "NO_MKDOCS_2_WARNING": "1", "PYTHONUNBUFFERED": "1"}
         process = subprocess.Popen([sys.executable, "-m", "builder", "--projet", str(root), "serve", "--port", str(port)],
@@ -199,12 +205,7 @@ def measure_parts(extra_sheets: int, rounds: int) -> None:
         if hasattr(target, name):  # (an older builder, measured for comparison, may lack one)
             setattr(target, name, timed(getattr(target, name), label))
     with tempfile.TemporaryDirectory() as tmp:
-        root = copy_repo_project(Path(tmp) / "kit")
-        if extra_sheets:
-            add_synthetic_sheets(root, extra_sheets)
-        sheet = sorted((root / "kit" / "cas").glob("*.yml"))[0]
-        original = sheet.read_text(encoding="utf-8")
-        title_line = next(l for l in original.splitlines() if l.startswith("titre:"))
+        root, sheet, original, title_line = edited_project(Path(tmp), extra_sheets)
         (Path(tmp) / "apercu").mkdir()
         preview = Preview(Project(root), Path(tmp) / "apercu", background=False)
         started = time.perf_counter()
