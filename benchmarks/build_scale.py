@@ -7,7 +7,7 @@ same pages are then written into a kept folder and built by ``mkdocs build -f
 Printed: kit build time, MkDocs-alone time and their ratio (target issue 15: ≤ 1.3 at
 2,000), CPU time (user + system, the build process and its workers; MkDocs alone likewise),
 peak memory (the build process's ``ru_maxrss``, or the proportional set size of the process
-and its worker processes summed, sampled every 0.1 s by this script, if higher; a child's
+and its worker processes summed, sampled every 0.5 s by this script, if higher; a child's
 ``ru_maxrss`` would count the pages it shares with its parent), case page size, and the
 per-stage breakdown, wall time then CPU time (the process and its workers).
 
@@ -20,6 +20,7 @@ Usage: python3 benchmarks/build_scale.py [N ...] [--profile FILE]
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -113,8 +114,13 @@ def folder_size(folder: Path) -> int:
 
 # Memory of a process and its worker processes, summed (/proc): the proportional set size (a
 # page shared by n processes counts 1/n in each: forked workers share the parent's pages),
-# where ru_maxrss of a child counts the pages it shares with its parent. Sampled from here,
-# every 0.1 s: a thread in the build process would keep the pipeline from forking (pool.can_fork).
+# where ru_maxrss of a child counts the pages it shares with its parent. Sampled from here
+# (a thread in the build process would keep the pipeline from forking: pool.can_fork), every
+# SAMPLE_SECONDS: every 0.1 s, reading /proc took a quarter of a core from a 2-core machine
+# (measured with top), more for the build and its workers than for MkDocs alone.
+SAMPLE_SECONDS = 0.5
+
+
 def proportional_kb(pid: int) -> int:
     try:
         with open(f"/proc/{pid}/smaps_rollup") as status:
@@ -138,7 +144,8 @@ def run(arguments: list[str], env: dict) -> tuple[float, str, float]:
         process = subprocess.Popen(arguments, env=env, cwd=REPO, stdout=out, stderr=err, text=True)
         while process.poll() is None:
             peak = max(peak, proportional_kb(process.pid))
-            time.sleep(0.1)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(SAMPLE_SECONDS)  # returns as soon as it ends: the wall time is exact
         seconds = time.perf_counter() - start
         out.seek(0)
         err.seek(0)
