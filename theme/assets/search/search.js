@@ -1013,8 +1013,11 @@
   var NO_METADATA = Object.freeze({}); // lunr reads postings' metadata, never writes it
   var NO_TERMS = Object.freeze([]);
 
-  // The loaded terms equal to ``term`` or, with ``prefix``, beginning with it (lunr's
-  // TokenSet intersected with « term » or « term* » gave the same set).
+  // The loaded terms equal to ``term`` or, with ``prefix``, beginning with it, in the order
+  // lunr's TokenSet intersected with « term* » lists them (toArray: a word before the words
+  // it begins, otherwise the greater first): a page's scores per field are added in the
+  // order its fields are met, so the same order keeps scores bit for bit those of lunr and
+  // of ``kit search`` (lunr.py).
   function expandTerm(term, prefix) {
     if (!prefix) return termRows.has(term) ? [term] : [];
     var low = 0, high = termList.length, found = [];
@@ -1022,8 +1025,8 @@
       var middle = (low + high) >> 1;
       if (termList[middle] < term) low = middle + 1; else high = middle;
     }
-    for (var i = low; i < termList.length && termList[i].lastIndexOf(term, 0) === 0; i++) found.push(termList[i]);
-    return found;
+    for (var i = low; i < termList.length && termList[i].lastIndexOf(term, 0) === 0; i++) found.push(termList[i] + "\uffff");
+    return found.sort().reverse().map(function (t) { return t.slice(0, -1); });
   }
 
   // ``more`` (sorted) merged into the sorted ``list``: a new list.
