@@ -205,7 +205,8 @@ def test_the_browser_measures_edits_and_finds_typos_as_python(pipeline_page: Sea
 
 def test_the_browser_finds_what_kit_search_finds(pipeline_page: SearchPage, real_site: Path) -> None:
     index = SearchIndex.from_site(real_site)
-    queries = [q["requete"] for q in GOLDEN] + [q["requete"] + " " for q in GOLDEN] + ["parten", "zzyzx", "les", "-alsace"]
+    queries = [q["requete"] for q in GOLDEN] + [q["requete"] + " " for q in GOLDEN] + ["parten", "zzyzx", "les", "-alsace"] \
+        + ["cha", "char", "als", "terr", "entre", "coll", "parten -alsace"]  # prefixes of many terms: their order
     for query in queries:
         clauses = pipeline_page.page.evaluate("q => kitSearch.pipeline.queryClauses(q)", query)
         assert clauses == [vars(c) for c in french.query_clauses(query)], query
