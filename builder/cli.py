@@ -175,12 +175,13 @@ def cmd_from_issue(args: argparse.Namespace) -> int:
 def cmd_search(args: argparse.Namespace) -> int:
     from builder.search.cli import run_search
 
-    if not args.requete.strip():
+    query = " ".join(args.requete)  # « kit search partenariats -alsace »: the words, as one query
+    if not query.strip():
         raise KitError("La requête est vide : indiquez un ou plusieurs mots, par exemple kit search \"co-construction\".", code=2)
     project = _project(args, required=False)  # a built site/ is enough to search
     if not project.config_file.is_file() and not (project.root / "site").is_dir():
         _project(args)  # raises: the folder searched and the fix
-    return run_search(project, args.requete, limit=args.nombre)
+    return run_search(project, query, limit=args.nombre)
 
 
 # argparse's own words (usage, help, errors), in French: it looks them up through its
@@ -309,7 +310,9 @@ def parser() -> argparse.ArgumentParser:
     zip_.set_defaults(func=cmd_zip)
 
     search = commands.add_parser("search", help="cherche dans le site construit, comme la recherche du site")
-    search.add_argument("requete", metavar="REQUÊTE")
+    search.add_argument("requete", metavar="REQUÊTE", nargs="+",
+                        help="les mots cherchés (entre guillemets s'ils sont plusieurs) ; « \"…\" » pour une expression, "
+                        "« -mot » pour exclure un mot, y compris en tête : kit search -alsace")
     search.add_argument("-n", "--nombre", type=whole_number, default=10, help="nombre de résultats (10 par défaut)")
     search.set_defaults(func=cmd_search)
     return main
@@ -495,13 +498,39 @@ def _say(message: str, after: str) -> None:
     print(message + (f"\n{after}" if after else ""), file=sys.stderr)
 
 
+# Options of « kit search »: those that take a value, and the others (a word beginning with
+# « - » that is none of them is the query, an exclusion: « kit search -alsace »).
+_SEARCH_VALUED = frozenset({"-n", "--nombre", "--projet"})
+_SEARCH_FLAGS = frozenset({"-h", "--help", "--details", "--debug"})
+
+
+def _dash_query_kept(argv: list[str]) -> list[str]:
+    """``argv`` with « -- » put before a ``kit search`` query that begins with « - » (README:
+    « -mot » excludes a word), which argparse would otherwise refuse as an unknown option."""
+    if "search" not in argv or "--" in argv:
+        return argv
+    at = argv.index("search") + 1
+    index = at
+    while index < len(argv):
+        word = argv[index]
+        name = word.split("=", 1)[0]
+        if word in _SEARCH_VALUED:
+            index += 2
+        elif (not word.startswith("-") or word == "-" or name in _SEARCH_VALUED | _SEARCH_FLAGS
+              or (word.startswith("-n") and word[2:].isdigit())):
+            index += 1
+        else:
+            return argv[:index] + ["--"] + argv[index:]
+    return argv
+
+
 def main(argv: list[str] | None = None) -> int:
     """The ``kit`` command. In: the arguments (``sys.argv[1:]`` by default). Out: the exit
     code; never a traceback unless ``--details`` (old spelling ``--debug``) (argparse exits 2 itself on usage errors)."""
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     with french_argparse(), safe_console(), cleanup_on_signals():
         command_line = parser()
-        args = command_line.parse_args(argv)
+        args = command_line.parse_args(_dash_query_kept(sys.argv[1:] if argv is None else list(argv)))
         if args.commande is None:  # « kit » alone: what it can do
             command_line.print_help()
             return 0

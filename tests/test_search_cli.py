@@ -139,3 +139,16 @@ def test_an_index_from_another_version_asks_for_a_build(tmp_path: Path, capsys: 
     index.write_text("var ancienIndex = {};\n", encoding="utf-8")
     assert main(["--projet", str(tmp_path), "search", "Charenton"]) == 1
     assert "ne contient pas un index de recherche lisible" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("arguments", [["-alsace"], ["-n", "2", "-alsace partenariats"], ["partenariats", "-alsace"],
+                                       ['-"co-construction"'], ["--nombre=2", "-alsace"]])
+def test_a_query_beginning_with_an_exclusion_is_the_query_not_an_option(
+        arguments: list[str], built_project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # README: « -mot » excludes a word; argparse alone would refuse « -alsace » as an option.
+    code = main(["--projet", str(built_project), "search", *arguments])
+    out, err = capsys.readouterr()
+    assert "arguments obligatoires manquants" not in err and "non reconnu" not in err
+    assert code in (0, 1) and ("résultat" in out), (out, err)
+    query = " ".join(a for a in arguments if a not in ("-n", "2", "--nombre=2"))
+    assert f"« {query} »" in out, out
