@@ -259,7 +259,7 @@ def _read_sheets(sheets: list[tuple[str, str]], root: Path) -> list[Reading]:
 
 
 def _read_sheets_in_worker(sheets: list[tuple[str, str]], root: Path) -> list[Reading]:
-    """``_read_sheets`` in a forked worker (which ends silently on a signal: ``pool.default_signals_in_forks``)."""
+    """``_read_sheets`` in a forked worker (which ends silently on a signal: ``pool.spread`` forks it so)."""
     gc.enable()  # forked while the parent held it off (see below): the worker collects as the loop here does
     return _read_sheets(sheets, root)
 
@@ -291,8 +291,7 @@ def _read_in_workers(queued: list[tuple[str, str, bytes | None]], root: Path) ->
     # and find nothing to free.
     gc.disable()
     try:
-        with pool.default_signals_in_forks():
-            done = pool.spread(_read_sheets_in_worker, pieces, root, workers=workers, fork=True)
+        done = pool.spread(_read_sheets_in_worker, pieces, root, workers=workers, fork=True)  # quiet on signals
     finally:
         if collecting:
             gc.enable()
