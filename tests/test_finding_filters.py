@@ -125,7 +125,9 @@ def test_no_match_then_reset(page, real_url: str, real_kit) -> None:
     assert shown_documents(page) == []
     assert status(page) == "Aucun document ne correspond à ces filtres."
     page.click("form[data-kit-filtres] button[type=reset]")
-    page.wait_for_function("document.querySelectorAll('article li[hidden]').length === 0")
+    # An arrow function, not a bare expression: Playwright evaluates a bare expression
+    # again at each poll with eval(), which the site's CSP (no 'unsafe-eval') refuses.
+    page.wait_for_function("() => document.querySelectorAll('article li[hidden]').length === 0")
     assert len(shown_documents(page)) == len(kit.documents)
     assert query_of(page.url) == {}
     assert status(page) == f"Les {len(kit.documents)} documents sont affichés."
