@@ -4,8 +4,9 @@ re-renders only what depends on it.
 State kept between rounds, in memory and in the preview's own claimed folder:
 - ``travail/docs`` and ``travail/mkdocs.yml``: the Markdown pages MkDocs reads. A page is
   rewritten only when its text changed;
-- the reading of each case sheet (``builder.loader.CASE_MEMO``: a sheet whose bytes did not
-  change is not parsed again) and the Markdown renders (``richtext.RenderMemo``);
+- the reading of each case sheet (``builder.loader.CASE_MEMO``: a sheet whose file did not
+  change, by its size, times and inode, is not read nor parsed again) and the Markdown
+  renders (``richtext.RenderMemo``);
 - what depends on one unchanged reading only, kept by that reading (the same object from one
   round to the next): a sheet's own checks (``builder.validate.SHEET_CHECKS``: the new-case
   template's leftovers), its entries in the case index's lists (``builder.pages.ENTRY_MEMO``,
@@ -30,7 +31,10 @@ rendered and written if its text changed. A catalogue error keeps the previous p
 leaves the state as it was: the round after the fix is partial too. MkDocs rebuilds the
 rewritten pages; the page-local post-build stages (typography, CSP, link marks:
 ``builder.build.POST_BUILD_STAGES`` except ``AFTER_RELOAD_STAGES``) run on those pages only,
-then what changed is copied into ``site/`` and the open page reloads. The stages that read
+then what changed is copied into ``site/`` and the open page reloads. The saved sheet's own
+page (and its neighbours') goes first (``Preview._sheets_first``): rendered, built, passed
+through the page-local stages and published before the index and the document pages are
+made, and the open browser reloads then (``page_ready``); the round's end state is the same. The stages that read
 the whole site or the whole catalogue and write files of their own (search index, feed and
 exports) run after the reload, in a child process of low priority that a newer round stops
 (the editor's next save is not kept waiting); they publish the files they make that changed.
@@ -327,8 +331,9 @@ class KeptMkDocs:
             written = ["sitemap.xml", "sitemap.xml.gz"]
         return written
 
-    def build(self, relatives: Iterable[str]) -> None:
-        """Read, render and write the pages ``relatives`` (paths in docs/, each ``knows``).
+    def build(self, relatives: Iterable[str], recheck: Iterable[str] = ()) -> None:
+        """Read, render and write the pages ``relatives`` (paths in docs/, each ``knows``),
+        then check the anchor links of those pages and of ``recheck`` (pages built earlier).
         Raises ``site.MkDocsFailed`` on any MkDocs warning or error (strict mode)."""
         import logging
 
@@ -347,7 +352,7 @@ class KeptMkDocs:
             doc_files = files.documentation_pages()
             for page in built:
                 _build_page(page, config, doc_files, self.nav, self.env)
-            for page in built:
+            for page in built + [files.get_file_from_path(relative).page for relative in recheck]:
                 page.validate_anchor_links(files=files, log_level=config.validation.links.anchors)
         except (Abort, BuildError, ConfigurationError, OSError) as error:
             detail = "\n".join(messages) or str(error)
@@ -367,10 +372,16 @@ class Preview:
     is then as before, and the next round is full. ``wait()`` waits for the after-reload
     stages (search index, feed, exports); ``close()`` stops them.
     ``background``: False runs those stages before ``rebuild()`` returns (tests).
+    ``page_ready()``: called in a partial round as soon as the saved sheet's page is
+    published, before the index and the other pages (``kit serve`` reloads the browsers then).
     """
 
-    def __init__(self, project: Project, folder: Path, background: bool = True, progress: Progress = lambda _: None):
+    def __init__(self, project: Project, folder: Path, background: bool = True, progress: Progress = lambda _: None,
+                 page_ready: Callable[[], None] | None = None):
         self.project = project
+        # called in a partial round once the saved sheet's page is in site/, before the rest
+        # (``kit serve``: the browsers reload then; ``_sheets_first``)
+        self.page_ready = page_ready
         self.progress = progress
         self.folder = folder
         self.site_dir = folder / "site"
@@ -394,7 +405,7 @@ class Preview:
         self.entries = richtext.RenderMemo()  # the case index's entries (builder.pages.ENTRY_MEMO)
         self.checks = richtext.RenderMemo()  # each sheet's own checks (builder.validate.SHEET_CHECKS)
         self.content_renders = richtext.RenderMemo()  # content/ pages' check renders (content_check.RENDERS)
-        self.sheets: dict[Path, tuple[bytes, Any]] = {}  # builder.loader.CASE_MEMO
+        self.sheets: dict[Path, tuple[tuple[int, ...], Any]] = {}  # builder.loader.CASE_MEMO
         self.mkdocs: KeptMkDocs | None = None  # MkDocs as the last full round left it
 
     # --- rounds ---
@@ -521,8 +532,10 @@ class Preview:
         config = context.config
         keys = self._case_keys(config, kit)
         kept = {page for page, key in keys.items() if self.case_keys.get(page) == key}
+        early, early_changed = self._sheets_first(context, kit, keys, kept)
         scratch = _fresh(self.folder / "prochain")
-        generated = pages.generate(self.project, config, kit, scratch, skip=kept.__contains__)
+        generated = pages.generate(self.project, config, kit, scratch,
+                                   skip=lambda relative: relative in kept or relative in early)
         docs = self.work / "docs"
         generated = dataclasses.replace(generated, docs_dir=docs)
         config_file = site.write_mkdocs_config(self.project, config, generated, scratch, context.edition)
@@ -530,7 +543,7 @@ class Preview:
             return False  # a new navigation or settings: every page changes
         # From here on a failure leaves the state half-updated: rebuild() makes the next round full.
         fresh = _files(scratch / "docs")
-        removed = self.docs_files - set(fresh) - kept
+        removed = self.docs_files - set(fresh) - kept - early
         written = sorted(relative for relative, path in fresh.items() if _publish(path, docs / relative))
         added = [relative for relative in written if relative not in self.docs_files]
         for relative in removed:
@@ -545,7 +558,9 @@ class Preview:
             # Only the rewritten pages are read, rendered and written by MkDocs (and the
             # sitemap when pages came or went).
             rebuilt = self.mkdocs.refresh_files(added) if added or removed else []
-            self.mkdocs.build(pages_written)
+            # the sheets' pages built first had their anchor links checked against the
+            # pages as they were: checked again now that those are rebuilt too
+            self.mkdocs.build(pages_written, recheck=sorted(early))
             rebuilt += [html_of(relative) for relative in pages_written]
         else:
             rebuilt = self._dirty_build(generated)
@@ -556,8 +571,8 @@ class Preview:
             (stages / relative).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(self.raw / relative, stages / relative)
         self._page_stages(stages, context, kit)
-        changed = [relative for relative, path in sorted(_files(stages).items())
-                   if _publish(path, self.site_dir / relative)]
+        changed = early_changed + [relative for relative, path in sorted(_files(stages).items())
+                                   if _publish(path, self.site_dir / relative)]
         for relative in sorted(removed):
             target = self.site_dir / html_of(relative)
             if target.is_file():
@@ -567,6 +582,47 @@ class Preview:
         self.case_keys = keys
         self.changed = changed
         return True
+
+    def _sheets_first(self, context: BuildContext, kit: Kit, keys: dict[str, str],
+                      kept: set[str]) -> tuple[set[str], list[str]]:
+        """The case pages whose key changed (the saved sheet's, its neighbours'), rendered,
+        built by the kept MkDocs, passed through the page-local stages and published into
+        ``site/`` before anything else, then ``page_ready()`` called (``kit serve``: the open
+        browser reloads now, while the index, documents, feed and search files are made).
+        Only when no sheet came or went and MkDocs is in memory; otherwise nothing is done.
+        Returns the pages of docs/ done (the rest of the round skips them) and the files of
+        ``site/`` changed. Raises what the round raises (``MkDocsFailed``, ``OSError``…)."""
+        if self.mkdocs is None or set(keys) != set(self.case_keys):
+            return set(), []
+        urls = OutputPaths.of(context.config.sorties)
+        todo = [case for case in kit.cases if urls.case_source(case.slug) not in kept]
+        if not todo or not all(self.mkdocs.knows(urls.case_source(case.slug)) for case in todo):
+            return set(), []
+        # From here on a failure leaves the state half-updated: rebuild() makes the next round full.
+        scratch = _fresh(self.folder / "prochaines-fiches")
+        renderer = pages.PageRenderer(self.project, context.config, kit)
+        done = set()
+        for case in todo:
+            relative = urls.case_source(case.slug)
+            renderer.write(scratch, relative, renderer.case_page(case))
+            done.add(relative)
+        docs = self.work / "docs"
+        written = sorted(relative for relative in done if _publish(scratch / relative, docs / relative))
+        shutil.rmtree(scratch)
+        if not written:
+            return done, []
+        self.mkdocs.build(written)
+        stages = _fresh(self.folder / "etapes-fiches")
+        for relative in map(html_of, written):
+            (stages / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(self.raw / relative, stages / relative)
+        self._page_stages(stages, context, kit)
+        changed = [relative for relative, path in sorted(_files(stages).items())
+                   if _publish(path, self.site_dir / relative)]
+        shutil.rmtree(stages)
+        if changed and self.page_ready is not None:
+            self.page_ready()
+        return done, changed
 
     def _dirty_build(self, generated: pages.GeneratedSite) -> list[str]:
         """MkDocs' own ``dirty`` build (pages added or removed); returns the files it rewrote."""

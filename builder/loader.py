@@ -123,9 +123,19 @@ def reserved_case_slugs(project: Project, config: SiteConfig, content: bool = Tr
 
 
 # Set by the incremental preview (builder.incremental) during one of its rounds only, never by
-# kit build: case sheet file -> (its bytes, its Loaded reading), for sheets read without problem.
-# A sheet whose bytes are unchanged is not parsed nor typed again (cross-file rules still run).
-CASE_MEMO: dict[Path, tuple[bytes, Loaded]] | None = None
+# kit build: case sheet file -> (its stat signature, its Loaded reading), for sheets read without
+# problem. A sheet whose file is unchanged (``_unchanged_signature``) is not read, parsed nor
+# typed again (cross-file rules still run).
+CASE_MEMO: dict[Path, tuple[tuple[int, ...], Loaded]] | None = None
+
+
+def _unchanged_signature(path: Path) -> tuple[int, ...]:
+    """What tells a file unchanged without reading it: size, modification and change times
+    (ns), inode. Any write or rename onto it changes the change time, which no program sets
+    back (touch sets the modification time only): at 2,000 sheets, reading every sheet's
+    bytes to compare them cost 0.1 to 0.2 s of each preview round."""
+    stat = path.stat()
+    return (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, stat.st_dev)
 
 
 def _load_cases(project: Project, config: SiteConfig, problems: Problems) -> list[Loaded]:
@@ -142,7 +152,7 @@ def _load_cases(project: Project, config: SiteConfig, problems: Problems) -> lis
     if not folder.is_dir() or folder.is_symlink():
         return []
     order: list[Loaded | int] = []  # a sheet kept by the memo, or the position of one to read
-    queued: list[tuple[str, str, bytes | None]] = []  # (slug, path, bytes read for the memo)
+    queued: list[tuple[str, str, tuple[int, ...] | None]] = []  # (slug, path, signature for the memo)
     marks: list[int] = []  # where each sheet to read puts its problems in ``problems.items``
     slugs: dict[str, Path] = {}
     # A page of content/ at a sheet's address is the intruder: builder.validate reports it, on it.
@@ -173,8 +183,8 @@ def _load_cases(project: Project, config: SiteConfig, problems: Problems) -> lis
             continue
         slugs[slug.lower()] = path
         raw = None
-        if memo is not None:  # the preview's previous round read these very bytes: reuse its reading
-            raw = path.read_bytes()
+        if memo is not None:  # the preview's previous round read this very file: reuse its reading
+            raw = _unchanged_signature(path)  # taken before the file is read: a later write is seen next round
             kept = memo.get(path)
             if kept is not None and kept[0] == raw:
                 order.append(kept[1])

@@ -12,7 +12,12 @@ and a French page explaining that the preview holds no offline edition.
 Saves are seen through inotify (``watch``: watchdog's ``InotifyObserver``) as they happen,
 where MkDocs' own watcher polls every file twice a second (up to 0.5 s before a round starts,
 and a scan of the whole catalogue each time: 27 ms at 2,000 sheets); the polling observer
-stays the fallback where inotify is missing or out of watches.
+stays the fallback where inotify is missing or out of watches. The kernel sends only writes,
+creations, removals and renames (``_event_filter``: no opening nor reading), and the round
+starts as soon as a save is over (``_ends_a_save``: a source file closed after writing or
+renamed into place), after a short delay for any other change. In a partial round the open
+pages reload as soon as the saved sheet's page is published (``reload_browsers``), before the
+index and the other pages are made.
 """
 
 from __future__ import annotations
@@ -90,18 +95,75 @@ def allow_reload_script(page: bytes) -> bytes:
 
 
 # What a change of a watched file looks like to watchdog; opening, reading and closing a file
-# unwritten are not changes (each round reads every sheet: that would start the next round).
+# unwritten are not changes (each round reads files of content/ and theme/: that would start
+# the next round).
 CHANGE_EVENTS = frozenset({"created", "deleted", "modified", "moved", "closed", "attrib"})
-# After the first change, the round starts once no other came for this long (MkDocs' default is
-# 0.1 s): an editor's save (write, or temporary file then rename) comes within a millisecond.
+# A change ends a save when it is a file closed after writing, or a file renamed into place,
+# and that file is one the site is made from (a catalogue file, a page of content/): the round
+# starts at once. After any other change (a write not closed yet, a new file still empty, an
+# editor's temporary or backup file, a file removed), the round starts once no other change
+# came for BUILD_DELAY (MkDocs' default is 0.1 s): an editor's save comes within a millisecond.
+SAVE_EVENTS = frozenset({"closed", "moved"})
+SOURCE_SUFFIXES = (".yml", ".yaml", ".md")
 BUILD_DELAY = 0.05
 POLLING_INTERVAL = 0.5  # the fallback's, as MkDocs' own watcher
 
 
+def _ends_a_save(event) -> bool:
+    """Whether ``event`` (watchdog) completes the save of a source file: see SAVE_EVENTS."""
+    if event.event_type not in SAVE_EVENTS:
+        return False
+    path = os.fsdecode(event.dest_path if event.event_type == "moved" else event.src_path)
+    name = os.path.basename(path)
+    return not name.startswith((".", "#")) and name.endswith(SOURCE_SUFFIXES)
+
+
+class _Rounds:
+    """Asks a LiveReloadServer for a round: at once (``now``), or once no other change came for
+    BUILD_DELAY (``soon``). The server's own delay is set to 0 (``make_server``): MkDocs'
+    build loop starts the round as soon as it is asked."""
+
+    def __init__(self, server) -> None:
+        import threading
+
+        self.server = server
+        self.lock = threading.Lock()
+        self.timer = None
+
+    def now(self) -> None:
+        with self.lock:
+            if self.timer is not None:  # the round starts after that change too: it sees it
+                self.timer.cancel()
+                self.timer = None
+        with self.server._rebuild_cond:  # MkDocs' build loop waits on it (mkdocs.livereload)
+            self.server._want_rebuild = True
+            self.server._rebuild_cond.notify_all()
+
+    def soon(self) -> None:
+        import threading
+
+        with self.lock:
+            if self.timer is not None:
+                self.timer.cancel()
+            self.timer = threading.Timer(BUILD_DELAY, self.now)
+            self.timer.daemon = True
+            self.timer.start()
+
+
+def _rounds_of(server) -> _Rounds:
+    rounds = getattr(server, "_kit_rounds", None)
+    if rounds is None:
+        rounds = server._kit_rounds = _Rounds(server)
+    return rounds
+
+
 def _changes_handler(server, only: str | None = None):
     """A watchdog handler that asks ``server`` (a LiveReloadServer) for a round on each change
-    of a file (``only``: of that one path), as MkDocs' ``LiveReloadServer.watch`` does."""
+    of a file (``only``: of that one path), as MkDocs' ``LiveReloadServer.watch`` does; at once
+    for the end of a save, after BUILD_DELAY for any other change (``_ends_a_save``)."""
     from watchdog.events import FileSystemEventHandler
+
+    rounds = _rounds_of(server)
 
     class Changes(FileSystemEventHandler):
         def on_any_event(self, event) -> None:
@@ -109,11 +171,21 @@ def _changes_handler(server, only: str | None = None):
                 return
             if only is not None and only not in (os.fsdecode(event.src_path), os.fsdecode(getattr(event, "dest_path", "") or "")):
                 return
-            with server._rebuild_cond:  # MkDocs' build loop waits on it (mkdocs.livereload)
-                server._want_rebuild = True
-                server._rebuild_cond.notify_all()
+            if _ends_a_save(event):
+                rounds.now()
+            else:
+                rounds.soon()
 
     return Changes()
+
+
+def _event_filter() -> list:
+    """The watchdog events asked for: with inotify, the kernel then sends no opening, reading
+    or closing without writing (every round reads files of content/ and theme/)."""
+    from watchdog import events
+
+    return [events.FileCreatedEvent, events.FileDeletedEvent, events.FileModifiedEvent, events.FileMovedEvent,
+            events.FileClosedEvent, events.DirCreatedEvent, events.DirDeletedEvent, events.DirMovedEvent]
 
 
 def watch(server, paths: list[Path], inotify: bool = True):
@@ -130,9 +202,10 @@ def watch(server, paths: list[Path], inotify: bool = True):
             # (its own observer, started by serve(), then watches nothing: this one does).
             server._watched_paths[str(path)] = 1
             if path.is_dir():
-                observer.schedule(_changes_handler(server), str(path), recursive=True)
+                observer.schedule(_changes_handler(server), str(path), recursive=True, event_filter=_event_filter())
             else:
-                observer.schedule(_changes_handler(server, str(path)), str(path.parent), recursive=False)
+                observer.schedule(_changes_handler(server, str(path)), str(path.parent), recursive=False,
+                                  event_filter=_event_filter())
         observer.start()
         return observer
 
@@ -152,6 +225,18 @@ def watch(server, paths: list[Path], inotify: bool = True):
                 except Exception:  # noqa: BLE001 (half started: nothing of it is used)
                     pass
     return started(PollingObserver(timeout=POLLING_INTERVAL))
+
+
+def reload_browsers(server) -> None:
+    """Tell the open pages of ``server`` (a LiveReloadServer, during its round) to reload now,
+    before the round ends: what MkDocs' build loop does after the round (``_build_loop``),
+    done as soon as the saved sheet's page is published (``Preview.page_ready``). The requests
+    that came meanwhile, held until the round ends, are answered from then on; the files the
+    round still replaces are swapped whole (``os.replace``). The loop's own reload at the end
+    sees the same version and reloads nothing again."""
+    with server._epoch_cond:
+        server._visible_epoch = server._wanted_epoch
+        server._epoch_cond.notify_all()
 
 
 def make_server(project: Project, site_dir: Path, rebuild, host: str, port: int, archive_path: str):
@@ -179,7 +264,7 @@ def make_server(project: Project, site_dir: Path, rebuild, host: str, port: int,
             return allow_reload_script(super()._inject_js_into_html(content, epoch))
 
     server = PreviewServer(builder=rebuild, host=host, port=port, root=str(site_dir))
-    server.build_delay = BUILD_DELAY
+    server.build_delay = 0  # the watcher waits itself, only where a save is not over (_Rounds)
     server.error_handler = lambda code: _error_page(site_dir, code)
     try:
         server.server_bind()
@@ -224,11 +309,17 @@ def serve(project: Project, host: str = "127.0.0.1", port: int = 8000) -> int:
         site_dir = rounds.site_dir
         site_dir.mkdir()
         server = observer = None
+        started = [0.0]  # when the current round started
         try:
+            def page_ready() -> None:
+                reload_browsers(server)
+                print(f"Page de la fiche à jour ({time.perf_counter() - started[0]:.1f} s) : la page ouverte se "
+                      "recharge ; l'index et les autres pages suivent.", file=sys.stderr)
+
             def rebuild() -> None:
                 try:
                     preflight(project)
-                    start = time.perf_counter()
+                    start = started[0] = time.perf_counter()
                     mode = rounds.rebuild()
                     seconds = time.perf_counter() - start
                     if mode == PARTIAL:
@@ -247,6 +338,7 @@ def serve(project: Project, host: str = "127.0.0.1", port: int = 8000) -> int:
 
             archive_path = _archive_path(project)
             server = make_server(project, site_dir, rebuild, host, port, archive_path)
+            rounds.page_ready = page_ready
             rebuild()
             observer = watch(server, project.watched())  # not server.watch: see the module's docstring
             print(f"Aperçu : http://{host}:{port}/ (Ctrl+C pour arrêter)", file=sys.stderr)

@@ -348,3 +348,119 @@ def test_what_the_rounds_keep_is_out_of_the_collectors_full_passes_until_the_pre
     assert gc.get_freeze_count() <= frozen  # a partial round freezes nothing more (what it drops is freed)
     preview.close()
     assert gc.get_freeze_count() == 0
+
+
+def test_the_saved_sheets_page_is_published_before_the_index_and_the_round_ends_as_a_cold_preview(
+        preview: Preview, tmp_path: Path) -> None:
+    """kit serve reloads the open page as soon as the saved sheet's page is in site/
+    (``page_ready``), while the index, the documents, the feed and the search files are made."""
+    assert preview.rebuild() == FULL
+    seen: list[dict[str, str]] = []
+
+    def page_ready() -> None:
+        seen.append({relative: (preview.site_dir / relative).read_text(encoding="utf-8")
+                     for relative in ("fiches/charenton.html", "fiches/silvergeek.html", "fiches/index.html",
+                                      "fiches/flux.xml")})
+
+    preview.page_ready = page_ready
+    retitle(preview.project, "charenton", "Publiee en premier")
+    assert preview.rebuild() == PARTIAL
+    assert len(seen) == 1
+    first = seen[0]
+    assert "Publiee en premier" in first["fiches/charenton.html"]
+    assert "Publiee en premier" in first["fiches/silvergeek.html"]  # its neighbour links it by title
+    # the index and the feed were not made yet when the page was published
+    assert "Publiee en premier" not in first["fiches/index.html"]
+    assert "Publiee en premier" not in first["fiches/flux.xml"]
+    # the page published first is the round's final page: not rewritten by the rest of the round
+    assert (preview.site_dir / "fiches" / "charenton.html").read_text(encoding="utf-8") == first["fiches/charenton.html"]
+    assert "Publiee en premier" in (preview.site_dir / "fiches" / "index.html").read_text(encoding="utf-8")
+    assert "Publiee en premier" in (preview.site_dir / "fiches" / "flux.xml").read_text(encoding="utf-8")
+    assert {"fiches/charenton.html", "fiches/silvergeek.html", "fiches/index.html"} <= set(preview.changed)
+    assert contents(preview.site_dir) == contents(cold_preview(preview.project.root, tmp_path / "froid"))
+
+    # a round that changes no sheet's page publishes nothing first, and reloads nothing early
+    assert preview.rebuild() == PARTIAL
+    assert len(seen) == 1
+
+
+def test_an_unchanged_sheet_is_not_read_again_and_a_save_of_the_same_size_is_seen(preview: Preview) -> None:
+    """The preview tells an unchanged sheet by its file's size, times and inode, without reading
+    it (builder.loader.CASE_MEMO); a write keeps no stale reading, even of the same length."""
+    assert preview.rebuild() == FULL
+    sheet = preview.project.kit_dir / "cas" / "charenton.yml"
+    other = preview.project.kit_dir / "cas" / "silvergeek.yml"
+    kept = preview.sheets[other][1]
+    retitle(preview.project, "charenton", "Titre AAAA")
+    assert preview.rebuild() == PARTIAL
+    first = preview.sheets[sheet][1]
+    size = sheet.stat().st_size
+    modified = sheet.stat().st_mtime_ns
+    retitle(preview.project, "charenton", "Titre BBBB")  # same length
+    os.utime(sheet, ns=(modified, modified))  # and the same modification time
+    assert sheet.stat().st_size == size
+    assert preview.rebuild() == PARTIAL
+    assert preview.sheets[sheet][1] is not first
+    assert "Titre BBBB" in (preview.site_dir / "fiches" / "charenton.html").read_text(encoding="utf-8")
+    assert preview.sheets[other][1] is kept  # the other sheet: never read again
+
+
+def test_the_end_of_a_save_starts_the_round_at_once_other_changes_after_a_short_delay(tmp_path: Path) -> None:
+    from watchdog.events import FileClosedEvent, FileCreatedEvent, FileModifiedEvent, FileMovedEvent
+
+    sheet = str(tmp_path / "kit" / "cas" / "une-fiche.yml")
+    assert serve._ends_a_save(FileClosedEvent(sheet))
+    assert serve._ends_a_save(FileMovedEvent(sheet + ".tmp", sheet))  # a new file renamed into place
+    assert serve._ends_a_save(FileClosedEvent(str(tmp_path / "content" / "a-propos.md")))
+    # a write not closed yet, a new file still empty, an editor's temporary or backup file
+    assert not serve._ends_a_save(FileModifiedEvent(sheet))
+    assert not serve._ends_a_save(FileCreatedEvent(sheet))
+    assert not serve._ends_a_save(FileClosedEvent(str(tmp_path / "kit" / "cas" / ".une-fiche.yml.swp")))
+    assert not serve._ends_a_save(FileClosedEvent(sheet + "~"))
+    assert not serve._ends_a_save(FileMovedEvent(sheet, sheet + "~"))
+
+    loop = _BuildLoop()
+    handler = serve._changes_handler(loop)
+    handler.on_any_event(FileClosedEvent(sheet))
+    assert loop._want_rebuild  # asked before the handler returned: no delay
+    loop.asked()
+    handler.on_any_event(FileModifiedEvent(sheet))  # asked later, once no other change came
+    assert loop.asked()
+    handler.on_any_event(FileModifiedEvent(sheet))
+    handler.on_any_event(FileClosedEvent(sheet))  # the save ends: at once, the delayed one dropped
+    assert loop._want_rebuild and loop._kit_rounds.timer is None
+    loop.asked()
+    assert not loop.asked(timeout=2 * serve.BUILD_DELAY + 0.5)  # one round, not two
+
+
+def test_the_browsers_reload_when_the_sheets_page_is_published(tmp_path: Path) -> None:
+    """``serve.reload_browsers`` answers the open pages' waiting reload requests during the
+    round, and the files are served from then on (MkDocs' server holds them during a round)."""
+    import socket
+
+    site_dir = tmp_path / "site"
+    site_dir.mkdir()
+    (site_dir / "page.html").write_text("<html><body>page</body></html>", encoding="utf-8")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = serve.make_server(Project(tmp_path), site_dir, lambda: None, "127.0.0.1", port, "hors-ligne.zip")
+    try:
+        old = server._visible_epoch
+        server._wanted_epoch = old + 1  # a round started (MkDocs' build loop)
+        answers: list[bytes] = []
+
+        def waiting_page() -> None:  # the reload script of a page served before the round
+            environ = {"PATH_INFO": f"/livereload/{old}/1", "HTTP_HOST": f"127.0.0.1:{port}"}
+            answers.extend(server._serve_request(environ, lambda *args: None))
+
+        poll = threading.Thread(target=waiting_page)
+        poll.start()
+        poll.join(timeout=0.5)
+        assert poll.is_alive() and not answers  # held: nothing new yet
+        serve.reload_browsers(server)
+        poll.join(timeout=20)
+        assert answers == [b"%d" % (old + 1)]  # the page reloads
+        assert server._visible_epoch == server._wanted_epoch  # pages are served again during the round
+    finally:
+        server.server_close()
