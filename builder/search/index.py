@@ -24,7 +24,7 @@ import math
 import re
 from array import array
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -233,52 +233,101 @@ def weigh(per_page: list[dict[str, list[str]]], boosts: list[float]) -> dict:
     serialisable index that the site never reads, and copies each term's metadata: at
     2,000 pages most of the stage's time. Term numbers follow lunr's (order of first
     appearance); a test checks the result against lunr.py's own index, number for number.
-    One pass over the terms to count, one to weigh: linear in the size of the text."""
-    fields = [name for name, _ in FIELDS]
-    field_boost = dict(FIELDS)
-    numbers: dict[str, int] = {}
-    postings: dict[str, list[list[int]]] = {}  # term -> per field the pages having it, in order
-    counts: list[list[dict[str, int]]] = []  # page -> field -> term -> frequency
-    lengths = {name: 0 for name in fields}
-    for page, terms in enumerate(per_page):
-        row = []
-        for position, name in enumerate(fields):
+    One pass over the terms to count, one to weigh (``TermWeights``): linear in the size
+    of the text."""
+    weights = TermWeights()
+    for terms in per_page:
+        weights.add_page(terms)
+    weights.weigh(boosts)
+    return weights.compact()
+
+
+class TermWeights:
+    """The index's weights, held term by term in integer arrays (issue 15: at 10,000 pages
+    the lists of Python integers of ``weigh``'s former page-by-page vectors, with their
+    term-by-term copy for the shards, made most of the search stage's 300 MB).
+
+    ``add_page`` each page's terms per field (``FIELDS``), in order: each term gets its
+    number (lunr's: order of first appearance) and each page and field keeps only its
+    (term number, frequency) pairs and its length; ``weigh`` then turns them into each
+    term's rows, one per field: [page delta, weight × 1000, …], pages in order (the rows of
+    the term shards, ``shard_index``), freeing the pairs page by page. Weights are lunr's
+    BM25 (k1 = 1.2, b = 0.75, field and page boosts, 3 decimals), the same floating-point
+    operations in the same order as lunr.py's Builder: the same numbers."""
+
+    def __init__(self) -> None:
+        self.fields = [name for name, _ in FIELDS]
+        self.numbers: dict[str, int] = {}  # term -> its number
+        self.rows: list[tuple[array, ...]] = []  # by term number: per field [page delta, weight × 1000, …]
+        self._pages_with: array = array("i")  # by term number: pages and fields having it (lunr's idf)
+        self._pairs: list[array | None] = []  # by page and field: [term number, frequency, …]
+        self._lengths: array = array("i")  # by page and field: its number of terms
+        self.count = 0  # pages added
+
+    def add_page(self, terms: dict[str, list[str]]) -> None:
+        """One page's terms per field (``entry_terms``' format)."""
+        for name in self.fields:
             frequencies: dict[str, int] = {}
             for term in terms[name]:
-                if term in frequencies:
-                    frequencies[term] += 1
-                    continue
-                frequencies[term] = 1
-                posting = postings.get(term)
-                if posting is None:
-                    numbers[term] = len(numbers)
-                    posting = postings[term] = [[] for _ in fields]
-                posting[position].append(page)
-            lengths[name] += len(terms[name])
-            row.append(frequencies)
-        counts.append(row)
-    count = len(per_page)
-    average = {name: lengths[name] / count if count else 0 for name in fields}
-    idf = {term: lunr_idf_of(sum(len(pages) for pages in posting), count) for term, posting in postings.items()}
-    vectors = []
-    for page, row in enumerate(counts):
-        packed = []
-        for position, name in enumerate(fields):
-            frequencies = row[position]
-            # lunr's expression, same operations in the same order: the same floats
-            norm = _K1 * (1 - _B + _B * (len(per_page[page][name]) / average[name])) if average[name] else 0.0
-            pairs = []
-            for term, tf in frequencies.items():
-                score = idf[term] * ((_K1 + 1) * tf) / (norm + tf)
-                score *= field_boost[name]
-                score *= boosts[page]
-                pairs.append((numbers[term], round(score, 3)))
-            pairs.sort()
-            packed.append([v for pair in zip(_deltas([n for n, _ in pairs]), (round(s * 1000) for _, s in pairs))
-                           for v in pair])
-        vectors.append(packed)
-    terms = [[term, numbers[term], *(_deltas(pages) for pages in postings[term])] for term in sorted(postings)]
-    return {"version": LUNR_VERSION, "fields": fields, "pipeline": [], "terms": terms, "vectors": vectors}
+                frequencies[term] = frequencies.get(term, 0) + 1
+            pairs = array("i")
+            for term, frequency in frequencies.items():  # in order of first appearance
+                number = self.numbers.get(term)
+                if number is None:
+                    number = self.numbers[term] = len(self.numbers)
+                    self.rows.append(tuple(array("i") for _ in self.fields))
+                    self._pages_with.append(0)
+                self._pages_with[number] += 1
+                pairs.extend((number, frequency))
+            self._pairs.append(pairs)
+            self._lengths.append(len(terms[name]))
+        self.count += 1
+
+    def weigh(self, boosts: list[float]) -> None:
+        """The rows computed (``boosts``: each page's boost, in order); the pairs freed."""
+        fields, count = len(self.fields), self.count
+        field_boosts = [boost for _, boost in FIELDS]
+        averages = [sum(self._lengths[f::fields]) / count if count else 0 for f in range(fields)]
+        idf = [lunr_idf_of(having, count) for having in self._pages_with]
+        last = array("i", bytes(4 * fields * len(self.numbers)))  # (term, field) -> last page added
+        for page in range(count):
+            for f in range(fields):
+                slot = page * fields + f
+                pairs, average = self._pairs[slot], averages[f]
+                self._pairs[slot] = None
+                # lunr's expression, same operations in the same order: the same floats
+                norm = _K1 * (1 - _B + _B * (self._lengths[slot] / average)) if average else 0.0
+                for number, tf in zip(pairs[0::2], pairs[1::2]):
+                    score = idf[number] * ((_K1 + 1) * tf) / (norm + tf)
+                    score *= field_boosts[f]
+                    score *= boosts[page]
+                    where = number * fields + f
+                    self.rows[number][f].extend((page - last[where], round(round(score, 3) * 1000)))
+                    last[where] = page
+        self._pairs, self._lengths = [], array("i")
+
+    def compact(self) -> dict:
+        """The compact index (``compact_index``'s format) of the rows: each term's pages per
+        field, each page's vector per field (term number delta, weight × 1000), in order."""
+        fields = len(self.fields)
+        vectors: list[list[list[int]]] = [[[] for _ in range(fields)] for _ in range(self.count)]
+        last = [[0] * fields for _ in range(self.count)]  # page, field -> last term number added
+        for number, rows in enumerate(self.rows):
+            for f, row in enumerate(rows):
+                page = 0
+                for delta, score in zip(row[0::2], row[1::2]):
+                    page += delta
+                    vectors[page][f] += [number - last[page][f], score]
+                    last[page][f] = number
+        terms = [[term, self.numbers[term], *(list(row[0::2]) for row in self.rows[self.numbers[term]])]
+                 for term in sorted(self.numbers)]
+        return {"version": LUNR_VERSION, "fields": self.fields, "pipeline": [], "terms": terms, "vectors": vectors}
+
+    def shard_rows(self) -> Iterator[list]:
+        """The term shards' rows (``shard_index``), in term order, made one at a time."""
+        for term in sorted(self.numbers):
+            number = self.numbers[term]
+            yield [term, number, *(row.tolist() for row in self.rows[number])]
 
 
 def lunr_idf_of(documents_with_term: int, document_count: int) -> float:
@@ -401,22 +450,28 @@ def build_index(entries: list[Entry]) -> dict:
         return _build_index(entries)
 
 
-def _build_index(entries: list[Entry]) -> dict:
-    per_page: list[dict[str, list[str]]] = []
+def _analysed(entries: list[Entry]) -> tuple[TermWeights, PackedPositions, Vocabulary]:
+    weights = TermWeights()
     positions = PackedPositions()
     words = Vocabulary()
     for page, entry in enumerate(entries):
         fields, found, pieces = analyse(entry)
-        per_page.append(fields)
-        # Gathered and counted at once: kept page by page, the positions' dicts and the
-        # pieces of 10,000 pages would take some 400 MB more at the stage's peak.
+        # Counted and gathered at once: kept page by page, the terms, the positions' dicts
+        # and the pieces of 10,000 pages would take some 400 MB more at the stage's peak.
+        weights.add_page(fields)
         positions.add_page(page, found)
         words.add(pieces)
+    weights.weigh([e.boost for e in entries])
+    return weights, positions, words
+
+
+def _build_index(entries: list[Entry]) -> dict:
+    weights, positions, words = _analysed(entries)
     return {
         "pipeline": french.PIPELINE,
         "config": french.browser_rules(),
         "docs": [[e.url, e.title, e.kind, e.paths] for e in entries],
-        "index": weigh(per_page, [e.boost for e in entries]),
+        "index": weights.compact(),
         "positions": positions,
         "pages": [[list(section) for section in e.sections] for e in entries],
         "vocabulary": words.rows(),
@@ -595,12 +650,23 @@ def unpack_positions(packed: list[int]) -> dict[int, list[int]]:
 def shard_positions(firsts: list[str], positions: Mapping[str, list[tuple[int, list[int]]]]) -> list[list]:
     """The positions cut as the term shards are: shard n has [term, packed] rows for the
     terms from firsts[n] to firsts[n + 1] (excluded), in term order."""
-    shards: list[list] = [[] for _ in firsts]
+    return list(_position_shards(firsts, positions))
+
+
+def _position_shards(firsts: list[str], positions: Mapping[str, list[tuple[int, list[int]]]]) -> Iterator[list]:
+    # ``shard_positions``' shards made one at a time (one shard's lists of integers in memory).
     packed = positions.packed if isinstance(positions, PackedPositions) else None
+    shard: list = []
+    current = 0
     for term in sorted(positions):
-        row = packed[term].tolist() if packed is not None else pack_positions(positions[term])
-        shards[max(bisect.bisect_right(firsts, term) - 1, 0)].append([term, row])
-    return shards
+        where = max(bisect.bisect_right(firsts, term) - 1, 0)
+        while current < where:
+            yield shard
+            shard, current = [], current + 1
+        shard.append([term, packed[term].tolist() if packed is not None else pack_positions(positions[term])])
+    while current < len(firsts):
+        yield shard
+        shard, current = [], current + 1
 
 
 def shard_index(compact: dict) -> tuple[list[str], list[list]]:
@@ -617,19 +683,23 @@ def shard_index(compact: dict) -> tuple[list[str], list[list]]:
                 number += delta
                 weights[number][position] += [page - last.get((number, position), 0), score]
                 last[number, position] = page
-    firsts: list[str] = []
-    shards: list[list] = []
+    shards = list(_cut_in_shards([term, number, *weights[number]] for term, number, *_ in compact["terms"]))
+    return [shard[0][0] for shard in shards], shards
+
+
+def _cut_in_shards(rows: Iterable[list]) -> Iterator[list]:
+    # Rows in term order → shards of about SHARD_CHARACTERS (of JSON), made one at a time.
+    shard: list = []
     size = 0
-    for term, number, *_ in compact["terms"]:
-        row = [term, number, *weights[number]]
+    for row in rows:
         characters = len(json.dumps(row, separators=(",", ":")))
-        if not shards or size + characters > SHARD_CHARACTERS:
-            shards.append([])
-            firsts.append(term)
-            size = 0
-        shards[-1].append(row)
+        if shard and size + characters > SHARD_CHARACTERS:
+            yield shard
+            shard, size = [], 0
+        shard.append(row)
         size += characters
-    return firsts, shards
+    if shard:
+        yield shard
 
 
 def unshard_index(meta: dict, shards: list[list]) -> dict:
@@ -660,9 +730,12 @@ def render_script(data: dict, firsts: list[str] | None = None) -> str:
     """``search/index.js``: the pipeline's rules, the shards' first terms, the links."""
     if firsts is None:
         firsts = shard_index(data["index"])[0]
-    main = {"pipeline": data["pipeline"], "config": data["config"], "links": data.get("links", {}),
-            "fields": data["index"]["fields"], "version": data["index"]["version"],
-            "lunrPipeline": data["index"]["pipeline"], "count": len(data["docs"]), "shards": firsts}
+    return _main_script(data["pipeline"], data["config"], data.get("links", {}), data["index"], len(data["docs"]), firsts)
+
+
+def _main_script(pipeline: list, config: dict, links: dict, index: dict, count: int, firsts: list[str]) -> str:
+    main = {"pipeline": pipeline, "config": config, "links": links, "fields": index["fields"],
+            "version": index["version"], "lunrPipeline": index["pipeline"], "count": count, "shards": firsts}
     return f"/* Search index of the site, written by kit build: do not edit. */\n{LOADER_CALL}{_literal(main)}));\n"
 
 
@@ -735,7 +808,7 @@ def split_search_stage(site_dir: Path, config: SiteConfig, kit: Kit, context: ob
 
     def rest() -> None:
         with _cycle_collector_paused():
-            _write_index(site_dir, config, build_index(entries))
+            write_index_files(site_dir, config, entries)
 
     return rest
 
@@ -744,9 +817,7 @@ search_stage.split = split_search_stage  # type: ignore[attr-defined]
 
 
 def _write_index(site_dir: Path, config: SiteConfig, data: dict) -> None:
-    # Where an empty result sends the reader: the catalogue and the case sheets, with their filters.
-    data["links"] = {"catalogue": OutputPaths.of(config.sorties).catalogue,
-                     "fiches": OutputPaths.of(config.sorties).cases_index}
+    data["links"] = _links(config)
     firsts, shards = shard_index(data["index"])
     for folder in (PAGES_DIR, TERMS_DIR, POSITIONS_DIR):
         (site_dir / folder).mkdir(parents=True, exist_ok=True)
@@ -758,6 +829,39 @@ def _write_index(site_dir: Path, config: SiteConfig, data: dict) -> None:
     for number, (doc, sections) in enumerate(zip(data["docs"], data["pages"])):
         (site_dir / PAGES_DIR / f"{number}.js").write_text(render_page(number, doc, sections), encoding="utf-8")
     (site_dir / VOCABULARY_FILE).write_text(render_vocabulary(data["vocabulary"]), encoding="utf-8")
+
+
+def _links(config: SiteConfig) -> dict[str, str]:
+    # Where an empty result sends the reader: the catalogue and the case sheets, with their filters.
+    urls = OutputPaths.of(config.sorties)
+    return {"catalogue": urls.catalogue, "fiches": urls.cases_index}
+
+
+def write_index_files(site_dir: Path, config: SiteConfig, entries: list[Entry]) -> None:
+    """The stage's files (``search_stage``) written from ``entries`` (``page_entries``): the
+    same bytes as ``build_index`` then its files, but streamed, for memory (issue 15): the
+    weights stay in integer arrays (``TermWeights``) and each term or position shard
+    becomes lists of Python integers only while it is written; no copy of the pages'
+    text is made. Raises OSError."""
+    weights, positions, words = _analysed(entries)
+    for folder in (PAGES_DIR, TERMS_DIR, POSITIONS_DIR):
+        (site_dir / folder).mkdir(parents=True, exist_ok=True)
+    firsts: list[str] = []
+    for number, shard in enumerate(_cut_in_shards(weights.shard_rows())):
+        firsts.append(shard[0][0])
+        (site_dir / TERMS_DIR / f"{number}.js").write_text(render_terms(number, shard), encoding="utf-8")
+    index = {"fields": weights.fields, "version": LUNR_VERSION, "pipeline": []}  # weigh's compact index
+    del weights  # its arrays freed before the positions are cut
+    for number, shard in enumerate(_position_shards(firsts, positions)):
+        (site_dir / POSITIONS_DIR / f"{number}.js").write_text(render_positions(number, shard), encoding="utf-8")
+    del positions
+    for number, entry in enumerate(entries):
+        doc, sections = [entry.url, entry.title, entry.kind, entry.paths], [list(s) for s in entry.sections]
+        (site_dir / PAGES_DIR / f"{number}.js").write_text(render_page(number, doc, sections), encoding="utf-8")
+    (site_dir / VOCABULARY_FILE).write_text(render_vocabulary(words.rows()), encoding="utf-8")
+    (site_dir / INDEX_FILE).write_text(
+        _main_script(french.PIPELINE, french.browser_rules(), _links(config), index, len(entries), firsts),
+        encoding="utf-8")
 
 
 # Words of the index as written (before stemming), for the tests that compare stems.
