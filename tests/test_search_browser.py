@@ -177,17 +177,39 @@ def test_the_browser_reads_its_rules_from_the_index_not_from_a_copy() -> None:
     assert french.browser_rules()["characterMap"]  # they travel in search/index.js
 
 
+# Issue 13: words typed in part, past their stem (« innovation » is indexed as « innov »), in a
+# phrase being typed too, and the same words finished (with and without a space after them).
+PARTLY_TYPED = ["innovat", "innovati", "innovatio", "associat", "collectivem", '"inn', '"innovat', '"innovation soc',
+                '"innovation sociétal', "alsace innovat", "-alsace innovat", '"innovation de', "innovation de",
+                "co-construct", "co-constructi", '"territoires ru', "territoires ru", "public", "réflexion", "collective",
+                "associati alsace", "alsace associati", '"engagement associat', "personn", "charenten"]
+
+
+# Words whose every prefix of 3 letters or more must find their pages (test_search_cli.py too).
+PREFIXED_WORDS = ["innovation", "association", "sociétale", "collectivement", "expérimentation", "accompagnement"]
+
+
 def test_the_browser_parses_queries_as_python(pipeline_page: SearchPage) -> None:
     queries = ['"innovation sociétale" alsace', "« co-construction » -alsace", 'partenariats -"co-construction" x',
-               "-les --", '"non fermé', "parte", "silvergek", "a -b c", 'mot"dans"mot']
+               "-les --", '"non fermé', "parte", "silvergek", "a -b c", 'mot"dans"mot'] + PARTLY_TYPED
     for query in queries:
         parsed = pipeline_page.page.evaluate("q => kitSearch.pipeline.plan(q)", query)
         expected = french.plan(query)
         assert parsed["parts"] == [vars(p) for p in expected.parts], query
-        assert [(w["part"], w["clauses"], w["typed"]) for w in parsed["words"]] == \
-            [(w.part, [vars(c) for c in w.clauses], w.typed) for w in expected.words], query
+        assert [(w["part"], w["clauses"], w["typed"], w["reach"], w["stem"]) for w in parsed["words"]] == \
+            [(w.part, [vars(c) for c in w.clauses], w.typed, w.reach, w.stem) for w in expected.words], query
         assert parsed["phrases"] == [list(p) for p in expected.phrases], query
         assert parsed["excludedPhrases"] == [list(p) for p in expected.excluded_phrases], query
+        assert parsed["openPhrase"] == expected.open_phrase, query
+
+
+
+def test_the_browser_finds_the_shorter_stems_of_a_word_typed_as_python(pipeline_page: SearchPage, real_entries) -> None:
+    """The endings the stemmer removes, rebuilt in the browser from the lists in search/index.js."""
+    typed = [w[:n] for w in vocabulary(real_entries)[::7] for n in range(3, len(w) + 1)] + ["personn", "associat", "innovat"]
+    assert pipeline_page.page.evaluate("ts => ts.map(t => kitSearch.pipeline.shorterStems(t))", typed) == \
+        [french.shorter_stems(t) for t in typed]
+    assert french.shorter_stems("associat") == ["associ"] and french.shorter_stems("personn") == ["person"]
 
 
 def test_the_browser_measures_edits_and_finds_typos_as_python(pipeline_page: SearchPage, real_site: Path) -> None:
@@ -206,7 +228,9 @@ def test_the_browser_measures_edits_and_finds_typos_as_python(pipeline_page: Sea
 def test_the_browser_finds_what_kit_search_finds(pipeline_page: SearchPage, real_site: Path) -> None:
     index = SearchIndex.from_site(real_site)
     queries = [q["requete"] for q in GOLDEN] + [q["requete"] + " " for q in GOLDEN] + ["parten", "zzyzx", "les", "-alsace"] \
-        + ["cha", "char", "als", "terr", "entre", "coll", "parten -alsace"]  # prefixes of many terms: their order
+        + ["cha", "char", "als", "terr", "entre", "coll", "parten -alsace"] \
+        + PARTLY_TYPED + [w[:n] for w in ("innovation", "association", "sociétale") for n in range(3, len(w) + 1)]
+    # (prefixes of many terms: their order; words typed in part, past their stem)
     for query in queries:
         clauses = pipeline_page.page.evaluate("q => kitSearch.pipeline.queryClauses(q)", query)
         assert clauses == [vars(c) for c in french.query_clauses(query)], query
@@ -219,6 +243,18 @@ def test_the_browser_finds_what_kit_search_finds(pipeline_page: SearchPage, real
         assert found["corrected"] == expected.corrected, query
         if expected.marks:
             assert found["marks"] == {"exact": sorted(expected.marks.exact), "prefixes": expected.marks.prefixes}, query
+
+
+def test_every_prefix_of_a_word_finds_its_pages_in_the_browser(pipeline_page: SearchPage, real_site: Path) -> None:
+    """Issue 13: « innovation » is indexed as « innov »: « innovat » found nothing; « associat » only the
+    pages of « associations-entreprises » (one term in one piece). The same cases as kit search's test."""
+    index = SearchIndex.from_site(real_site)
+    for word in PREFIXED_WORDS:
+        whole = {r.ref for r in index.search(word + " ")}
+        assert len(whole) >= 5, word
+        for n in range(french.PREFIX_MIN, len(word) + 1):
+            found = pipeline_page.page.evaluate("q => kitSearch.search(q).then(f => f.results.map(r => r.ref))", word[:n])
+            assert whole <= set(found), word[:n]
 
 
 def test_the_browser_shows_the_passages_kit_search_prints(pipeline_page: SearchPage, real_site: Path) -> None:

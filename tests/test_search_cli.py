@@ -65,6 +65,28 @@ def test_golden_query_on_the_command_line(golden: dict, built_project: Path, cap
         assert any(golden["extrait"] in line for line in passages), passages
 
 
+# Issue 13: every prefix of 3 letters or more of these words finds their pages (the same words
+# as test_search_browser.py's PREFIXED_WORDS): « innovation » is indexed as « innov », and
+# « associat » began only « associationsentrepris » (a hyphenated word in one piece).
+PREFIXED_WORDS = ["innovation", "association", "sociétale", "collectivement", "expérimentation", "accompagnement"]
+
+
+def test_every_prefix_of_a_word_finds_its_pages(built_project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from builder.search.engine import SearchIndex
+
+    index = SearchIndex.from_site(built_project / "site")
+    for word in PREFIXED_WORDS:
+        whole = {r.ref for r in index.search(word + " ")}
+        assert len(whole) >= 5, word
+        for n in range(3, len(word) + 1):
+            assert whole <= {r.ref for r in index.search(word[:n])}, word[:n]
+    # As printed: « innovat » and « "inn » (a phrase being typed) count the pages of « innovation ».
+    count = len(index.search("innovation "))
+    for query in ("innovat", '"inn', "innovation"):
+        assert main(["--projet", str(built_project), "search", query, "-n", "1"]) == 0
+        assert capsys.readouterr().out.splitlines()[0].startswith(f"{count} résultats pour « {query} »"), query
+
+
 def test_results_show_title_kind_paths_and_url(built_project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--projet", str(built_project), "search", "Référentiel sur la co-construction en territoire"]) == 0
     lines = capsys.readouterr().out.splitlines()

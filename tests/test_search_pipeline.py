@@ -356,6 +356,52 @@ def test_a_typo_finds_the_close_word_below_the_word_as_typed() -> None:
     assert [r.url for r in found] == ["b.html", "a.html", "c.html"] and found.corrected is None
 
 
+def _typed_in_part_index() -> SearchIndex:
+    return _index(_entry("a.html", "L'innovation sociale", "Une innovation sociale en Alsace."),
+                  _entry("b.html", "Projets innovants", "Des projets innovants, une démarche sociale."),
+                  _entry("c.html", "Partenariat", "Un partenariat durable."),
+                  _entry("d.html", "Une part", "La part des entreprises, en Charente."),
+                  _entry("e.html", "Charenton", "Agir ensemble à Charenton."))
+
+
+def test_every_prefix_of_a_word_finds_the_pages_with_that_word() -> None:
+    """Issue 13: « innovation » is indexed as « innov »; « innovat » began no term and found nothing."""
+    index = _typed_in_part_index()
+    whole = {r.url for r in index.search("innovation ")}
+    assert whole == {"a.html", "b.html"}
+    for n in range(french.PREFIX_MIN, len("innovation") + 1):
+        typed = "innovation"[:n]
+        assert {r.url for r in index.search(typed)} == whole, typed
+        assert {r.url for r in index.search(typed.upper())} == whole, typed  # folded like the rest
+    # The words of the pages that begin with the letters typed: their stems, sorted.
+    assert index.reach_terms("innovat") == ["innov"] and index.reach_terms("innovx") == []
+    # With other words, and inside a phrase being typed (quote not closed, no space after).
+    assert [r.url for r in index.search("alsace innovat")] == ["a.html"]
+    assert [r.url for r in index.search("-alsace innovat")] == ["b.html"]
+    assert {r.url for r in index.search('"inn')} == whole and {r.url for r in index.search('"innovat')} == whole
+    assert [r.url for r in index.search('"innovation soc')] == ["a.html"]  # « innovation sociale », not b
+    assert [r.url for r in index.search('"innovation sociale"')] == ["a.html"]
+    assert index.search('"innovation soc"') == []  # closed: « soc » is a word, not a prefix
+    # The words reached are marked in the passages.
+    found = index.search("innovat")
+    main, _ = index.passages(found[0].ref, found.marks)
+    assert [text for text, marked in main.segments if marked] == ["innovation"]
+
+
+def test_a_word_typed_in_part_does_not_make_full_words_noisy() -> None:
+    index = _typed_in_part_index()
+    # « partenariat » begins with « part », a word of d.html: it is not reached.
+    assert [r.url for r in index.search("partenariat")] == [r.url for r in index.search("partenariat ")] == ["c.html"]
+    plan = french.plan("partenariat")
+    assert plan.words[-1].reach == "partenariat" and french.plan("partenariat ").words[-1].reach == ""
+    # A typo still is a typo: no word of the pages begins with « charenten ».
+    found = index.search("charenten")
+    assert found.corrected in ("charente", "charenton") and "e.html" in {r.url for r in found}  # 1 edit from both
+    # A stop word typed last is no prefix, and the word before it was finished.
+    assert french.plan("innovation de").words[-1].reach == "" and not french.plan('"innovation de').open_phrase
+    assert french.plan('"innovation soc').open_phrase and not french.plan('"innovation soc ').open_phrase
+
+
 def test_a_phrase_needs_its_words_next_to_each_other_in_order() -> None:
     index = _index(_entry("a.html", "Une page", "Pour une innovation sociétale durable."),
                    _entry("b.html", "Autre page", "L'innovation, au fond, reste sociétale."),

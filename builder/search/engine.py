@@ -4,7 +4,8 @@ The browser runs the same steps with lunr.js on the same files (see
 ``theme/assets/search/search.js``; tests compare both, result for result):
 
 1. ``french.plan``: every word required (the last one also as a prefix while typed),
-   ``"…"`` phrases, ``-mot`` exclusions;
+   ``"…"`` phrases, ``-mot`` exclusions; a word typed past its stem (« innovat », no
+   term starts with it) reaches the longest term it continues (``french.reach_terms``);
 2. typos: a word of 5+ letters reaching fewer than ``TYPO_FEW`` pages also looks for the
    closest words of the vocabulary (1 edit, 2 from 9 letters), ranked below it;
 3. lunr query; if no page has every word, any of them will do;
@@ -16,6 +17,8 @@ The browser runs the same steps with lunr.js on the same files (see
 
 from __future__ import annotations
 
+import bisect
+import itertools
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -181,10 +184,13 @@ class SearchIndex:
 
     # --- phrases ---
 
-    def has_phrase(self, ref: int, phrase: tuple[str, ...]) -> bool:
+    def has_phrase(self, ref: int, phrase: tuple[str, ...], last: set[str] | None = None) -> bool:
         """Whether page ``ref`` has the terms of ``phrase`` next to each other, in order,
-        read from the positions stored in the index (``index.phrase_sequence``)."""
-        found = [self.positions.get(term, {}).get(ref) for term in phrase]
+        read from the positions stored in the index (``index.phrase_sequence``); with
+        ``last`` (a phrase whose last word is being typed), any of these terms ends it."""
+        found = [self.positions.get(term, {}).get(ref) for term in phrase[:-1]]
+        ends = [phrase[-1]] if last is None else sorted(last)
+        found.append([p for term in ends for p in self.positions.get(term, {}).get(ref, [])])
         if not all(found):
             return False
         later = [set(positions) for positions in found[1:]]
@@ -201,8 +207,10 @@ class SearchIndex:
         if not plan.phrases and all(c.excluded for c in plan.clauses):
             return results  # nothing to look for: exclusions alone find nothing
         words = list(plan.words)
+        reaching, checks, open_terms = self._reach(words)
         corrected: dict[int, str] = {}
-        checks: list[set[str]] = []  # for each word whose typos are tried: its own terms
+        # Pages lacking one of these sets rank below: the own terms of a word that reached
+        # further (see _reach), of each word whose typos are tried.
         for number, word in enumerate(words if typos else []):
             if not word.typed:
                 continue
@@ -220,6 +228,7 @@ class SearchIndex:
                 [french.Clause(c.term, False, c.boost, c.prefix) for c in word.clauses]
                 + [french.Clause(stem, False, boost) for stem, _ in close]), word.typed)
             checks.append(own)
+            reaching.pop(number, None)  # its close words' pages count too
             if reached == 0:
                 corrected[word.part] = close[0][1]
         if corrected:
@@ -241,9 +250,12 @@ class SearchIndex:
                     results.marks.prefixes.append(clause.term)
                 else:
                     results.marks.exact.add(clause.term)
-        matches = self._filter(self._run(clauses), plan) if clauses else []
+        matches = self._filter(self._run(clauses), plan, open_terms) if clauses else []
+        # A word that reached past its stem: one of its terms on each page (its clauses are
+        # optional, for lunr), as a required clause would (the relaxed query has none).
+        matches = [m for m in matches if all(m[2] & terms for terms in reaching.values())]
         if not matches and clauses:
-            matches = self._filter(self._run(french.relaxed(clauses)), plan)
+            matches = self._filter(self._run(french.relaxed(clauses)), plan, open_terms)
         # Pages that have the words as typed rank above those found by a close word only.
         ranked = sorted(matches, key=lambda m: (sum(not (m[2] & own) for own in checks), -m[0], m[1]))
         for score, ref, _ in ranked[:limit]:
@@ -251,11 +263,64 @@ class SearchIndex:
             results.append(Result(ref, url, title, kind, paths, score))
         return results
 
-    def _filter(self, matches: list, plan: french.Plan) -> list:
+    def reach_terms(self, typed: str) -> list[str]:
+        """The index terms of the words of the pages (the vocabulary) that start with the
+        folded letters ``typed``, sorted: what a word being typed reaches when no term
+        starts with it (« innovat » → innov, the stem of innovation, innovant…)."""
+        rows = self.vocabulary
+        start = bisect.bisect_left(rows, [typed])
+        found = set()
+        for row in itertools.islice(rows, start, None):
+            if not row[0].startswith(typed):
+                break
+            found.add(french.stem(row[0]))
+        return sorted(t for t in found if t in self.index.inverted_index)
+
+    def _reach(self, words: list[french.QueryWord]) -> tuple[dict[int, set[str]], list[set[str]], set[str]]:
+        """The word being typed also reaches the terms of the words of the pages that start
+        with the letters typed (``reach_terms``) when no term starts with them (« innovat »:
+        innovation is indexed as « innov »), or when they may continue a shorter term
+        (``french.shorter_stems``: « associat » → associ) that they do not reach yet. Its
+        required prefix clause becomes optional, followed by an optional clause for each
+        term reached so; a page must have one of the word's terms (``words`` is changed in
+        place). Returns those sets of terms by word (one of each on every page), the sets of terms
+        that rank a page above the others (the word's own, when it had some: pages found
+        only by the terms reached so come after), and the terms the last word reaches (the
+        end of a phrase being typed)."""
+        required: dict[int, set[str]] = {}
+        above: list[set[str]] = []
+        reached: set[str] = set()
+        for number, word in enumerate(words):
+            if not word.reach:
+                continue
+            own = [c for c in word.clauses if c.term in (word.stem, word.reach) and not c.excluded]
+            reached = self.expand(tuple(own))
+            if reached and not any(t in self.index.inverted_index and t not in reached
+                                   for t in french.shorter_stems(word.reach)):
+                continue
+            extra = [t for t in self.reach_terms(word.reach) if t not in reached]
+            if not extra:
+                continue
+            clauses: list[french.Clause] = []
+            for c in word.clauses:
+                if c.term == word.stem and c.required and c.prefix:
+                    clauses.append(french.Clause(c.term, False, c.boost, True))
+                    clauses.extend(french.Clause(t, False, french.REACH_BOOST if reached else 1) for t in extra)
+                else:
+                    clauses.append(c)
+            words[number] = french.QueryWord(word.part, tuple(clauses), word.typed, word.reach, word.stem)
+            if reached:
+                above.append(set(reached))
+            reached = reached | set(extra)
+            required[number] = reached
+        return required, above, reached
+
+    def _filter(self, matches: list, plan: french.Plan, open_terms: set[str] | None = None) -> list:
         if not plan.phrases and not plan.excluded_phrases:
             return matches
+        last = len(plan.phrases) - 1 if plan.open_phrase else -1
         return [m for m in matches
-                if all(self.has_phrase(m[1], p) for p in plan.phrases)
+                if all(self.has_phrase(m[1], p, open_terms if n == last else None) for n, p in enumerate(plan.phrases))
                 and not any(self.has_phrase(m[1], p) for p in plan.excluded_phrases)]
 
     # --- passages ---

@@ -83,6 +83,62 @@ PREFIX_MIN = 3
 EXACT_BOOST = 4  # while typing: the exact stem ranks above the words that merely start with it
 TYPED_BOOST = 8  # … and the words that start with the very letters typed rank above both
 JOINED_BOOST = 2  # « co-construction » typed with its hyphen: pages that have the joined word first
+# A word typed in part (issue 13): « innovat » begins no index term, « innovation » being
+# indexed as its stem « innov ». The search then reaches the stems of the words of the pages
+# that begin with the letters typed (the vocabulary, ``engine.reach_terms``). It also does
+# when the letters typed begin some term (« associat » begins « associationsentrepris », a
+# hyphenated word in one piece) but may also continue a shorter term, as a word of its
+# stem: Snowball's French stemmer removes one of these endings (steps 1, with what it
+# removes before the suffix, 2a, 2b and 4; folded, as the stemmer reads folded words:
+# snowballstem.org/algorithms/french/stemmer.html), or step 5 a doubled letter (« personn »
+# → person). These endings only decide whether to read the vocabulary, which decides.
+SUFFIXES = """
+able ables amment ance ances ateur ateurs ation ations atrice atrices aux eaux ement ements emment
+ence ences euse euses eux if ifs ique iques isme ismes issement issements iste istes ite ites ive
+ives logie logies ment ments oux usion usions ution utions
+"""
+BEFORE_SUFFIX = ("abl", "abil", "at", "ativ", "eus", "ic", "ier", "iqu", "iv")
+VERB_ENDINGS = """
+i ie ies imes ir ira irai iraient irais irait iras irent irez iriez irions irons iront is issaient
+issais issait issant issante issantes issants isse issent isses issez issiez issions issons it ites
+a ai aient ais aise aises ait ames ant ante antes ants as asse assent asses assiez assions at ates
+e eais ee ees er era erai eraient erais erait eras erent erez eriez erions erons eront es ez iez ions
+"""
+RESIDUAL = ("e", "es", "ier", "iere", "ieres", "iers", "ion", "ions", "s")
+UNDOUBLED = ("eil", "el", "en", "et", "on")  # step 5 drops the last letter of eill, ell, enn, ett, onn
+
+
+# The terms reached so, when the letters typed also begin some terms: little weight, so that
+# the pages of those keep their order (they rank above the others anyway).
+REACH_BOOST = 0.1
+
+
+def ending_starts() -> frozenset[str]:
+    """The beginnings (the empty one and whole endings included) of every ending above."""
+    suffixes = SUFFIXES.split()
+    endings = {b + x for b in ("", *BEFORE_SUFFIX) for x in suffixes} | set(VERB_ENDINGS.split()) | set(RESIDUAL)
+    return frozenset(e[:n] for e in endings for n in range(len(e) + 1))
+
+
+_ENDING_STARTS = ending_starts()
+
+
+def continues(term: str, typed: str) -> bool:
+    """Whether the folded letters ``typed`` (which start with ``term`` and are longer) may
+    begin a word whose stem is ``term``: the letters past it begin an ending, or a letter
+    undoubled then an ending (see SUFFIXES)."""
+    past = typed[len(term):]
+    if past in _ENDING_STARTS:
+        return True
+    return term.endswith(UNDOUBLED) and past[:1] == term[-1:] and past[1:] in _ENDING_STARTS
+
+
+def shorter_stems(typed: str) -> list[str]:
+    """The beginnings of ``typed``, longest first, of ``PREFIX_MIN`` letters or more, that it
+    ``continues``: the index terms among them are a binary search (or a lookup) away each."""
+    return [typed[:n] for n in range(len(typed) - 1, PREFIX_MIN - 1, -1) if continues(typed[:n], typed)]
+
+
 # Typos (issue 13): a word of 5+ letters that finds fewer than TYPO_FEW pages also looks for the
 # words of the index 1 edit away (2 edits from 9 letters; a swap of two letters is one edit),
 # the TYPO_CANDIDATES closest, ranked below the pages that have the word as typed.
@@ -222,6 +278,12 @@ class QueryWord:
     part: int  # its item in parse_query's list
     clauses: tuple[Clause, ...]
     typed: str = ""
+    # While its last part is being typed (a prefix): the folded letters typed and their stem,
+    # the term of its required prefix clause; when no term starts with either, the search
+    # looks for the words of the pages that start with the letters typed (« innovat » →
+    # innovation, indexed as « innov »). "" otherwise.
+    reach: str = ""
+    stem: str = ""
 
 
 @dataclass(frozen=True)
@@ -232,6 +294,9 @@ class Plan:
     words: tuple[QueryWord, ...]
     phrases: tuple[tuple[str, ...], ...]
     excluded_phrases: tuple[tuple[str, ...], ...]
+    # The last phrase's last word is being typed (« "innovation soci »): its last term is the
+    # terms that word reaches (its prefix clauses, or the term it reaches past its stem).
+    open_phrase: bool = False
 
     @property
     def clauses(self) -> list[Clause]:
@@ -258,13 +323,15 @@ def _word_clauses(word: Word, last: bool) -> list[Clause]:
 
 def plan(query: str) -> Plan:
     """Every word required; the last one, while it is still being typed (no space after
-    it), also matches as a prefix (« parten » → partenariat); a phrase requires its words,
-    in order; an excluded word removes the pages that have it."""
+    it), also matches as a prefix (« parten » → partenariat), inside a phrase not closed
+    too (« "innovation soci »); a phrase requires its words, in order; an excluded word
+    removes the pages that have it."""
     parts = parse_query(query)
     typing = fold(query)[-1:] not in ("", " ", "\t", "\n", "\r", '"')
     found_words: list[QueryWord] = []
     phrases: list[tuple[str, ...]] = []
     excluded_phrases: list[tuple[str, ...]] = []
+    open_phrase = False
     for number, part in enumerate(parts):
         sequence = tuple(terms(part.text, joined=False))
         if part.excluded:
@@ -274,17 +341,23 @@ def plan(query: str) -> Plan:
                 excluded_phrases.append(sequence)
             continue
         found = words(part.text)
-        last_part = typing and not part.phrase and number == len(parts) - 1
+        written = WORD.findall(fold(part.text))
+        # The last word typed, unless it is a stop word (« innovation de » : « de » is not
+        # a prefix, and « innovation » was finished).
+        last_part = typing and number == len(parts) - 1 and bool(written) and _word(written[-1]) is not None
         for position, word in enumerate(found):
             last = last_part and position == len(found) - 1
             typed = ""
             if (not part.phrase and len(found) == 1 and len(word.parts) == 1 and not word.joined
                     and len(word.tail) >= TYPO_MIN_ONE):
                 typed = word.tail
-            found_words.append(QueryWord(number, tuple(_word_clauses(word, last)), typed))
+            open_word = last and bool(word.parts) and len(word.tail) >= PREFIX_MIN
+            found_words.append(QueryWord(number, tuple(_word_clauses(word, last)), typed,
+                                         word.tail if open_word else "", word.parts[-1] if open_word else ""))
         if part.phrase and len(sequence) > 1:
             phrases.append(sequence)
-    return Plan(tuple(parts), tuple(found_words), tuple(phrases), tuple(excluded_phrases))
+            open_phrase = last_part and bool(found_words[-1].reach)
+    return Plan(tuple(parts), tuple(found_words), tuple(phrases), tuple(excluded_phrases), open_phrase)
 
 
 def query_clauses(query: str) -> list[Clause]:
@@ -337,6 +410,12 @@ def browser_rules() -> dict:
         "stopWords": list(STOP_WORDS),
         "elisions": list(ELISIONS),
         "prefixMin": PREFIX_MIN,
+        "suffixes": SUFFIXES.split(),
+        "beforeSuffix": list(BEFORE_SUFFIX),
+        "verbEndings": VERB_ENDINGS.split(),
+        "residual": list(RESIDUAL),
+        "undoubled": list(UNDOUBLED),
+        "reachBoost": REACH_BOOST,
         "exactBoost": EXACT_BOOST,
         "typedBoost": TYPED_BOOST,
         "joinedBoost": JOINED_BOOST,

@@ -24,6 +24,7 @@
   var config = null; // french.browser_rules()
   var rx = null; // its patterns, compiled
   var stop = null;
+  var endingStarts = null; // french.ending_starts()
   var stems = new Map();
   var root = "";
 
@@ -132,28 +133,37 @@
   function plan(query) {
     var parts = parseQuery(query);
     var typing = ["", " ", "\t", "\n", "\r", "\""].indexOf(fold(query).slice(-1)) < 0;
-    var found = [], phrases = [], excludedPhrases = [];
+    var found = [], phrases = [], excludedPhrases = [], openPhrase = false;
     parts.forEach(function (part, number) {
       var sequence = terms(part.text, false);
       if (part.excluded) {
         if (sequence.length === 1 && !part.phrase) {
-          found.push({ part: number, clauses: [clause(sequence[0], false, 1, false, true)], typed: "" });
+          found.push({ part: number, clauses: [clause(sequence[0], false, 1, false, true)], typed: "", reach: "",
+            stem: "" });
         } else if (sequence.length) {
           excludedPhrases.push(sequence);
         }
         return;
       }
       var partWords = words(part.text);
-      var lastPart = typing && !part.phrase && number === parts.length - 1;
+      // The last word typed, unless it is a stop word (french.py, plan).
+      var written = fold(part.text).match(rx.word) || [];
+      var lastPart = typing && number === parts.length - 1 && written.length > 0 &&
+        words(written[written.length - 1]).length > 0;
       partWords.forEach(function (word, position) {
         var last = lastPart && position === partWords.length - 1;
         var typed = !part.phrase && partWords.length === 1 && word.parts.length === 1 && !word.joined &&
           word.tail.length >= config.typoMinOne ? word.tail : "";
-        found.push({ part: number, clauses: wordClauses(word, last), typed: typed });
+        var open = last && word.parts.length > 0 && word.tail.length >= config.prefixMin;
+        found.push({ part: number, clauses: wordClauses(word, last), typed: typed, reach: open ? word.tail : "",
+          stem: open ? word.parts[word.parts.length - 1] : "" });
       });
-      if (part.phrase && sequence.length > 1) phrases.push(sequence);
+      if (part.phrase && sequence.length > 1) {
+        phrases.push(sequence);
+        openPhrase = lastPart && found[found.length - 1].reach !== "";
+      }
     });
-    return { parts: parts, words: found, phrases: phrases, excludedPhrases: excludedPhrases };
+    return { parts: parts, words: found, phrases: phrases, excludedPhrases: excludedPhrases, openPhrase: openPhrase };
   }
 
   function flatten(found) {
@@ -461,8 +471,12 @@
     return found;
   }
 
-  function hasPhrase(ref, phrase) {
-    var lists = phrase.map(function (term) { return positionsOf(term).get(ref); });
+  // ``ends`` (a phrase whose last word is being typed): any of these terms ends it.
+  function hasPhrase(ref, phrase, ends) {
+    var lists = phrase.slice(0, -1).map(function (term) { return positionsOf(term).get(ref); });
+    var last = [];
+    (ends || phrase.slice(-1)).forEach(function (term) { last.push.apply(last, positionsOf(term).get(ref) || []); });
+    lists.push(last.length ? last : undefined);
     if (lists.some(function (list) { return !list; })) return false;
     var later = lists.slice(1).map(function (list) { return new Set(list); });
     return lists[0].some(function (start) {
@@ -470,17 +484,95 @@
     });
   }
 
+  // The index terms of the words of the pages (search/vocabulary.js, sorted) that start with
+  // the folded letters ``typed``: a binary search, then the words of that range (engine.py,
+  // reach_terms, but before the check that the terms are in the index: their shards may
+  // not be loaded yet).
+  function vocabularyStems(typed) {
+    var low = 0, high = vocabulary.length, found = new Set();
+    while (low < high) {
+      var middle = (low + high) >> 1;
+      if (vocabulary[middle][0] < typed) low = middle + 1; else high = middle;
+    }
+    for (var i = low; i < vocabulary.length && vocabulary[i][0].lastIndexOf(typed, 0) === 0; i++) found.add(stem(vocabulary[i][0]));
+    return Array.from(found).sort();
+  }
+
+  // The letters typed may continue a shorter term as a word of its stem (french.py,
+  // continues and shorter_stems): what they have past it begins an ending the stemmer removes.
+  function continues(term, typed) {
+    var past = typed.slice(term.length);
+    if (endingStarts.has(past)) return true;
+    return config.undoubled.some(function (u) { return term.slice(-u.length) === u; }) &&
+      past.charAt(0) === term.slice(-1) && endingStarts.has(past.slice(1));
+  }
+
+  function shorterStems(typed) {
+    var found = [];
+    for (var n = typed.length - 1; n >= config.prefixMin; n--) {
+      if (continues(typed.slice(0, n), typed)) found.push(typed.slice(0, n));
+    }
+    return found;
+  }
+
+  // The word being typed also reaches the terms of the words of the pages that start with
+  // the letters typed when no term starts with them (« innovat »: innovation is indexed as
+  // « innov »), or when they may continue a shorter term they do not reach yet (« associat »
+  // -> associ): engine.py, _reach. Its required prefix clause becomes optional, followed by
+  // an optional clause for each term reached so; a page must have one of the word's terms.
+  // Resolves to those sets of terms by word (``required``), the sets that rank a page above
+  // the others (``above``) and the terms the last word reaches (``terms``).
+  function reach(list) {
+    var number = -1, none = { required: new Map(), above: [], terms: new Set() };
+    list.forEach(function (word, n) { if (word.reach) number = n; });
+    if (number < 0) return Promise.resolve(none);
+    var word = list[number], shorter = shorterStems(word.reach), extra = [];
+    var reached = expand(word.clauses.filter(function (c) {
+      return (c.term === word.stem || c.term === word.reach) && !c.excluded;
+    }));
+    // The shorter terms' shards: one lookup per length.
+    var wanted = reached.size ? shorter.map(function (t) { return clause(t, false, 1, false); }) : [];
+    return loadTerms(wanted).then(function () {
+      if (reached.size && !shorter.some(function (t) { return termRows.has(t) && !reached.has(t); })) return null;
+      return loadVocabulary().then(function () {
+        extra = vocabularyStems(word.reach).filter(function (t) { return !reached.has(t); });
+        return loadTerms(extra.map(function (t) { return clause(t, false, 1, false); }));
+      }).then(function () {
+        extra = extra.filter(function (t) { return termRows.has(t); });
+        return extra.length ? true : null;
+      });
+    }).then(function (found) {
+      if (!found) return { required: new Map(), above: [], terms: reached };
+      var clauses = [], boost = reached.size ? config.reachBoost : 1;
+      word.clauses.forEach(function (c) {
+        if (c.term === word.stem && c.required && c.prefix) {
+          clauses.push(clause(c.term, false, c.boost, true));
+          extra.forEach(function (t) { clauses.push(clause(t, false, boost, false)); });
+        } else {
+          clauses.push(c);
+        }
+      });
+      list[number] = { part: word.part, clauses: clauses, typed: word.typed, reach: word.reach, stem: word.stem };
+      var all = new Set(reached);
+      extra.forEach(function (t) { all.add(t); });
+      return { required: new Map([[number, all]]), above: reached.size ? [reached] : [], terms: all };
+    });
+  }
+
   function byScore(a, b) {
     return b.score - a.score || a.ref - b.ref;
   }
 
-  function filter(matches, found) {
+  // ``openTerms``: the terms that end the last phrase when its last word is being typed.
+  function filter(matches, found, openTerms) {
     if (!found.phrases.length && !found.excludedPhrases.length) return Promise.resolve(matches);
-    var wanted = [];
+    var wanted = [], last = found.openPhrase ? found.phrases.length - 1 : -1;
+    var ends = Array.from(openTerms || []).sort();
     found.phrases.concat(found.excludedPhrases).forEach(function (p) { wanted.push.apply(wanted, p); });
+    if (last >= 0) wanted.push.apply(wanted, ends);
     return loadPositions(wanted).then(function () {
       return matches.filter(function (m) {
-        return found.phrases.every(function (p) { return hasPhrase(m.ref, p); }) &&
+        return found.phrases.every(function (p, n) { return hasPhrase(m.ref, p, n === last ? ends : null); }) &&
           !found.excludedPhrases.some(function (p) { return hasPhrase(m.ref, p); });
       });
     });
@@ -504,8 +596,14 @@
     var outcome = { results: [], corrected: null, marks: { exact: [], prefixes: [] } };
     var looking = found.phrases.length || flatten(found.words).some(function (c) { return !c.excluded; });
     if (!looking) return Promise.resolve(outcome); // exclusions alone find nothing
-    var list = found.words.slice(), tried = [], close = new Map();
+    var list = found.words.slice(), tried = [], close = new Map(), reaching = new Map(), above = [];
+    var openTerms = new Set();
     return loadTerms(flatten(list)).then(function () {
+      return reach(list);
+    }).then(function (reached) {
+      reaching = reached.required;
+      above = reached.above;
+      openTerms = reached.terms;
       if (typos) {
         list.forEach(function (word, number) {
           if (!word.typed) return;
@@ -522,7 +620,9 @@
       });
       return loadTerms(wanted);
     }).then(function () {
-      var checks = [], corrected = new Map();
+      // Pages lacking one of these sets rank below: the own terms of a word that reached
+      // further (see reach), of each word whose typos are tried.
+      var checks = above.slice(), corrected = new Map();
       tried.forEach(function (t) {
         var word = list[t.number], near = close.get(t.number);
         if (!near.length) return;
@@ -531,6 +631,7 @@
         near.forEach(function (c) { clauses.push(clause(c[0], false, boost, false)); });
         list[t.number] = { part: word.part, clauses: clauses, typed: word.typed };
         checks.push(t.own);
+        reaching.delete(t.number); // its close words' pages count too
         if (t.reached === 0) corrected.set(word.part, near[0][1]);
       });
       if (corrected.size) {
@@ -545,9 +646,17 @@
         if (c.prefix) outcome.marks.prefixes.push(c.term); else exact.add(c.term);
       });
       outcome.marks.exact = Array.from(exact);
-      var first = clauses.length ? filter(run(clauses, checks.length > 0), found) : Promise.resolve([]);
+      var withTerms = checks.length > 0 || reaching.size > 0;
+      var first = clauses.length ? filter(run(clauses, withTerms), found, openTerms) : Promise.resolve([]);
       return first.then(function (matches) {
-        return matches.length || !clauses.length ? matches : filter(run(relaxed(clauses), checks.length > 0), found);
+        // A word that reached past its stem: one of its terms on each page (engine.py, search).
+        if (reaching.size) {
+          var sets = Array.from(reaching.values());
+          matches = matches.filter(function (m) {
+            return sets.every(function (terms) { return m.terms.some(function (t) { return terms.has(t); }); });
+          });
+        }
+        return matches.length || !clauses.length ? matches : filter(run(relaxed(clauses), withTerms), found, openTerms);
       }).then(function (matches) {
         // The pages' rows (url, title…) come with their files, for the results drawn.
         if (!checks.length) { // the usual case: sorted as they are (10,000 copies cost a keystroke)
@@ -1149,7 +1258,8 @@
   window.kitSearch = {
     pipeline: {
       normalise: normalise, fold: fold, stem: stem, words: words, terms: terms, parseQuery: parseQuery,
-      plan: plan, queryClauses: queryClauses, editDistance: editDistance, candidates: function (typed) {
+      plan: plan, queryClauses: queryClauses, editDistance: editDistance, shorterStems: shorterStems,
+      candidates: function (typed) {
         return loadVocabulary().then(function () { return candidates(typed); });
       }
     },
@@ -1160,6 +1270,12 @@
       config = data.config;
       compile(config);
       stop = new Set(config.stopWords);
+      endingStarts = new Set();
+      var endings = config.verbEndings.concat(config.residual);
+      [""].concat(config.beforeSuffix).forEach(function (b) {
+        config.suffixes.forEach(function (x) { endings.push(b + x); });
+      });
+      endings.forEach(function (e) { for (var n = 0; n <= e.length; n++) endingStarts.add(e.slice(0, n)); });
       meta = data;
       links = data.links || { catalogue: "catalogue/index.html", fiches: "fiches/index.html" };
       root = (window.kitSearchLoader && window.kitSearchLoader.root) || "";
