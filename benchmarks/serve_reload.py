@@ -6,12 +6,16 @@ Debian's Chromium opens a case sheet; each round rewrites that sheet's title on 
 waits until the open page, reloaded by MkDocs' live-reload script, shows the new title.
 For each round the script prints:
 - « reconstruit » : save → the preview's log says « Aperçu à jour. » (change detected by
-  the polling watcher, then a partial round of builder.incremental: only the pages that
+  the inotify watcher, then a partial round of builder.incremental: only the pages that
   depend on the sheet; the search index follows in the background);
+- « page publiée » : save → the preview's log says the sheet's page is published (the open
+  page is told to reload then, before the index and the other pages are made);
 - « page rechargée » : save → the new title is in the page Chromium shows;
-- « CPU » : processor time the preview process itself spent meanwhile (from /proc, user +
-  system), a figure that depends less on what else the machine is doing than the two
-  durations. The search index and exports are remade after the reload by a child process of
+- « CPU » : processor time the preview process itself spent from the save to the end of the
+  round (from /proc, user + system), a figure that depends less on what else the machine is
+  doing than the durations; « CPU page » : the same, up to the reloaded page; « par fil » :
+  that CPU split by thread (the build loop, the watcher's, the server's…: threads ended
+  during the round counted together), and the process's resident memory after the round. The search index and exports are remade after the reload by a child process of
   low priority, stopped by the next save: their processor time (« CPU après ») is that of
   the children reaped during the round, printed apart.
 Each round also prints the load average (1 min) when it ends; the run starts with ``nproc``.
@@ -51,6 +55,29 @@ def cpu_seconds(pid: int, children: bool = False) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     first = 13 if children else 11
     return (int(fields[first]) + int(fields[first + 1])) / os.sysconf("SC_CLK_TCK")
+
+
+def thread_cpu(pid: int) -> dict[int, float]:
+    """User + system time of each live thread of a process so far, by thread id."""
+    found = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            found[int(task.name)] = cpu_seconds_of(task / "stat")
+        except (FileNotFoundError, ProcessLookupError):
+            pass  # ended meanwhile
+    return found
+
+
+def cpu_seconds_of(stat: Path) -> float:
+    fields = stat.read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def resident_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def free_port() -> int:
@@ -111,10 +138,11 @@ def measure(extra_sheets: int, rounds: int) -> None:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 page = browser.new_page()
                 page.goto(f"http://127.0.0.1:{port}/fiches/{sheet.stem}.html")
-                rebuilt, reloaded, cpu, after, loads = [], [], [], [], []
+                rebuilt, published, reloaded, cpu, cpu_page, after, loads = [], [], [], [], [], [], []
                 for number in range(1, rounds + 1):
                     marker = f"Mesure {number}"
                     time.sleep(1.5)  # idle between rounds
+                    threads_before = thread_cpu(process.pid)
                     cpu_before = cpu_seconds(process.pid)
                     children_before = cpu_seconds(process.pid, children=True)
                     saved = time.perf_counter()
@@ -123,19 +151,30 @@ def measure(extra_sheets: int, rounds: int) -> None:
                         "m => { const h = document.querySelector('article h1'); return h && h.textContent.includes(m); }",
                         arg=marker, timeout=300_000, polling=20)
                     shown = time.perf_counter()
+                    cpu_page.append(cpu_seconds(process.pid) - cpu_before)
                     built = log.wait("Aperçu à jour.", saved)
+                    cpu.append(cpu_seconds(process.pid) - cpu_before)
+                    threads_after = thread_cpu(process.pid)
+                    first = [stamp for stamp, line in log.lines if saved <= stamp <= built and "Page de la fiche à jour" in line]
+                    published.append((first[0] if first else built) - saved)
                     rebuilt.append(built - saved)
                     reloaded.append(shown - saved)
-                    cpu.append(cpu_seconds(process.pid) - cpu_before)
                     after.append(cpu_seconds(process.pid, children=True) - children_before)
                     loads.append(os.getloadavg()[0])
-                    print(f"  tour {number} : reconstruit {built - saved:.2f} s, page rechargée {shown - saved:.2f} s, "
-                          f"CPU {cpu[-1]:.2f} s (CPU après, enfant arrêté ou fini : {after[-1]:.2f} s), "
-                          f"charge {loads[-1]:.1f}")
+                    per_thread = sorted(((threads_after[tid] - threads_before.get(tid, 0.0), tid) for tid in threads_after),
+                                        reverse=True)
+                    ended = cpu[-1] - sum(spent for spent, _ in per_thread)
+                    threads = ", ".join(f"{'principal' if tid == process.pid else tid} {spent:.2f}"
+                                        for spent, tid in per_thread if spent >= 0.01)
+                    print(f"  tour {number} : page publiée {published[-1]:.2f} s, page rechargée {shown - saved:.2f} s, "
+                          f"reconstruit {built - saved:.2f} s ; CPU page {cpu_page[-1]:.2f} s, CPU {cpu[-1]:.2f} s "
+                          f"(par fil : {threads}, fils finis {ended:.2f}) ; CPU après, enfant arrêté ou fini : "
+                          f"{after[-1]:.2f} s ; mémoire {resident_mb(process.pid):.0f} Mo ; charge {loads[-1]:.1f}")
                 browser.close()
-            print(f"  médiane : reconstruit {statistics.median(rebuilt):.2f} s, "
+            print(f"  médiane : page publiée {statistics.median(published):.2f} s, "
                   f"page rechargée {statistics.median(reloaded):.2f} s "
-                  f"(min {min(reloaded):.2f} s, max {max(reloaded):.2f} s), CPU {statistics.median(cpu):.2f} s "
+                  f"(min {min(reloaded):.2f} s, max {max(reloaded):.2f} s), reconstruit {statistics.median(rebuilt):.2f} s, "
+                  f"CPU page {statistics.median(cpu_page):.2f} s, CPU {statistics.median(cpu):.2f} s "
                   f"(min {min(cpu):.2f}, max {max(cpu):.2f}) ; charge de la machine (load average 1 min) pendant "
                   f"les tours : {min(loads):.1f} à {max(loads):.1f} ; nproc = {os.cpu_count()}")
         finally:
@@ -159,6 +198,7 @@ PARTS = [
     ("builder.markdown:Abbreviations", "mark", "  dont sigles"),
     ("builder.incremental:Preview", "_page_stages", "étapes de page"),
     ("builder.typography", "typeset_html", "  dont espaces insécables"),
+    ("builder.incremental:Preview", "_sheets_first", "pages des fiches d'abord (jusqu'à la page publiée)"),
     ("builder.incremental:Preview", "_case_keys", "clés des pages"),
     ("builder.incremental", "global_key", "clé globale"),
 ]
@@ -218,7 +258,12 @@ def measure_parts(extra_sheets: int, rounds: int) -> None:
             collected[0] = 0.0
             cpu, wall = time.process_time(), time.perf_counter()
             preview.background = True  # the after-reload stages in a child, as in kit serve
+            ready: list[tuple[float, float]] = []
+            preview.page_ready = lambda: ready.append((time.process_time(), time.perf_counter()))
             mode = preview.rebuild()
+            if ready:
+                print(f"  tour {number} : page de la fiche publiée après CPU {ready[0][0] - cpu:.2f} s, "
+                      f"écoulé {ready[0][1] - wall:.2f} s")
             cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
             preview.wait()
             print(f"  tour {number} ({mode}) : CPU {cpu:.2f} s, écoulé {wall:.2f} s, charge {os.getloadavg()[0]:.1f}, "

@@ -63,7 +63,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from builder import content_check, loader, package, pages, richtext, runs, site, validate
+from builder import content_check, loader, package, pages, richtext, runs, site, typography, validate
 from builder.config import Project, SiteConfig
 from builder.context import BuildContext
 from builder.validate import load_kit  # load, then every rule, as the pipeline does
@@ -405,6 +405,7 @@ class Preview:
         self.entries = richtext.RenderMemo()  # the case index's entries (builder.pages.ENTRY_MEMO)
         self.checks = richtext.RenderMemo()  # each sheet's own checks (builder.validate.SHEET_CHECKS)
         self.content_renders = richtext.RenderMemo()  # content/ pages' check renders (content_check.RENDERS)
+        self.runs = richtext.RenderMemo()  # typeset text runs of partial rounds (builder.typography.RUN_MEMO)
         self.sheets: dict[Path, tuple[tuple[int, ...], Any]] = {}  # builder.loader.CASE_MEMO
         self.mkdocs: KeptMkDocs | None = None  # MkDocs as the last full round left it
 
@@ -417,6 +418,7 @@ class Preview:
             self.entries.next_round()
             self.checks.next_round()
             self.content_renders.next_round()
+            self.runs.next_round()
             richtext.MEMO = self.memo  # for this round only: kit build never sees them
             loader.CASE_MEMO = self.sheets
             pages.ENTRY_MEMO = self.entries
@@ -464,6 +466,7 @@ class Preview:
                 pages.ENTRY_MEMO = None
                 validate.SHEET_CHECKS = None
                 content_check.RENDERS = None
+                typography.RUN_MEMO = None
         if mode == PARTIAL:
             self._whole_site_later(context, kit)
         return mode
@@ -530,6 +533,8 @@ class Preview:
     def _partial(self, context: BuildContext, kit: Kit) -> bool:
         """A partial round; False (nothing changed yet) when it must be a full one."""
         config = context.config
+        # partial rounds only: a full round would keep the runs of every page, used once
+        typography.RUN_MEMO = self.runs
         keys = self._case_keys(config, kit)
         kept = {page for page, key in keys.items() if self.case_keys.get(page) == key}
         early, early_changed = self._sheets_first(context, kit, keys, kept)

@@ -429,7 +429,14 @@ def generated_pages(catalogue: Catalogue) -> set[str]:
 def _check_generated_addresses(project: Project, generated: set[str], problems: Problems) -> None:
     """A page of content/ at the address of a page the builder writes (a document, a path, the
     catalogue, the sheets' index, the glossary) would be replaced by it without a word."""
+    content = str(project.content_dir)
+    folders: dict[str, bool] = {}  # nothing can be under a folder that is not there: one look per folder
     for relative in sorted(generated):
+        folder = posixpath.dirname(relative)
+        if folder not in folders:
+            folders[folder] = os.path.isdir(os.path.join(content, folder))
+        if not folders[folder]:
+            continue
         page = project.content_dir / relative
         if os.path.lexists(page):
             problems.add(page, 0, f"cette page a l'adresse d'une page produite par le site ({relative.removesuffix('.md')}"

@@ -464,3 +464,24 @@ def test_the_browsers_reload_when_the_sheets_page_is_published(tmp_path: Path) -
         assert server._visible_epoch == server._wanted_epoch  # pages are served again during the round
     finally:
         server.server_close()
+
+
+def test_the_typeset_text_runs_are_kept_between_partial_rounds_only(preview: Preview, tmp_path: Path) -> None:
+    from builder import typography
+
+    assert preview.rebuild() == FULL
+    assert not preview.runs.current  # a full round keeps none (every page's runs, used once)
+    retitle(preview.project, "charenton", "Premier essai : 12 ateliers")
+    assert preview.rebuild() == PARTIAL
+    kept = dict(preview.runs.current)
+    assert any("Premier essai" in key[0] for key in kept)
+    assert typography.RUN_MEMO is None  # kit build never sees them
+    retitle(preview.project, "charenton", "Second essai : 12 ateliers")
+    assert preview.rebuild() == PARTIAL
+    now = preview.runs.current
+    # the runs of what did not change are the previous round's, not typeset again
+    assert [key for key in kept if "essai" not in key[0] and now.get(key) is kept[key]]
+    assert any("Second essai" in key[0] for key in now) and not any("Premier essai" in key[0] for key in now)
+    page = (preview.site_dir / "fiches" / "charenton.html").read_text(encoding="utf-8")
+    assert "Second essai\u202f: 12\u00a0ateliers" in page or "Second essai\u00a0: 12" in page
+    assert contents(preview.site_dir) == contents(cold_preview(preview.project.root, tmp_path / "froid"))
