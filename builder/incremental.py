@@ -11,7 +11,9 @@ State kept between rounds, in memory and in the preview's own claimed folder:
   round to the next): a sheet's own checks (``builder.validate.SHEET_CHECKS``: the new-case
   template's leftovers), its entries in the case index's lists (``builder.pages.ENTRY_MEMO``,
   by number and page too), and the check renders of content/ pages by their text
-  (``builder.content_check.RENDERS``). The rules between files still run every round;
+  (``builder.content_check.RENDERS``). The rules between files still run every round; the
+  typeset text runs of the pages partial rounds rebuild (``builder.typography.RUN_MEMO``: the
+  case index's thousands of runs are typeset once);
 - MkDocs itself (``KeptMkDocs``): the loaded configuration, files, navigation, read pages and
   the theme's compiled Jinja templates of the last full round; a partial round reads and
   renders through MkDocs' own functions only the pages whose Markdown changed, nothing else
