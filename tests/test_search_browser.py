@@ -185,6 +185,7 @@ PARTLY_TYPED = ["innovat", "innovati", "innovatio", "associat", "collectivem", '
                 "associati alsace", "alsace associati", '"engagement associat', "personn", "charenten"]
 
 
+WHOLE_WORDS = ["partenariat", "innovation", "considérés", "région", "Alsace", "silvergeek", "partenariats alsace"]
 # Words whose every prefix of 3 letters or more must find their pages (test_search_cli.py too).
 PREFIXED_WORDS = ["innovation", "association", "sociétale", "collectivement", "expérimentation", "accompagnement"]
 
@@ -255,6 +256,18 @@ def test_every_prefix_of_a_word_finds_its_pages_in_the_browser(pipeline_page: Se
         for n in range(french.PREFIX_MIN, len(word) + 1):
             found = pipeline_page.page.evaluate("q => kitSearch.search(q).then(f => f.results.map(r => r.ref))", word[:n])
             assert whole <= set(found), word[:n]
+
+
+def test_a_space_after_a_whole_word_does_not_reorder_its_results_in_the_browser(pipeline_page: SearchPage,
+                                                                               real_site: Path) -> None:
+    """The same cases as kit search's test (test_search_cli.py, WHOLE_WORDS)."""
+    for query in WHOLE_WORDS:
+        finished, typing = (pipeline_page.page.evaluate("q => kitSearch.search(q).then(f => f.results.map(r => r.ref))", q)
+                            for q in (query + " ", query))
+        assert finished and typing[:len(finished)] == finished, query
+    # What the box shows: the same first result.
+    search = SearchPage(pipeline_page.page, pipeline_page.root)
+    assert search.results("partenariat")[0] == search.results("partenariat ")[0] == "le-kit/partenariats.html"
 
 
 def test_the_browser_shows_the_passages_kit_search_prints(pipeline_page: SearchPage, real_site: Path) -> None:

@@ -87,6 +87,29 @@ def test_every_prefix_of_a_word_finds_its_pages(built_project: Path, capsys: pyt
         assert capsys.readouterr().out.splitlines()[0].startswith(f"{count} résultats pour « {query} »"), query
 
 
+# Issue 13: whole words typed, with or without a space after them: the same first results, in the
+# same order (test_search_browser.py's WHOLE_WORDS too); « partenariat » put first a page that has
+# « partenariat-associations-entreprises » in one piece, a longer term, « partenariat » last.
+WHOLE_WORDS = ["partenariat", "innovation", "considérés", "région", "Alsace", "silvergeek", "partenariats alsace"]
+
+
+def test_a_space_after_a_whole_word_does_not_reorder_its_results(built_project: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    from builder.search.engine import SearchIndex
+
+    index = SearchIndex.from_site(built_project / "site")
+    for query in WHOLE_WORDS:
+        finished = [(r.ref, r.score) for r in index.search(query + " ")]
+        typing = [(r.ref, r.score) for r in index.search(query)]
+        assert finished and typing[:len(finished)] == finished, query
+    # Letters that go on past their stem (« parte » → part) still rank the longer words first.
+    assert index.search("parte")[0].url != index.search("parte ")[0].url
+    assert main(["--projet", str(built_project), "search", "partenariat", "-n", "1"]) == 0
+    first = listed_urls(capsys.readouterr().out)
+    assert main(["--projet", str(built_project), "search", "partenariat ", "-n", "1"]) == 0
+    assert first == listed_urls(capsys.readouterr().out) == ["le-kit/partenariats.html"]
+
+
 def test_results_show_title_kind_paths_and_url(built_project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--projet", str(built_project), "search", "Référentiel sur la co-construction en territoire"]) == 0
     lines = capsys.readouterr().out.splitlines()

@@ -201,7 +201,33 @@ class SearchIndex:
     def search(self, query: str, limit: int | None = None, typos: bool = True) -> Results:
         """The pages that answer ``query``, best first (ties by page order, as in the browser).
 
-        ``typos=False``: the words exactly as typed (« Rechercher … tel quel »)."""
+        ``typos=False``: the words exactly as typed (« Rechercher … tel quel »). While the
+        last word is typed, when it is a whole word as far as the index can tell (its stem
+        is a term, and its letters are that term, « partenariat », or begin no term,
+        « considérés » → consider; not « parte » → part, which begins partenariat), the pages
+        that the same query followed by a space finds come first, in its order and with its
+        scores, then the others (those of the longer words): a space typed after a whole
+        word does not reorder its results."""
+        results = self._search(query, typos)
+        if self._whole_word(french.plan(query)):
+            finished = self._search(query + " ", typos)
+            if finished:
+                seen = {r.ref for r in finished}
+                merged = Results([*finished, *(r for r in results if r.ref not in seen)])
+                merged.corrected, merged.as_typed, merged.marks = results.corrected, results.as_typed, results.marks
+                results = merged
+        if limit is not None:
+            del results[limit:]
+        return results
+
+    def _whole_word(self, plan: french.Plan) -> bool:
+        """Whether the word being typed is whole as far as the index can tell (see ``search``)."""
+        word = next((w for w in plan.words if w.reach), None)
+        return (word is not None and word.stem in self.index.inverted_index
+                and (word.reach == word.stem or not self.expand((french.Clause(word.reach, False, prefix=True),))))
+
+    def _search(self, query: str, typos: bool) -> Results:
+        """``search`` with the query's own words only (see there)."""
         plan = french.plan(query)
         results = Results()
         if not plan.phrases and all(c.excluded for c in plan.clauses):
@@ -258,7 +284,7 @@ class SearchIndex:
             matches = self._filter(self._run(french.relaxed(clauses)), plan, open_terms)
         # Pages that have the words as typed rank above those found by a close word only.
         ranked = sorted(matches, key=lambda m: (sum(not (m[2] & own) for own in checks), -m[0], m[1]))
-        for score, ref, _ in ranked[:limit]:
+        for score, ref, _ in ranked:
             url, title, kind, paths = self.docs[ref]
             results.append(Result(ref, url, title, kind, paths, score))
         return results

@@ -590,7 +590,26 @@
     return outcomes.get(key);
   }
 
+  // While the last word is typed, when it is a whole word as far as the index can tell (its
+  // stem is a term, and its letters are that term, or begin no term), the pages the same
+  // query followed by a space finds come first, in its order and with its scores, then the
+  // others: a space typed after a whole word does not reorder its results (engine.py, search).
   function search(query, options) {
+    var word = null;
+    plan(query).words.forEach(function (w) { if (w.reach) word = w; });
+    return searchOnce(query, options).then(function (outcome) {
+      var whole = word && termRows.has(word.stem) && (word.reach === word.stem || !expandTerm(word.reach, true).length);
+      if (!whole) return outcome;
+      return searchOnce(query + " ", options).then(function (finished) {
+        if (!finished.results.length) return outcome;
+        var seen = new Set(finished.results.map(function (r) { return r.ref; }));
+        outcome.results = finished.results.concat(outcome.results.filter(function (r) { return !seen.has(r.ref); }));
+        return outcome;
+      });
+    });
+  }
+
+  function searchOnce(query, options) {
     var typos = !options || options.typos !== false;
     var found = plan(query);
     var outcome = { results: [], corrected: null, marks: { exact: [], prefixes: [] } };
