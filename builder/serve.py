@@ -42,6 +42,7 @@ from builder.safety import KitError
 from builder.site import MkDocsFailed
 
 PREVIEW_PREFIX = "kit-apercu-"
+SWITCH_INTERVAL = 0.0005  # s (``sys.setswitchinterval``; Python's default is 0.005): see serve()
 LOCAL_NAMES = ("127.0.0.1", "localhost", "[::1]")
 
 
@@ -300,6 +301,10 @@ def serve(project: Project, host: str = "127.0.0.1", port: int = 8000) -> int:
     from builder import runs
 
     preflight(project)
+    # The open page reloads while the round goes on (``reload_browsers``): the server's threads
+    # then wait for the interpreter's lock between each of their steps, up to the switch
+    # interval each time (5 ms by default: 30 to 80 ms per file of the page, a dozen files).
+    sys.setswitchinterval(SWITCH_INTERVAL)
     temporary_root = Path(tempfile.gettempdir())
     runs.sweep(temporary_root, PREVIEW_PREFIX)  # previews killed without cleaning up
     with runs.claimed(temporary_root, PREVIEW_PREFIX) as preview:
