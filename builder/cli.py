@@ -226,6 +226,14 @@ def whole_number(text: str) -> int:
         raise argparse.ArgumentTypeError(f"nombre entier attendu, pas « {text} »") from None
 
 
+def count_of_results(text: str) -> int:
+    """``whole_number`` of 1 or more (``kit search -n``); raises ``argparse.ArgumentTypeError``."""
+    number = whole_number(text)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"nombre de résultats à afficher attendu (1 ou plus), pas « {text} »")
+    return number
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(
         prog="kit",
@@ -313,7 +321,8 @@ def parser() -> argparse.ArgumentParser:
     search.add_argument("requete", metavar="REQUÊTE", nargs="+",
                         help="les mots cherchés (entre guillemets s'ils sont plusieurs) ; « \"…\" » pour une expression, "
                         "« -mot » pour exclure un mot, y compris en tête : kit search -alsace")
-    search.add_argument("-n", "--nombre", type=whole_number, default=10, help="nombre de résultats (10 par défaut)")
+    search.add_argument("-n", "--nombre", type=count_of_results, default=10,
+                        help="nombre de résultats à afficher, 1 ou plus (10 par défaut)")
     search.set_defaults(func=cmd_search)
     return main
 

@@ -463,6 +463,21 @@ def test_an_empty_result_suggests_the_catalogue_and_the_sheet_filters(page, real
     assert hrefs == [real_url + "catalogue/index.html", real_url + "fiches/index.html"]
 
 
+def test_a_query_of_stop_words_or_exclusions_only_says_why_nothing_is_found(page, real_url: str) -> None:
+    page.goto(real_url + "index.html")
+    page.keyboard.press("/")
+    for query, why in (("les de la", french.STOP_WORDS_ONLY), ("-alsace", french.EXCLUSIONS_ONLY), ("zzyzx", None)):
+        page.locator("input.md-search__input").fill(query)
+        page.wait_for_function(WAIT_QUERY, arg=query)
+        assert page.locator(".md-search-result__meta").inner_text() == "Aucun résultat"
+        reasons = page.locator("#kit-search-notice .kit-search-why").all_inner_texts()
+        assert reasons == ([why] if why else []), query
+        assert page.locator("#kit-search-notice a").count() == 2  # the catalogue and the sheets, still
+    queries = ["les de la", '"pour les"', "-alsace", "-alsace -les", '-"co-construction"', "zzyzx", "le partenariat", ""]
+    assert page.evaluate("qs => qs.map(q => kitSearch.pipeline.nothingToLookFor(q))", queries) == \
+        [french.nothing_to_look_for(q) for q in queries]
+
+
 def test_long_result_lists_are_drawn_as_the_reader_goes(page, real_url: str, real_site: Path) -> None:
     expected = len(SearchIndex.from_site(real_site).search("partenariat "))
     assert expected > 40

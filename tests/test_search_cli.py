@@ -131,11 +131,47 @@ def test_a_typo_is_corrected_and_says_how_to_search_as_typed(built_project: Path
                                                              capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--projet", str(built_project), "search", "silvergek", "-n", "3"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[1] == "Résultats pour « silvergeek » ; pour chercher tel quel : kit search '\"silvergek\"'"
+    # What was not found, what was searched instead, how to search as typed, then the count of
+    # what was searched (it was « N résultats pour « silvergek » », then « Résultats pour « silvergeek » »).
+    assert lines[0] == "Aucune page n'a tous les mots de « silvergek » tels que tapés : résultats pour « silvergeek »."
+    assert lines[1] == "Pour chercher « silvergek » tel quel : kit search '\"silvergek\"'"
+    assert re.fullmatch(r"\d+ résultats pour « silvergeek » \(3 premiers\) :", lines[2])
     assert listed_urls("\n".join(lines))[0] == "fiches/silvergeek.html"
     # Between quotes, the word is searched as typed: nothing.
     assert main(["--projet", str(built_project), "search", '"silvergek"']) == 1
     assert capsys.readouterr().out.startswith("Aucun résultat pour « \"silvergek\" ».")
+
+
+@pytest.mark.parametrize("number", ["0", "-1", "-3"])
+def test_a_count_of_results_under_one_is_refused_in_french(number: str, built_project: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    # « kit search -n 0 » printed « 52 résultats pour « … » (1 premiers) ».
+    with pytest.raises(SystemExit) as stopped:  # argparse's exit, before anything is read or built
+        main(["--projet", str(built_project), "search", "-n", number, "partenariat"])
+    out, err = capsys.readouterr()
+    assert stopped.value.code == 2 and out == ""
+    assert f"nombre de résultats à afficher attendu (1 ou plus), pas « {number} »" in err and "Traceback" not in err
+
+
+def test_the_count_line_says_how_many_are_shown(built_project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--projet", str(built_project), "search", "partenariat", "-n", "1"]) == 0
+    assert re.fullmatch(r"\d+ résultats pour « partenariat » \(le premier\) :", capsys.readouterr().out.splitlines()[0])
+    assert main(["--projet", str(built_project), "search", "silvergeek", "-n", "500"]) == 0
+    assert re.fullmatch(r"\d+ résultats pour « silvergeek » :", capsys.readouterr().out.splitlines()[0])
+
+
+@pytest.mark.parametrize("query, why", [
+    ("les de la", "ces mots sont trop courants pour être cherchés (le, la, de, pour, avec…) ; ajoutez un mot plus précis."),
+    ('"pour les"', "ces mots sont trop courants pour être cherchés (le, la, de, pour, avec…) ; ajoutez un mot plus précis."),
+    ("-alsace", "des exclusions seules (« -mot ») ne trouvent rien ; ajoutez un mot à chercher."),
+    ("-alsace -les", "des exclusions seules (« -mot ») ne trouvent rien ; ajoutez un mot à chercher."),
+])
+def test_a_query_with_nothing_to_look_for_says_why(query: str, why: str, built_project: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--projet", str(built_project), "search", "--", query]) == 1
+    assert capsys.readouterr().out.splitlines()[0] == f"Aucun résultat pour « {query} » : {why}"
+    assert main(["--projet", str(built_project), "search", "zzyzx"]) == 1  # a word found nowhere: no reason given
+    assert capsys.readouterr().out.splitlines()[0] == "Aucun résultat pour « zzyzx »."
 
 
 def test_each_result_prints_its_passage_and_its_sections(built_project: Path, capsys: pytest.CaptureFixture[str]) -> None:

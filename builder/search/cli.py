@@ -8,6 +8,7 @@ from pathlib import Path
 
 from builder.config import Project
 from builder.problems import terminal_safe
+from builder.search import french
 from builder.search.engine import IndexOutdated, Passage, SearchIndex
 from builder.search.index import INDEX_FILE
 
@@ -44,7 +45,8 @@ def plural(count: int, one: str, many: str) -> str:
 
 
 def run_search(project: Project, query: str, limit: int = 10) -> int:
-    """Print the ranked results; 0 when something was found, 1 otherwise."""
+    """Print the ranked results, the first ``limit`` (1 at least); 0 when something was found,
+    1 otherwise."""
     index_file = _index_file(project)
     try:
         index = SearchIndex.from_site(index_file.parent.parent)
@@ -53,17 +55,23 @@ def run_search(project: Project, query: str, limit: int = 10) -> int:
         return 1
     results = index.search(query)
     if not results:
-        print(f"Aucun résultat pour « {terminal_safe(query)} ».")
+        why = french.nothing_to_look_for(query)
+        print(f"Aucun résultat pour « {terminal_safe(query)} »" + (f" : {why[0].lower()}{why[1:]}" if why else "."))
         if index.links:
             print(f"Essayez d'autres mots ou moins de mots, ou parcourez le catalogue ({index.links['catalogue']}) "
                   f"et les fiches d'expérience avec leurs filtres ({index.links['fiches']}).")
         return 1
     shown = results[: max(limit, 1)]
-    print(f"{plural(len(results), 'résultat', 'résultats')} pour « {terminal_safe(query)} »"
-          + (f" ({len(shown)} premiers) :" if len(shown) < len(results) else " :"))
+    searched = query
     if results.corrected:
-        print(f"Résultats pour « {terminal_safe(results.corrected)} » ; pour chercher tel quel : "
-              f"kit search '{terminal_safe(results.as_typed or query)}'")
+        # One word at least is on no page: say so, then what was searched instead, and how
+        # to search the words as typed (the browser's « Rechercher … tel quel »).
+        print(f"Aucune page n'a tous les mots de « {terminal_safe(query)} » tels que tapés : "
+              f"résultats pour « {terminal_safe(results.corrected)} ».")
+        print(f"Pour chercher « {terminal_safe(query)} » tel quel : kit search '{terminal_safe(results.as_typed or query)}'")
+        searched = results.corrected
+    first = "" if len(shown) == len(results) else " (le premier)" if len(shown) == 1 else f" ({len(shown)} premiers)"
+    print(f"{plural(len(results), 'résultat', 'résultats')} pour « {terminal_safe(searched)} »{first} :")
     width = len(str(len(shown)))
     bold = sys.stdout.isatty()
     for number, result in enumerate(shown, 1):

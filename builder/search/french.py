@@ -360,6 +360,22 @@ def plan(query: str) -> Plan:
     return Plan(tuple(parts), tuple(found_words), tuple(phrases), tuple(excluded_phrases), open_phrase)
 
 
+STOP_WORDS_ONLY = ("Ces mots sont trop courants pour être cherchés (le, la, de, pour, avec…) ; "
+                   "ajoutez un mot plus précis.")
+EXCLUSIONS_ONLY = "Des exclusions seules (« -mot ») ne trouvent rien ; ajoutez un mot à chercher."
+
+
+def nothing_to_look_for(query: str) -> str:
+    """Why ``query`` can find nothing whatever the pages (French, for the reader), or "":
+    its words are all stop words, or it only excludes. The browser says the same."""
+    found = plan(query)
+    if found.phrases or any(not c.excluded for c in found.clauses):
+        return ""
+    if found.words or found.excluded_phrases:
+        return EXCLUSIONS_ONLY
+    return STOP_WORDS_ONLY if WORD.search(fold(query)) else ""
+
+
 def query_clauses(query: str) -> list[Clause]:
     """The lunr clauses of a query (see ``plan``)."""
     return plan(query).clauses
@@ -416,6 +432,8 @@ def browser_rules() -> dict:
         "residual": list(RESIDUAL),
         "undoubled": list(UNDOUBLED),
         "reachBoost": REACH_BOOST,
+        "stopWordsOnly": STOP_WORDS_ONLY,
+        "exclusionsOnly": EXCLUSIONS_ONLY,
         "exactBoost": EXACT_BOOST,
         "typedBoost": TYPED_BOOST,
         "joinedBoost": JOINED_BOOST,

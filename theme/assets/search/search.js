@@ -166,6 +166,15 @@
     return { parts: parts, words: found, phrases: phrases, excludedPhrases: excludedPhrases, openPhrase: openPhrase };
   }
 
+  // Why a query can find nothing whatever the pages, or "" (french.py, nothing_to_look_for).
+  function nothingToLookFor(query) {
+    var found = plan(query), clauses = flatten(found.words);
+    if (found.phrases.length || clauses.some(function (c) { return !c.excluded; })) return "";
+    if (found.words.length || found.excludedPhrases.length) return config.exclusionsOnly;
+    rx.word.lastIndex = 0;
+    return rx.word.test(fold(query)) ? config.stopWordsOnly : "";
+  }
+
   function flatten(found) {
     var clauses = [];
     found.forEach(function (word) { clauses.push.apply(clauses, word.clauses); });
@@ -989,6 +998,8 @@
       ui.notice.appendChild(asIs);
       ui.notice.hidden = false;
     } else if (count === 0) {
+      var why = nothingToLookFor(query);
+      if (why) ui.notice.appendChild(element("p", "kit-search-why", [why]));
       ui.notice.appendChild(suggestion());
       ui.notice.hidden = false;
     }
@@ -1278,6 +1289,7 @@
     pipeline: {
       normalise: normalise, fold: fold, stem: stem, words: words, terms: terms, parseQuery: parseQuery,
       plan: plan, queryClauses: queryClauses, editDistance: editDistance, shorterStems: shorterStems,
+      nothingToLookFor: nothingToLookFor,
       candidates: function (typed) {
         return loadVocabulary().then(function () { return candidates(typed); });
       }
