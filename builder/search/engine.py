@@ -8,7 +8,8 @@ The browser runs the same steps with lunr.js on the same files (see
    term starts with it) reaches the longest term it continues (``french.reach_terms``);
 2. typos: a word of 5+ letters reaching fewer than ``TYPO_FEW`` pages also looks for the
    closest words of the vocabulary (1 edit, 2 from 9 letters), ranked below it;
-3. lunr query; if no page has every word, any of them will do;
+3. lunr query; if no page has every word, any of them will do; while the last word is
+   typed and whole (``search``), the results of the query followed by a space first;
 4. phrases checked on every page found, with the positions of their terms stored in
    the index (``index.term_positions``);
 5. for a shown result, the passage of ~30 words around the best match, and up to

@@ -525,8 +525,8 @@
   }
 
   // The word being typed also reaches the terms of the words of the pages that start with
-  // the letters typed when no term starts with them (« innovat »: innovation is indexed as
-  // « innov »), or when they may continue a shorter term they do not reach yet (« associat »
+  // the letters typed when no term starts with them ("innovat": innovation is indexed as
+  // "innov"), or when they may continue a shorter term they do not reach yet ("associat"
   // -> associ): engine.py, _reach. Its required prefix clause becomes optional, followed by
   // an optional clause for each term reached so; a page must have one of the word's terms.
   // Resolves to those sets of terms by word (``required``), the sets that rank a page above
