@@ -4,8 +4,9 @@ The browser runs the same steps with lunr.js on the same files (see
 ``theme/assets/search/search.js``; tests compare both, result for result):
 
 1. ``french.plan``: every word required (the last one also as a prefix while typed),
-   ``"…"`` phrases, ``-mot`` exclusions; a word typed past its stem (« innovat », no
-   term starts with it) reaches the longest term it continues (``french.reach_terms``);
+   ``"…"`` phrases, ``-mot`` exclusions; the word being typed also reaches the stems of
+   the pages' words that begin with its letters when no term does (« innovat »: innovation
+   is indexed as « innov ») or when they may continue a shorter term (``_reach``);
 2. typos: a word of 5+ letters reaching fewer than ``TYPO_FEW`` pages also looks for the
    closest words of the vocabulary (1 edit, 2 from 9 letters), ranked below it;
 3. lunr query; if no page has every word, any of them will do; while the last word is
