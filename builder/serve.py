@@ -196,6 +196,12 @@ def watch(server, paths: list[Path], inotify: bool = True):
     watchdog's polling observer."""
     from watchdog.observers.polling import PollingObserver
 
+    def schedule(observer, handler, folder: Path, recursive: bool) -> None:
+        try:
+            observer.schedule(handler, str(folder), recursive=recursive, event_filter=_event_filter())
+        except TypeError:  # an older watchdog takes no filter: every event comes, the handler sorts them
+            observer.schedule(handler, str(folder), recursive=recursive)
+
     def started(observer):
         for path in paths:
             path = Path(os.path.abspath(path))
@@ -203,10 +209,9 @@ def watch(server, paths: list[Path], inotify: bool = True):
             # (its own observer, started by serve(), then watches nothing: this one does).
             server._watched_paths[str(path)] = 1
             if path.is_dir():
-                observer.schedule(_changes_handler(server), str(path), recursive=True, event_filter=_event_filter())
+                schedule(observer, _changes_handler(server), path, recursive=True)
             else:
-                observer.schedule(_changes_handler(server, str(path)), str(path.parent), recursive=False,
-                                  event_filter=_event_filter())
+                schedule(observer, _changes_handler(server, str(path)), path.parent, recursive=False)
         observer.start()
         return observer
 
