@@ -34,7 +34,7 @@ leaves the state as it was: the round after the fix is partial too. MkDocs rebui
 rewritten pages; the page-local post-build stages (typography, CSP, link marks:
 ``builder.build.POST_BUILD_STAGES`` except ``AFTER_RELOAD_STAGES``) run on those pages only,
 then what changed is copied into ``site/`` and the open page reloads. The saved sheet's own
-page (and its neighbours') goes first (``Preview._sheets_first``): rendered, built, passed
+page goes first (``Preview._sheets_first``): rendered, built, passed
 through the page-local stages and published before the index and the document pages are
 made, and the open browser reloads then (``page_ready``); the round's end state is the same. The stages that read
 the whole site or the whole catalogue and write files of their own (search index, feed and
@@ -393,6 +393,7 @@ class Preview:
         self.key: str | None = None  # global key of the last good round; None: next round is full
         self.case_keys: dict[str, str] = {}  # docs/ path of a case page -> case_key
         self.case_texts: dict[int, tuple[Case, str]] = {}  # for case_keys
+        self.sheet_texts: dict[str, str] = {}  # slug -> its sheet's text digest, last good round
         self.docs_files: set[str] = set()  # the files of travail/docs
         self.whole_site_files: set[str] = set()  # what the after-reload stages published last
         self.lock = threading.Lock()
@@ -520,9 +521,14 @@ class Preview:
             staging.rename(self.site_dir)
         self.whole_site_files = set(made)
         self.case_keys = self._case_keys(config, kit)
+        self.sheet_texts = self._sheet_texts(kit)
         self.docs_files = set(_files(self.work / "docs"))
         self.mkdocs = kept if kept.ready else None
         self.changed = sorted(_files(self.site_dir))
+
+    def _sheet_texts(self, kit: Kit) -> dict[str, str]:
+        """Each sheet's own text digest by slug (``_kept_text``), to tell the saved sheets."""
+        return {case.slug: _kept_text(case, self.case_texts) for case in kit.cases}
 
     def _case_keys(self, config: SiteConfig, kit: Kit) -> dict[str, str]:
         """Each case page's and document page's path in docs/ -> its key (``case_keys``,
@@ -587,13 +593,14 @@ class Preview:
                 changed.append(html_of(relative))
         shutil.rmtree(stages)
         self.case_keys = keys
+        self.sheet_texts = self._sheet_texts(kit)
         self.changed = changed
         return True
 
     def _sheets_first(self, context: BuildContext, kit: Kit, keys: dict[str, str],
                       kept: set[str]) -> tuple[set[str], list[str]]:
-        """The case pages whose key changed (the saved sheet's, its neighbours'), rendered,
-        built by the kept MkDocs, passed through the page-local stages and published into
+        """The pages of the sheets that changed (the saved sheet's; not its neighbours', whose
+        links show its title: they follow with the index), rendered, built by the kept MkDocs, passed through the page-local stages and published into
         ``site/`` before anything else, then ``page_ready()`` called (``kit serve``: the open
         browser reloads now, while the index, documents, feed and search files are made).
         Only when no sheet came or went and MkDocs is in memory; otherwise nothing is done.
@@ -602,7 +609,9 @@ class Preview:
         if self.mkdocs is None or set(keys) != set(self.case_keys):
             return set(), []
         urls = OutputPaths.of(context.config.sorties)
-        todo = [case for case in kit.cases if urls.case_source(case.slug) not in kept]
+        # the saved sheets only: their neighbours (a title in their links) follow with the index
+        todo = [case for case in kit.cases if urls.case_source(case.slug) not in kept
+                and self.sheet_texts.get(case.slug) != _kept_text(case, self.case_texts)]
         if not todo or not all(self.mkdocs.knows(urls.case_source(case.slug)) for case in todo):
             return set(), []
         # From here on a failure leaves the state half-updated: rebuild() makes the next round full.
