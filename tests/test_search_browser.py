@@ -403,6 +403,7 @@ def test_results_are_named_links_with_a_count_in_a_live_region(page, real_url: s
     box = page.locator("input.md-search__input")
     help_text = page.locator("#" + box.get_attribute("aria-describedby")).inner_text()
     assert "Tab" in help_text and "Échap" in help_text and '"innovation sociétale"' in help_text and "-alsace" in help_text
+    assert "« innovat » trouve « innovation »" in help_text  # a word typed in part (issue 13)
     # The names Chromium gives the links, as a screen reader gets them.
     session = page.context.new_cdp_session(page)
     nodes = session.send("Accessibility.getFullAXTree")["nodes"]

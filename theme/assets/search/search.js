@@ -1061,7 +1061,8 @@
   function helpNode() {
     var help = element("div", "kit-search-help md-typeset", [
       element("p", null, ["Tous les mots tap\u00e9s sont cherch\u00e9s, avec ou sans accents, au singulier comme " +
-        "au pluriel ; une faute de frappe est corrig\u00e9e quand le mot ne trouve rien."]),
+        "au pluriel, le dernier aussi comme d\u00e9but de mot (\u00ab innovat \u00bb trouve \u00ab innovation \u00bb) ; " +
+        "une faute de frappe est corrig\u00e9e quand le mot ne trouve rien."]),
       element("ul", null, [
         element("li", null, [element("kbd", null, ["\"innovation soci\u00e9tale\""]),
           " : les mots entre guillemets, dans cet ordre (expression exacte) ;"]),
