@@ -130,7 +130,7 @@ def measure(extra_sheets: int, rounds: int) -> None:
         log = Log(process.stdout)
         try:
             started = time.perf_counter()
-            log.wait("Aperçu : http://", 0)
+            log.wait("Aperçu : http://", 0, timeout=1800)  # the first, full round: minutes on a loaded machine
             pages = len(list((root / "kit" / "cas").glob("*.yml")))
             print(f"Kit du dépôt + {extra_sheets} fiches ({pages} fiches) : premier aperçu prêt en "
                   f"{time.perf_counter() - started:.1f} s")
