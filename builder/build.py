@@ -21,9 +21,10 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from builder import csp, exports, package, pages, pool, runs, safety, site, typography
 from builder.config import Project, SiteConfig
@@ -70,22 +71,75 @@ def split_of(stage: PostBuildStage) -> SplitStage | None:
     return getattr(stage, "split", None)
 
 
+# A whole-site stage that reads the pages may say what it reads of one (its ``page_reading``
+# attribute: the page's address in the site and its HTML, as the stages before it left it, to
+# a picklable value) and take those readings (a ``readings`` argument, address -> value, to
+# it and to its ``split``); a stage that reads no page says so with ``page_reading = None``.
+# When every stage is page-local or says so, their page work is one function of a page
+# (``PagePass``), which MkDocs' workers run on each page they build, before writing it
+# (``mkdocs_parallel``): the pages are then read, typeset and written once, on the cores,
+# instead of being read by the search and rewritten by the page pass after MkDocs.
+PageReading = Callable[[str, str], Any]
+
+
+def page_reading(stage: PostBuildStage) -> PageReading | None:
+    """The stage's ``page_reading`` attribute (see above), or None."""
+    return getattr(stage, "page_reading", None)
+
+
+class PagePass:
+    """The page work of ``stages``, in their order, on one page: for the page's address and
+    HTML (as MkDocs made it), its final HTML and {stage's number in ``stages``: what that stage
+    read of the page}. Built by ``of``; the result of each stage is that of the pass after MkDocs."""
+
+    def __init__(self, stages: tuple[PostBuildStage, ...]):
+        self.steps = [(number, page_transform(stage), page_reading(stage)) for number, stage in enumerate(stages)]
+
+    @classmethod
+    def of(cls, stages: Iterable[PostBuildStage]) -> "PagePass | None":
+        """The pass, or None when a stage is neither page-local nor says what it reads of a
+        page (``page_reading``, None included): its page work cannot be done page by page."""
+        stages = tuple(stages)
+        if all(page_transform(stage) is not None or hasattr(stage, "page_reading") for stage in stages):
+            return cls(stages)
+        return None
+
+    def __call__(self, address: str, html: str) -> tuple[str, dict[int, Any]]:
+        readings: dict[int, Any] = {}
+        for number, transform, reading in self.steps:
+            if transform is not None:
+                html = transform(html)
+            elif reading is not None:
+                readings[number] = reading(address, html)
+        return html, readings
+
+
 def run_post_build_stages(site_dir: Path, config: SiteConfig, kit: Kit, context: BuildContext | None = None,
-                          stages: Iterable[PostBuildStage] | None = None, workers: int | None = None) -> None:
+                          stages: Iterable[PostBuildStage] | None = None, workers: int | None = None,
+                          passed: Mapping[str, dict[int, Any]] | None = None) -> None:
     """``stages`` (None: ``POST_BUILD_STAGES``, read now) on the built site, in order, with the
     result of running each in turn: consecutive page-local stages (``page_transform``) are
     fused into ONE read and one write of each page, spread over the cores (``builder.pool``;
     ``workers``: None for ``os.cpu_count()``, 1 for this process only); a split stage's rest
-    (``split_of``) runs in a forked child meanwhile, where this process may fork. Raises what a
-    stage raises, ``safety.KitError`` (French) if a worker process dies."""
+    (``split_of``) runs in a forked child meanwhile, where this process may fork.
+    ``passed``: the pages already through ``PagePass.of(stages)`` (address -> its readings):
+    the page-local stages leave them alone, the stages that read pages take their readings.
+    Raises what a stage raises, ``safety.KitError`` (French) if a worker process dies."""
+    stages = tuple(POST_BUILD_STAGES if stages is None else stages)
+    passed = passed or {}
     pending: list[Callable[[str], str]] = []
     with contextlib.ExitStack() as running:
         children: list[pool.Background] = []
 
         def flush() -> None:
             if pending:
-                pool.rewrite_pages(site_dir, pending, workers)
+                pool.rewrite_pages(site_dir, pending, workers, skip=passed.keys())
                 pending.clear()
+
+        def read_by(number: int, stage: PostBuildStage) -> dict[str, Any]:
+            if not passed or page_reading(stage) is None:
+                return {}
+            return {"readings": {address: found[number] for address, found in passed.items() if number in found}}
 
         def join() -> None:
             for child in children:
@@ -93,7 +147,7 @@ def run_post_build_stages(site_dir: Path, config: SiteConfig, kit: Kit, context:
             children.clear()
 
         try:
-            for stage in POST_BUILD_STAGES if stages is None else stages:
+            for number, stage in enumerate(stages):
                 transform = page_transform(stage)
                 if transform is not None:
                     pending.append(transform)
@@ -101,11 +155,11 @@ def run_post_build_stages(site_dir: Path, config: SiteConfig, kit: Kit, context:
                 flush()
                 split = split_of(stage)
                 if split is not None and workers != 1 and pool.can_fork():
-                    rest = split(site_dir, config, kit, context)
+                    rest = split(site_dir, config, kit, context, **read_by(number, stage))
                     children.append(running.enter_context(pool.Background(rest)))
                     continue
                 join()
-                stage(site_dir, config, kit, context)
+                stage(site_dir, config, kit, context, **read_by(number, stage))
             flush()
             join()
         except pool.WorkerFailed as error:  # told in French; the staging folder is thrown away
@@ -290,10 +344,11 @@ def run(context: BuildContext, destination: Destination) -> BuildResult:
     with runs.work_folder(project.work_dir) as work_dir:
         context, kit, generated, config_file = _render(context, work_dir, watch)
         with destination.staging(context) as staging:
-            site.run_mkdocs(config_file, staging)
+            stages = POST_BUILD_STAGES
+            passed = site.run_mkdocs(config_file, staging, page_hook=PagePass.of(stages))
             watch("Site construit par MkDocs")
             with _removed_meanwhile(generated.docs_dir):
-                run_post_build_stages(staging, context.config, kit, context)
+                run_post_build_stages(staging, context.config, kit, context, stages, passed=passed)
                 archive = destination.deliver(staging, context, kit, watch)
     return BuildResult(destination.site_dir, context.config, kit, generated.page_count, archive, watch.total)
 

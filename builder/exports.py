@@ -304,3 +304,6 @@ def split_exports(site_dir: Path, config: SiteConfig, kit: Kit, context: BuildCo
 
 
 write_exports.split = split_exports  # type: ignore[attr-defined]
+# It reads no page of the site (the catalogue only): its page work is none
+# (``builder.build.PagePass``), so MkDocs' workers may finish the pages before it runs.
+write_exports.page_reading = None  # type: ignore[attr-defined]

@@ -18,6 +18,12 @@ the files, the navigation, the titles and front matter of the other pages). So:
    counts them as in a one-process build), static files and theme templates, the anchor
    check, the ``post_build`` event.
 
+A caller may hand a ``page_hook``: the worker that built a page passes its HTML through it
+before the page is written (as a plugin's ``on_post_page`` event would), and what the hook
+read of the page comes back to the caller. The pipeline gives the post-build stages' page
+work (``builder.build.PagePass``): each page is then read, typeset and written once, by the
+worker that made it, instead of being read again and rewritten after MkDocs.
+
 The pages' bytes are those of ``mkdocs build`` (tested: ``tests/test_mkdocs_parallel.py``).
 This follows ``mkdocs.commands.build.build`` of MkDocs 1.6 line by line; any other MkDocs,
 a build with plugins, a dirty build or a process that may not fork uses MkDocs' own
@@ -30,7 +36,7 @@ from __future__ import annotations
 import logging
 import os
 import pickle
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from builder import pool
@@ -41,6 +47,10 @@ SUPPORTED_MKDOCS = "1.6."  # the build() this module mirrors (pyproject pins mkd
 
 # Set just before the fork, read by the workers (``_build_share``): never pickled.
 _STATE: dict[str, Any] = {}
+
+# A page's address in the site (``File.dest_uri``) and its HTML, as MkDocs is about to write
+# it, to the HTML to write and what the hook read of the page (picklable: it comes back).
+PageHook = Callable[[str, str], tuple[str, Any]]
 
 
 def can_run(mkdocs_config: Any, dirty: bool, pages: int) -> bool:
@@ -53,11 +63,14 @@ def can_run(mkdocs_config: Any, dirty: bool, pages: int) -> bool:
             and pages >= MIN_PARALLEL_PAGES and pool.worker_count(pool.MIN_PARALLEL_ITEMS) > 1 and pool.can_fork())
 
 
-def build(config: Any, workers: int | None = None) -> None:
+def build(config: Any, workers: int | None = None, page_hook: PageHook | None = None) -> dict[str, Any]:
     """``mkdocs.commands.build.build(config)`` (MkDocs 1.6, a loaded ``MkDocsConfig``, strict
     or not), its pages populated and built by ``workers`` forked processes (None: one per
-    core). Raises what MkDocs' build raises (``mkdocs.exceptions.Abort`` for warnings in
-    strict mode or a ``BuildError``, the error of a failing page), ``pool.WorkerFailed``
+    core). ``page_hook``: see the module's docstring; returns, for each page a worker passed
+    through it, its address (``dest_uri``) -> what the hook read ({} without a hook; a page
+    built in this process is not passed: the caller finds it by its absence). Raises what
+    MkDocs' build raises (``mkdocs.exceptions.Abort`` for warnings in strict mode or a
+    ``BuildError``, the error of a failing page, or of the hook), ``pool.WorkerFailed``
     (French) when a worker dies."""
     from mkdocs import utils
     from mkdocs.commands.build import _build_extra_template, _build_theme_template, _populate_page
@@ -93,7 +106,7 @@ def build(config: Any, workers: int | None = None) -> None:
         early = _read_sources(pages, config, files, _populate_page)
 
         _STATE.update(config=config, files=files, nav=nav, env=env, pages=pages, early=early,
-                      inclusion=inclusion, parent=os.getpid())
+                      inclusion=inclusion, parent=os.getpid(), hook=page_hook)
         count = pool.worker_count(pool.MIN_PARALLEL_ITEMS) if workers is None else workers
         shares = pool.chunks(range(len(pages)), count * pool.CHUNKS_PER_WORKER)
         try:
@@ -101,11 +114,13 @@ def build(config: Any, workers: int | None = None) -> None:
         finally:
             _STATE.clear()
         anchors: dict[str, tuple[set[str], dict[str, dict[str, str]]]] = {}
+        hooked: dict[str, Any] = {}
         failure: BaseException | None = None
-        for records, share_anchors, error in results:
+        for records, share_anchors, share_hooked, error in results:
             for record in records:
                 logging.getLogger(record.name).handle(record)
             anchors.update(share_anchors)
+            hooked.update(share_hooked)
             failure = failure or error
         if failure is not None:
             raise failure
@@ -130,6 +145,7 @@ def build(config: Any, workers: int | None = None) -> None:
         config.plugins.on_post_build(config=config)
         if counts := warning_counter.get_counts():
             raise Abort(f"Aborted with {', '.join(f'{v} {k.lower()}s' for k, v in counts)} in strict mode!")
+        return hooked
     except Exception as error:
         config.plugins.on_build_error(error=error)
         if isinstance(error, BuildError):
@@ -169,10 +185,23 @@ class _Records(logging.Handler):
         self.records.append(record)
 
 
-def _build_share(numbers: Sequence[int]) -> tuple[list[logging.LogRecord], dict, BaseException | None]:
-    """In a forked worker: pages ``numbers`` populated (unless done before the fork) and built
-    (written). Returns the log records, each page's (anchors present, {target file: {anchor:
-    url}}) by source address, and the error that stopped the share (None if none)."""
+class _HookPlugin:
+    """The page hook as MkDocs' ``post_page`` event, registered in a worker only (the parent's
+    plugins stay as loaded): MkDocs hands it each page's output just before writing it."""
+
+    def __init__(self, hook: PageHook, found: dict[str, Any]):
+        self.hook, self.found = hook, found
+
+    def on_post_page(self, output: str, page: Any, config: Any) -> str:
+        output, self.found[page.file.dest_uri] = self.hook(page.file.dest_uri, output)
+        return output
+
+
+def _build_share(numbers: Sequence[int]) -> tuple[list[logging.LogRecord], dict, dict, BaseException | None]:
+    """In a forked worker: pages ``numbers`` populated (unless done before the fork), built,
+    passed through the page hook if any and written. Returns the log records, each page's
+    (anchors present, {target file: {anchor: url}}) by source address, what the hook read by
+    page address, and the error that stopped the share (None if none)."""
     from mkdocs.commands.build import _build_page, _populate_page
 
     state = _STATE
@@ -183,8 +212,11 @@ def _build_share(numbers: Sequence[int]) -> tuple[list[logging.LogRecord], dict,
     handler = _Records()
     logger = logging.getLogger("mkdocs")
     saved = logger.handlers, logger.propagate
+    hooked: dict[str, Any] = {}
     if os.getpid() != state["parent"]:
         logger.handlers, logger.propagate = [handler], False
+        if state["hook"] is not None:
+            config.plugins["kit-page-hook"] = _HookPlugin(state["hook"], hooked)
     anchors: dict[str, tuple[set[str], dict[str, dict[str, str]]]] = {}
     error: BaseException | None = None
     try:
@@ -201,7 +233,7 @@ def _build_share(numbers: Sequence[int]) -> tuple[list[logging.LogRecord], dict,
         error = caught if _picklable(caught) else RuntimeError(str(caught))
     finally:
         logger.handlers, logger.propagate = saved
-    return handler.records, anchors, error
+    return handler.records, anchors, hooked, error
 
 
 def _picklable(value: object) -> bool:

@@ -30,7 +30,7 @@ import multiprocessing
 import os
 import signal
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -276,15 +276,17 @@ def html_pages(site_dir: Path) -> list[str]:
                   if p.is_file() and not p.is_symlink())
 
 
-def rewrite_pages(site_dir: Path, transforms: Sequence[PageTransform], workers: int | None = None) -> int:
-    """Every page of ``site_dir`` (``html_pages``) read once, passed through ``transforms`` in
+def rewrite_pages(site_dir: Path, transforms: Sequence[PageTransform], workers: int | None = None,
+                  skip: Collection[str] = ()) -> int:
+    """Every page of ``site_dir`` (``html_pages``) but those in ``skip`` (relative POSIX
+    paths: pages already through the transforms) read once, passed through ``transforms`` in
     order (each a function of the page's HTML text to its new text, the same for a page
     whatever the others hold), and written once if it changed: the page-local post-build
     stages fused into one pass, spread over ``workers`` processes (None: ``worker_count``).
     Returns the number of pages written. Raises ``OSError``, ``UnicodeDecodeError``,
     ``WorkerFailed`` (a page may then be rewritten and another not: the caller's staging
     folder is thrown away, as for any failed stage)."""
-    pages = html_pages(site_dir)
+    pages = [page for page in html_pages(site_dir) if page not in skip]
     workers = worker_count(len(pages)) if workers is None else workers
     pieces = chunks(pages, workers * CHUNKS_PER_WORKER if workers > 1 else 1)
     return sum(spread(_rewrite_chunk, pieces, str(site_dir), tuple(transforms), workers=workers))

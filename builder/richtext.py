@@ -302,6 +302,29 @@ def summarise(text: str, limit: int = SUMMARY_CHARS) -> str:
 
 # --- the one render -----------------------------------------------------------------------------
 
+# Text in which no extension of CATALOGUE_EXTENSIONS finds anything to do: no character that
+# starts inline syntax (emphasis, code, links, footnotes, abbreviations, attributes, tables,
+# raw HTML, entities, escapes), no line a block parser would claim (lists, headings, quotes,
+# definitions, code blocks: no line starting with a space of any kind, a digit, « - » or
+# « : »; no line ending in one, a line break or stripped), nothing smarty rewrites (« -- », « ... »), no address
+# magiclink links. Such text is only paragraphs: most of a case sheet's fields.
+_NOT_PLAIN_CHARACTER = re.compile(r"[\\`*_\[\]{}<>&#+|~^=@\t\r\x00-\x08\x0b-\x1f\x7f\x85\u2028\u2029]|--|\.\.\.|://|www\.|ftp\."
+                                  r"|^(?:[^\S\n]|[\d:-])|[^\S\n]$", re.I | re.M)
+_BLANK_LINES = re.compile(r"\n{2,}")
+
+
+def plain_paragraphs(source: str) -> str | None:
+    """What Python-Markdown with ``CATALOGUE_EXTENSIONS`` makes of ``source`` when it holds no
+    Markdown at all (see ``_NOT_PLAIN_CHARACTER``): its paragraphs, each in ``<p>…</p>``,
+    joined by a line break, line breaks within a paragraph kept. None for any other text,
+    which the converter reads. The same bytes as the converter (tested on every field of the
+    kits and on generated sheets: tests/test_markup.py), at a twentieth of its cost: the
+    converter's inline passes were two thirds of loading 2,000 sheets (issue 15)."""
+    text = source.strip("\n")
+    if not text or _NOT_PLAIN_CHARACTER.search(text):
+        return None
+    return "\n".join(f"<p>{block}</p>" for block in _BLANK_LINES.split(text))
+
 _local = threading.local()  # one converter per thread (a Markdown instance is not thread-safe)
 
 
@@ -359,14 +382,18 @@ class RichText(str):
         if kept is not None:  # the same source rendered in a previous preview round
             self._html, self._text, self._problem = kept
             return
-        converter, footnotes = _converter()
-        converter.reset()
-        footnotes.unique_prefix = 0
-        raw = converter.convert(str(self))
-        inspector = _Inspector()
-        inspector.feed(raw)
-        inspector.close()
-        problems = [*inspector.problems, *dialect.raw_html_problems(converter), *dialect.link_problems(raw)]
+        raw = plain_paragraphs(str(self))
+        if raw is not None:  # no Markdown in it: Python-Markdown would write these <p> alone
+            problems = []
+        else:
+            converter, footnotes = _converter()
+            converter.reset()
+            footnotes.unique_prefix = 0
+            raw = converter.convert(str(self))
+            inspector = _Inspector()
+            inspector.feed(raw)
+            inspector.close()
+            problems = [*inspector.problems, *dialect.raw_html_problems(converter), *dialect.link_problems(raw)]
         html = sanitise(raw)
         invisible = _invisible_problem(str(self), html)
         if invisible:  # refused by kit check

@@ -132,14 +132,18 @@ class MkDocsFailed(Exception):
     pass
 
 
-def run_mkdocs(config_file: Path, site_dir: Path, dirty: bool = False, plugins: dict[str, Any] | None = None) -> None:
+def run_mkdocs(config_file: Path, site_dir: Path, dirty: bool = False, plugins: dict[str, Any] | None = None,
+               page_hook: mkdocs_parallel.PageHook | None = None) -> dict[str, Any]:
     """``mkdocs build`` in strict mode into ``site_dir``; any warning fails the build.
 
     ``dirty``: MkDocs' own ``--dirty`` build, for the preview only (``builder.incremental``):
     ``site_dir`` is not emptied and only the pages whose Markdown is newer than their HTML
     are rebuilt; MkDocs' warning that such a build is for development is not counted.
     ``plugins``: MkDocs plugin objects by name, added to the loaded configuration (the
-    preview's keeps MkDocs' files, navigation and theme for its next rounds)."""
+    preview's keeps MkDocs' files, navigation and theme for its next rounds).
+    ``page_hook``: where MkDocs' page pass runs on the cores (``mkdocs_parallel``), each page
+    built there goes through it before it is written; returns what it read of those pages,
+    by address in the site ({} for a build in one process: no page went through it)."""
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
@@ -156,9 +160,10 @@ def run_mkdocs(config_file: Path, site_dir: Path, dirty: bool = False, plugins: 
         for name, plugin in (plugins or {}).items():
             mkdocs_config.plugins[name] = plugin
         if mkdocs_parallel.can_run(mkdocs_config, dirty, _markdown_count(mkdocs_config.docs_dir)):
-            mkdocs_parallel.build(mkdocs_config)  # the same build, its pages over the cores
-        else:
-            build(mkdocs_config, dirty=dirty)
+            # the same build, its pages over the cores
+            return mkdocs_parallel.build(mkdocs_config, page_hook=page_hook)
+        build(mkdocs_config, dirty=dirty)
+        return {}
     except (Abort, ConfigurationError) as error:
         detail = "\n".join(messages) or str(error)
         raise MkDocsFailed(f"la construction MkDocs a échoué :\n{detail}") from error

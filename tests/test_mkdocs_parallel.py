@@ -24,9 +24,9 @@ _, kit, generated, config_file = pipeline.render(project, work / "travail")
 pool.worker_count = lambda items: 2  # two workers, even on a one-core machine
 used = []
 real_build = mkdocs_parallel.build
-def counted(config, workers=None):
+def counted(config, workers=None, page_hook=None):
     used.append(workers)
-    return real_build(config, workers)
+    return real_build(config, workers, page_hook)
 mkdocs_parallel.build = counted
 
 def tree(folder):
@@ -104,3 +104,82 @@ def test_a_dead_worker_is_told_in_french(tmp_path: Path, fixed_epoch: str) -> No
     done = run_fresh(WORKER_DIES, project.root, tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "Un processus de travail de la construction s'est arrêté sans répondre" in done.stdout
+
+
+# kit build whose post-build page work (search reading, typography, policy) is done by
+# MkDocs' workers on each page before it is written (builder.build.PagePass), against the
+# same build in one process (stages after MkDocs): the same bytes, search files and zip included.
+PAGE_PASS_BUILD = r"""
+import hashlib, sys
+from pathlib import Path
+from builder import build as pipeline, mkdocs_parallel, pool
+from builder.config import Project
+assert pool.can_fork(), "a fresh interpreter runs no other thread"
+project, work = Project(Path(sys.argv[1])), Path(sys.argv[2])
+pool.worker_count = lambda items: 2  # two workers, even on a one-core machine
+mkdocs_parallel.MIN_PARALLEL_PAGES = 1
+hooked, rewritten = [], []
+real_build, real_rewrite = mkdocs_parallel.build, pool.rewrite_pages
+def build(config, workers=None, page_hook=None):
+    found = real_build(config, workers, page_hook)
+    hooked.append(sorted(found))
+    return found
+def rewrite(site_dir, transforms, workers=None, skip=()):
+    rewritten.append(sorted(p for p in pool.html_pages(site_dir) if p not in skip))
+    return real_rewrite(site_dir, transforms, workers, skip)
+mkdocs_parallel.build, pool.rewrite_pages = build, rewrite
+def tree(folder):
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+pipeline.build(project, work / "site-coeurs")
+pages = pool.html_pages(work / "site-coeurs")
+assert len(hooked) == 1 and len(hooked[0]) >= 5, hooked
+assert set(hooked[0]) | set(rewritten[0]) == set(pages), (hooked, rewritten)
+assert not set(hooked[0]) & set(rewritten[0]), "a page went through the stages twice"
+assert "404.html" in rewritten[0]  # built after the workers, by MkDocs in this process
+forks = pool.can_fork
+pool.can_fork = lambda: False
+pipeline.build(project, work / "site-seul")
+pool.can_fork = forks
+ours, alone = tree(work / "site-coeurs"), tree(work / "site-seul")
+assert any(n.startswith("search/") for n in ours) and any(n.endswith(".zip") for n in ours)
+assert ours == alone, sorted(n for n in set(ours) | set(alone) if ours.get(n) != alone.get(n))
+print("identiques", len(hooked[0]), len(ours))
+"""
+
+
+@pytest.mark.parametrize("kit", ["dépôt", "autre-kit"])
+def test_pages_finished_by_mkdocs_workers_equal_the_stages_after_mkdocs(kit: str, tmp_path: Path,
+                                                                       fixed_epoch: str) -> None:
+    if kit == "dépôt":
+        project = repo_project_copy(tmp_path / "kit")
+    else:
+        project = copy_project(REPO / "tests" / "fixtures" / "autre-kit", tmp_path / "kit")
+    done = run_fresh(PAGE_PASS_BUILD, project.root, tmp_path, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.startswith("identiques")
+
+
+def test_a_page_pass_needs_every_stage_to_say_what_it_reads() -> None:
+    from builder import build as pipeline
+
+    def reads_pages_unsaid(*arguments: object) -> None:
+        """A whole-site stage that may read the pages as it likes."""
+
+    def upper(html: str) -> str:
+        return html.upper()
+
+    def titles(address: str, html: str) -> str:
+        return f"{address}:{html}"
+
+    def saying(*arguments: object) -> None:
+        """A whole-site stage that says what it reads of a page."""
+
+    saying.page_reading = titles  # type: ignore[attr-defined]
+    upper_stage = type("Stage", (), {"page_transform": staticmethod(upper)})()
+    assert pipeline.PagePass.of([reads_pages_unsaid, upper_stage]) is None
+    page_pass = pipeline.PagePass.of([saying, upper_stage, saying])
+    assert page_pass is not None
+    # each reading sees the page as the stages before it left it
+    assert page_pass("a.html", "x") == ("X", {0: "a.html:x", 2: "a.html:X"})
+    assert pipeline.PagePass.of(pipeline.POST_BUILD_STAGES) is not None

@@ -148,8 +148,11 @@ def page_sections(page: str) -> tuple[str, list[tuple[str, str, str]]]:
     return _clean(html.unescape("".join(title))), found
 
 
-def page_entries(site_dir: Path, config: SiteConfig, kit: Kit) -> list[Entry]:
-    """Every page of the built site, with what the catalogue knows about it."""
+def page_entries(site_dir: Path, config: SiteConfig, kit: Kit,
+                 readings: Mapping[str, tuple[str, list[tuple[str, str, str]]]] | None = None) -> list[Entry]:
+    """Every page of the built site, with what the catalogue knows about it. ``readings``:
+    pages already read (address in the site -> ``page_sections`` of its HTML, made by
+    MkDocs' workers: ``read_page``); the others are read here."""
     urls = OutputPaths.of(config.sorties)
     taxonomy = config.taxonomie
     documents = {urls.document(d.id): d for d in kit.documents}
@@ -165,7 +168,8 @@ def page_entries(site_dir: Path, config: SiteConfig, kit: Kit) -> list[Entry]:
         url = page.relative_to(site_dir).as_posix()
         if url in SKIPPED_PAGES or url.split("/")[0] == urls.downloads_dir:
             continue
-        title, sections = page_sections(page.read_text(encoding="utf-8"))
+        known = readings.get(url) if readings else None
+        title, sections = known if known is not None else page_sections(page.read_text(encoding="utf-8"))
         if not title and not sections:
             continue
         entry = Entry(url, title, config.rubriques.a_propos, [], sections)
@@ -792,19 +796,21 @@ def read_site(site_dir: Path) -> dict:
             "vocabulary": _read_literal((site_dir / VOCABULARY_FILE).read_text(encoding="utf-8"), VOCABULARY_CALL)}
 
 
-def search_stage(site_dir: Path, config: SiteConfig, kit: Kit, context: object = None) -> None:
+def search_stage(site_dir: Path, config: SiteConfig, kit: Kit, context: object = None,
+                 readings: Mapping[str, tuple[str, list[tuple[str, str, str]]]] | None = None) -> None:
     """Post-build stage: writes search/index.js, search/terms/<n>.js, search/positions/<n>.js,
-    search/pages/<n>.js and search/vocabulary.js."""
-    split_search_stage(site_dir, config, kit, context)()
+    search/pages/<n>.js and search/vocabulary.js. ``readings``: see ``page_entries``."""
+    split_search_stage(site_dir, config, kit, context, readings)()
 
 
-def split_search_stage(site_dir: Path, config: SiteConfig, kit: Kit, context: object = None) -> Callable[[], None]:
+def split_search_stage(site_dir: Path, config: SiteConfig, kit: Kit, context: object = None,
+                       readings: Mapping[str, tuple[str, list[tuple[str, str, str]]]] | None = None) -> Callable[[], None]:
     """The stage cut in two (``builder.build``'s split stages): the pages read now, as they
-    are before the typography (``page_entries``); returned, the rest (the index built and
-    its files written under search/, nothing else), which may run in another process while
-    the page pass rewrites the pages."""
+    are before the typography (``page_entries``, with the ``readings`` made in MkDocs'
+    workers); returned, the rest (the index built and its files written under search/,
+    nothing else), which may run in another process while the page pass rewrites the pages."""
     with _cycle_collector_paused():
-        entries = page_entries(site_dir, config, kit)
+        entries = page_entries(site_dir, config, kit, readings)
 
     def rest() -> None:
         with _cycle_collector_paused():
@@ -813,7 +819,14 @@ def split_search_stage(site_dir: Path, config: SiteConfig, kit: Kit, context: ob
     return rest
 
 
+def read_page(address: str, html: str) -> tuple[str, list[tuple[str, str, str]]]:
+    """What the stage reads of one page (``page_sections``), for ``builder.build.PagePass``:
+    computed by the MkDocs worker that built the page, before the typography."""
+    return page_sections(html)
+
+
 search_stage.split = split_search_stage  # type: ignore[attr-defined]
+search_stage.page_reading = read_page  # type: ignore[attr-defined]
 
 
 def _write_index(site_dir: Path, config: SiteConfig, data: dict) -> None:
