@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from builder import csp, exports, package, pages, pool, runs, safety, site, typography
+from builder import csp, exports, links, package, pages, pool, runs, safety, site, typography
 from builder.config import Project, SiteConfig
 from builder.context import BuildContext, BuildOptions, Progress, quiet
 from builder.validate import load_kit  # load, then every rule (builder.validate)
@@ -45,6 +45,9 @@ POST_BUILD_STAGES: tuple[PostBuildStage, ...] = (
     # French no-break spaces in the pages' text; after the search index (its text stays plain),
     # before the policy (it never touches scripts; the policy hashes them as final).
     typography.typography_stage,
+    # Links to other sites say they need internet; after the typography (the note is not
+    # typeset), before the policy (no script touched).
+    links.external_links_stage,
     # Keep last: the Content-Security-Policy hashes the pages' inline scripts as they are final.
     csp.csp_stage,
 )

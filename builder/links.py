@@ -14,8 +14,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from builder import pool
 from builder.paths import DIRECTORY_INDEX
 
 EXTERNAL_CLASS = "kit-externe"
@@ -123,6 +125,24 @@ def mark_external_links(text: str) -> str:
 
     unmarked = any(EXTERNAL_CLASS not in tag.group() for tag in EXTERNAL_START_TAG.finditer(text))
     return rewrite_anchors(text, edit) if unmarked else text
+
+
+def external_links_stage(site_dir: Path, config: object = None, kit: object = None, context: object = None) -> None:
+    """Post-build stage (``builder.build.POST_BUILD_STAGES``), after the typography (the note
+    is not typeset, as when the package marked the links) and before the policy (it touches
+    no script): every page's links to other sites marked (``mark_external_links``), each
+    page rewritten in place if it changed. A build runs it fused with the other page-local
+    stages (``page_transform``), in MkDocs' workers: the package, which marks the pages it
+    reads again (the mark is kept as it is), then has no page left to rewrite for it."""
+    for relative in pool.html_pages(site_dir):
+        path = site_dir / relative
+        page = path.read_text(encoding="utf-8")
+        marked = mark_external_links(page)
+        if marked != page:
+            path.write_text(marked, encoding="utf-8")
+
+
+external_links_stage.page_transform = mark_external_links  # type: ignore[attr-defined]
 
 
 def link_target(page: str, href: str) -> str | None:
