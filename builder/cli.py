@@ -514,23 +514,30 @@ _SEARCH_FLAGS = frozenset({"-h", "--help", "--details", "--debug"})
 
 
 def _dash_query_kept(argv: list[str]) -> list[str]:
-    """``argv`` with « -- » put before a ``kit search`` query that begins with « - » (README:
-    « -mot » excludes a word), which argparse would otherwise refuse as an unknown option."""
+    """``argv`` with « -- » put before a ``kit search`` query that holds a word beginning with
+    « - » (README: « -mot » excludes a word), which argparse would otherwise refuse as an
+    unknown option; the command's own options, wherever they stand (« kit search -alsace
+    -n 1 »), are moved before it."""
     if "search" not in argv or "--" in argv:
         return argv
     at = argv.index("search") + 1
+    options: list[str] = []
+    words: list[str] = []
     index = at
     while index < len(argv):
         word = argv[index]
-        name = word.split("=", 1)[0]
         if word in _SEARCH_VALUED:
+            options += argv[index:index + 2]
             index += 2
-        elif (not word.startswith("-") or word == "-" or name in _SEARCH_VALUED | _SEARCH_FLAGS
-              or (word.startswith("-n") and word[2:].isdigit())):
-            index += 1
+            continue
+        if word.split("=", 1)[0] in _SEARCH_VALUED | _SEARCH_FLAGS or (word.startswith("-n") and word[2:].isdigit()):
+            options.append(word)
         else:
-            return argv[:index] + ["--"] + argv[index:]
-    return argv
+            words.append(word)
+        index += 1
+    if not any(word.startswith("-") and word != "-" for word in words):
+        return argv
+    return argv[:at] + options + ["--"] + words
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -223,7 +223,8 @@ def test_an_index_from_another_version_asks_for_a_build(tmp_path: Path, capsys: 
 
 
 @pytest.mark.parametrize("arguments", [["-alsace"], ["-n", "2", "-alsace partenariats"], ["partenariats", "-alsace"],
-                                       ['-"co-construction"'], ["--nombre=2", "-alsace"]])
+                                       ['-"co-construction"'], ["--nombre=2", "-alsace"], ["-alsace", "-n", "2"],
+                                       ["-alsace", "partenariats", "--nombre", "2"], ["-alsace", "-n2"]])
 def test_a_query_beginning_with_an_exclusion_is_the_query_not_an_option(
         arguments: list[str], built_project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # README: « -mot » excludes a word; argparse alone would refuse « -alsace » as an option.
@@ -231,5 +232,7 @@ def test_a_query_beginning_with_an_exclusion_is_the_query_not_an_option(
     out, err = capsys.readouterr()
     assert "arguments obligatoires manquants" not in err and "non reconnu" not in err
     assert code in (0, 1) and ("résultat" in out), (out, err)
-    query = " ".join(a for a in arguments if a not in ("-n", "2", "--nombre=2"))
+    query = " ".join(a for a in arguments if a not in ("-n", "2", "--nombre=2", "--nombre", "-n2"))
     assert f"« {query} »" in out, out
+    if any(a in arguments for a in ("-n", "-n2", "--nombre", "--nombre=2")) and "résultats pour" in out:
+        assert "(2 premiers)" in out or len([line for line in out.splitlines() if line[:1].isdigit()]) <= 2, out
