@@ -119,7 +119,8 @@ class PagePass:
 
 def run_post_build_stages(site_dir: Path, config: SiteConfig, kit: Kit, context: BuildContext | None = None,
                           stages: Iterable[PostBuildStage] | None = None, workers: int | None = None,
-                          passed: Mapping[str, dict[int, Any]] | None = None) -> None:
+                          passed: Mapping[str, dict[int, Any]] | None = None,
+                          meanwhile: Callable[[], None] | None = None) -> None:
     """``stages`` (None: ``POST_BUILD_STAGES``, read now) on the built site, in order, with the
     result of running each in turn: consecutive page-local stages (``page_transform``) are
     fused into ONE read and one write of each page, spread over the cores (``builder.pool``;
@@ -127,6 +128,8 @@ def run_post_build_stages(site_dir: Path, config: SiteConfig, kit: Kit, context:
     (``split_of``) runs in a forked child meanwhile, where this process may fork.
     ``passed``: the pages already through ``PagePass.of(stages)`` (address -> its readings):
     the page-local stages leave them alone, the stages that read pages take their readings.
+    ``meanwhile``: the caller's work on the finished pages (it must not need the split
+    stages' own files), done before the split stages' children are waited for at the end.
     Raises what a stage raises, ``safety.KitError`` (French) if a worker process dies."""
     stages = tuple(POST_BUILD_STAGES if stages is None else stages)
     passed = passed or {}
@@ -164,6 +167,8 @@ def run_post_build_stages(site_dir: Path, config: SiteConfig, kit: Kit, context:
                 join()
                 stage(site_dir, config, kit, context, **read_by(number, stage))
             flush()
+            if meanwhile is not None:
+                meanwhile()
             join()
         except pool.WorkerFailed as error:  # told in French; the staging folder is thrown away
             raise safety.KitError(error.message) from error
@@ -246,6 +251,12 @@ class Destination:
 
     steps = 4  # progress lines: validated, pages, MkDocs, offline edition
     site_dir: Path | None = None
+    with_archive = True
+
+    def ahead(self, staging: Path, context: BuildContext) -> package.Ahead | None:
+        """The zip's entries compressed while the post-build stages' children finish
+        (``package.deflate_ahead``), or None without a zip."""
+        return package.deflate_ahead(staging, context.config, context.edition) if self.with_archive else None
 
     def check(self, context: BuildContext) -> None:
         pass
@@ -256,7 +267,8 @@ class Destination:
     def staging(self, context: BuildContext) -> contextlib.AbstractContextManager[Path]:
         raise NotImplementedError
 
-    def deliver(self, staging: Path, context: BuildContext, kit: Kit, watch: Stopwatch) -> Path | None:
+    def deliver(self, staging: Path, context: BuildContext, kit: Kit, watch: Stopwatch,
+                ahead: package.Ahead | None = None) -> Path | None:
         raise NotImplementedError
 
 
@@ -281,10 +293,11 @@ class SiteDestination(Destination):
             yield staging.path
         # Released: the staging folder, if still there (failure), and its lock.
 
-    def deliver(self, staging: Path, context: BuildContext, kit: Kit, watch: Stopwatch) -> Path | None:
+    def deliver(self, staging: Path, context: BuildContext, kit: Kit, watch: Stopwatch,
+                ahead: package.Ahead | None = None) -> Path | None:
         project = context.project
         # Links marked, zip written, its size filled into the pages (see package.py).
-        archive = package.finish(staging, context.config, self.with_archive, context.edition)
+        archive = package.finish(staging, context.config, self.with_archive, context.edition, ahead)
         if archive:
             watch(f"Édition hors ligne : {archive.relative_to(staging).as_posix()} ({package.size_label(archive)})")
         (staging / safety.MARKER).write_text(safety.MARKER_TEXT, encoding="utf-8")
@@ -325,8 +338,9 @@ class ZipDestination(Destination):
         with runs.claimed(self.temporary_root, ZIP_PREFIX) as temporary:
             yield temporary.path / "site"
 
-    def deliver(self, staging: Path, context: BuildContext, kit: Kit, watch: Stopwatch) -> Path | None:
-        archive = package.build_archive(staging, context.config, self.target, context.edition)
+    def deliver(self, staging: Path, context: BuildContext, kit: Kit, watch: Stopwatch,
+                ahead: package.Ahead | None = None) -> Path | None:
+        archive = package.build_archive(staging, context.config, self.target, context.edition, ahead)
         watch(f"Édition hors ligne : {archive} ({package.size_label(archive)})")
         return archive
 
@@ -351,8 +365,12 @@ def run(context: BuildContext, destination: Destination) -> BuildResult:
             passed = site.run_mkdocs(config_file, staging, page_hook=PagePass.of(stages))
             watch("Site construit par MkDocs")
             with _removed_meanwhile(generated.docs_dir):
-                run_post_build_stages(staging, context.config, kit, context, stages, passed=passed)
-                archive = destination.deliver(staging, context, kit, watch)
+                # While the search index and the exports are made in child processes, the zip's
+                # entries of the finished pages and assets are compressed here (issue 15).
+                ahead: list[package.Ahead | None] = []
+                run_post_build_stages(staging, context.config, kit, context, stages, passed=passed,
+                                      meanwhile=lambda: ahead.append(destination.ahead(staging, context)))
+                archive = destination.deliver(staging, context, kit, watch, ahead[0] if ahead else None)
     return BuildResult(destination.site_dir, context.config, kit, generated.page_count, archive, watch.total)
 
 

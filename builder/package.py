@@ -25,8 +25,11 @@ import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Set as AbstractSet
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from builder import links
 from builder.config import SiteConfig
@@ -110,7 +113,7 @@ def links_to_any(names: set[str]) -> re.Pattern[str]:
     return re.compile(rf"""href=["']?(?:[^"'\s>]*/)?(?:{alternatives})[#?"'\s>]""")
 
 
-def offline_page(text: str, page: str, left_out: set[str], config: SiteConfig, candidates: re.Pattern[str] | None = None,
+def offline_page(text: str, page: str, left_out: AbstractSet[str], config: SiteConfig, candidates: re.Pattern[str] | None = None,
                  edition: dt.date | None = None) -> str:
     """A page as the zip holds it: links to files left out point to the online site."""
     notice = offline_notice(config, edition or edition_date())
@@ -205,15 +208,33 @@ def _add_deflated(archive: zipfile.ZipFile, info: zipfile.ZipInfo, size: int, co
     archive.NameToInfo[info.filename] = info
 
 
-def _write_entries(archive: zipfile.ZipFile, entries: Iterable[tuple[str, bytes]], edition: dt.date) -> None:
+class Deflated(NamedTuple):
+    """An entry's data compressed ahead (``deflate_ahead``): its size, its deflated bytes, its CRC-32."""
+
+    size: int
+    compressed: bytes
+    crc: int
+
+
+def _done(value: tuple[bytes, int]) -> Future:
+    future: Future = Future()
+    future.set_result(value)
+    return future
+
+
+def _write_entries(archive: zipfile.ZipFile, entries: Iterable[tuple[str, bytes | Deflated]], edition: dt.date) -> None:
     """The entries, in their order, compressed by one thread per core while the next ones are
     read and made (issue 15: compression was a fifth of the package stage); a bounded number
-    wait at once, so memory stays flat. Bytes as ``writestr`` writes them (tests/test_build_speed.py)."""
+    wait at once, so memory stays flat. An entry given ``Deflated`` is written as it is.
+    Bytes as ``writestr`` writes them (tests/test_build_speed.py)."""
     workers = max(1, os.cpu_count() or 1)
     waiting: collections.deque = collections.deque()
     with ThreadPoolExecutor(max_workers=workers) as compressors:
         for name, data in entries:
-            waiting.append((name, len(data), compressors.submit(_deflate, data)))
+            if isinstance(data, Deflated):
+                waiting.append((name, data.size, _done((data.compressed, data.crc))))
+            else:
+                waiting.append((name, len(data), compressors.submit(_deflate, data)))
             if len(waiting) > 4 * workers:
                 name, size, done = waiting.popleft()
                 _add_deflated(archive, _entry(name, edition), size, *done.result())
@@ -222,7 +243,7 @@ def _write_entries(archive: zipfile.ZipFile, entries: Iterable[tuple[str, bytes]
             _add_deflated(archive, _entry(name, edition), size, *done.result())
 
 
-def write_zip(target: Path, entries: Iterable[tuple[str, bytes]], edition: dt.date | None = None) -> Path:
+def write_zip(target: Path, entries: Iterable[tuple[str, bytes | Deflated]], edition: dt.date | None = None) -> Path:
     """Write the entries (already in order) to ``target`` through a temporary file,
     so that an interrupted build never leaves half a zip at the stable address.
     Every entry is dated ``edition`` (None: ``context.edition_date()``), at midnight."""
@@ -242,26 +263,103 @@ def write_zip(target: Path, entries: Iterable[tuple[str, bytes]], edition: dt.da
     return target
 
 
+@dataclass
+class _Plan:
+    """What the zip holds, from the files of the site as they are: the files packed, in
+    order, and those left out (the offline pages' links to them point online)."""
+
+    packed: list[str]
+    left_out: frozenset[str]
+
+    @classmethod
+    def of(cls, site_dir: Path, config: SiteConfig, pages: Mapping[str, str]) -> "_Plan":
+        files = site_files(site_dir)  # listed now, before the zip's temporary file exists
+        material_search = uses_material_search(pages)
+        packed = [f for f in files if is_packed(f, config, material_search)]
+        return cls(packed, frozenset(set(files) - set(packed) | {archive_relpath(config)}))  # the zip is not written yet
+
+    def data(self, relative: str, site_dir: Path, config: SiteConfig, pages: Mapping[str, str],
+             candidates: re.Pattern[str], edition: dt.date) -> bytes:
+        if relative in pages:
+            return offline_page(pages[relative], relative, self.left_out, config, candidates, edition).encode("utf-8")
+        return (site_dir / relative).read_bytes()
+
+
+def _stamp(path: Path) -> tuple[int, int, int]:
+    found = path.stat()
+    return found.st_size, found.st_mtime_ns, found.st_ino
+
+
+# At most this much compressed data is made ahead (``deflate_ahead``): the whole zip at 2,000
+# sheets (27 MB), about a third of it at 10,000, where memory is the limit (issue 15: < 1 GB).
+AHEAD_BUDGET = 48 * 1024 * 1024
+
+
+@dataclass
+class Ahead:
+    """Entries compressed before the site was complete (``deflate_ahead``): the plan they were
+    made for, and for each file its stamp (size, modification time, inode) then and its data."""
+
+    left_out: frozenset[str]
+    entries: dict[str, tuple[tuple[int, int, int], Deflated]] = field(default_factory=dict)
+    pages: "OnlinePages | None" = None  # the pages as read then (what marking left unchanged)
+
+    def entry(self, relative: str, site_dir: Path, left_out: frozenset[str]) -> Deflated | None:
+        """The file's entry made ahead, if it is still right: the same files left out of the
+        zip, and the file unchanged since."""
+        kept = self.entries.get(relative)
+        if kept is None or left_out != self.left_out or _stamp(site_dir / relative) != kept[0]:
+            return None
+        return kept[1]
+
+
+def deflate_ahead(site_dir: Path, config: SiteConfig, edition: dt.date | None = None, budget: int = AHEAD_BUDGET) -> Ahead:
+    """The zip's entries of the files the site holds now, made and compressed (``Deflated``)
+    in the zip's order until ``budget`` bytes of compressed data: done while the post-build
+    stages' children still write their own files (search index, exports; ``builder.build``),
+    so that the zip, written when they are done, has only the rest to compress. An entry is
+    used only if it is still right then (``Ahead.entry``)."""
+    edition = edition or edition_date()
+    pages = read_pages(site_dir)
+    plan = _Plan.of(site_dir, config, pages)
+    candidates = links_to_any(set(plan.left_out))
+    ahead = Ahead(plan.left_out, pages=pages)
+    workers = max(1, os.cpu_count() or 1)
+    made = 0
+    with ThreadPoolExecutor(max_workers=workers) as compressors:
+        waiting: collections.deque = collections.deque()
+        for relative in plan.packed:
+            stamp = _stamp(site_dir / relative)
+            data = plan.data(relative, site_dir, config, pages, candidates, edition)
+            waiting.append((relative, stamp, len(data), compressors.submit(_deflate, data)))
+            while waiting and (len(waiting) > 4 * workers or waiting[0][3].done()):
+                relative, stamp, size, done = waiting.popleft()
+                compressed, crc = done.result()
+                ahead.entries[relative] = (stamp, Deflated(size, compressed, crc))
+                made += len(compressed)
+            if made >= budget:
+                break
+        for relative, stamp, size, done in waiting:
+            compressed, crc = done.result()
+            ahead.entries[relative] = (stamp, Deflated(size, compressed, crc))
+    return ahead
+
+
 def zip_entries(site_dir: Path, config: SiteConfig, pages: Mapping[str, str],
-                edition: dt.date | None = None) -> Iterable[tuple[str, bytes]]:
-    """LISEZMOI.txt first, then the site's files in sorted order, under one top folder."""
+                edition: dt.date | None = None, ahead: Ahead | None = None) -> Iterable[tuple[str, bytes | Deflated]]:
+    """LISEZMOI.txt first, then the site's files in sorted order, under one top folder; the
+    entries ``ahead`` made that are still right, as they are."""
     edition = edition or edition_date()
     top = config.sorties.archive
-    files = site_files(site_dir)  # listed now, before the zip's temporary file exists
-    material_search = uses_material_search(pages)
-    packed = [f for f in files if is_packed(f, config, material_search)]
-    left_out = set(files) - set(packed) | {archive_relpath(config)}  # the zip is not written yet
+    plan = _Plan.of(site_dir, config, pages)
+    candidates = links_to_any(set(plan.left_out))
 
-    candidates = links_to_any(left_out)
-
-    def entries() -> Iterable[tuple[str, bytes]]:
+    def entries() -> Iterable[tuple[str, bytes | Deflated]]:
         yield f"{top}/{README_NAME}", readme_text(config, edition).encode("utf-8")
-        for relative in packed:
-            if relative in pages:
-                data = offline_page(pages[relative], relative, left_out, config, candidates, edition).encode("utf-8")
-            else:
-                data = (site_dir / relative).read_bytes()
-            yield f"{top}/{relative}", data
+        for relative in plan.packed:
+            made = ahead.entry(relative, site_dir, plan.left_out) if ahead is not None else None
+            yield f"{top}/{relative}", made if made is not None else plan.data(relative, site_dir, config, pages,
+                                                                               candidates, edition)
 
     return entries()
 
@@ -277,6 +375,7 @@ class OnlinePages(Mapping[str, str]):
         self.names = [f for f in (site_files(site_dir) if files is None else files) if f.endswith(HTML_SUFFIX)]
         self.built = frozenset(self.names)
         self.as_built: set[str] = set()  # pages the marking left unchanged: not looked at again
+        self._has: dict[str, bool] = {}  # raw_text_has's answers
 
     def __getitem__(self, relative: str) -> str:
         if relative not in self.built:
@@ -302,8 +401,10 @@ class OnlinePages(Mapping[str, str]):
 
     def raw_text_has(self, mark: str) -> bool:
         """Whether any page, as built, holds ``mark`` (link marking adds no such mark)."""
-        encoded = mark.encode("utf-8")
-        return any(encoded in (self.site_dir / relative).read_bytes() for relative in self.names)
+        if mark not in self._has:
+            encoded = mark.encode("utf-8")
+            self._has[mark] = any(encoded in (self.site_dir / relative).read_bytes() for relative in self.names)
+        return self._has[mark]
 
 
 def read_pages(site_dir: Path) -> OnlinePages:
@@ -311,22 +412,29 @@ def read_pages(site_dir: Path) -> OnlinePages:
     return OnlinePages(site_dir)
 
 
-def build_archive(site_dir: Path, config: SiteConfig, target: Path | None = None, edition: dt.date | None = None) -> Path:
+def build_archive(site_dir: Path, config: SiteConfig, target: Path | None = None, edition: dt.date | None = None,
+                  ahead: Ahead | None = None) -> Path:
     """Write the offline edition of the site in ``site_dir`` (by default at its stable address),
-    dated ``edition`` (the build context's date; None: ``context.edition_date()``)."""
+    dated ``edition`` (the build context's date; None: ``context.edition_date()``), with the
+    entries ``ahead`` made that are still right."""
     edition = edition or edition_date()
     target = target or site_dir / archive_relpath(config)
-    return write_zip(target, zip_entries(site_dir, config, read_pages(site_dir), edition), edition)
+    return write_zip(target, zip_entries(site_dir, config, read_pages(site_dir), edition, ahead), edition)
 
 
-def finish(site_dir: Path, config: SiteConfig, with_archive: bool = True, edition: dt.date | None = None) -> Path | None:
-    """The last pass over a built site: links marked, zip written, its size in the pages.
-    ``edition``: the build context's date (None: ``context.edition_date()``)."""
+def finish(site_dir: Path, config: SiteConfig, with_archive: bool = True, edition: dt.date | None = None,
+           ahead: Ahead | None = None) -> Path | None:
+    """The last pass over a built site: links marked, zip written (with the entries ``ahead``
+    made that are still right), its size in the pages. ``edition``: the build context's date
+    (None: ``context.edition_date()``)."""
     pages = read_pages(site_dir)
+    if ahead is not None and ahead.pages is not None and ahead.pages.names == pages.names:
+        pages = ahead.pages  # the same pages (the children write none): what was read is known
     archive = None
     if with_archive:
         edition = edition or edition_date()
-        archive = write_zip(site_dir / archive_relpath(config), zip_entries(site_dir, config, pages, edition), edition)
+        archive = write_zip(site_dir / archive_relpath(config), zip_entries(site_dir, config, pages, edition, ahead),
+                            edition)
     size = size_label(archive) if archive else ""
     for relative in pages:  # each page read and marked again: never all in memory (OnlinePages)
         marked = pages[relative]

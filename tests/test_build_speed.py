@@ -272,3 +272,37 @@ def test_a_split_stage_child_that_dies_fails_the_build_in_french(tmp_path: Path,
     done = run_fresh(SPLIT_STAGE_DIES, project.root, work)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "Un processus de travail de la construction s'est arrêté sans répondre" in done.stdout
+
+
+def test_zip_entries_compressed_ahead_give_the_same_zip_and_stale_ones_are_remade(real_site: Path, tmp_path: Path) -> None:
+    # While the search index and the exports are made in children, the build compresses the
+    # entries of the files already final (package.deflate_ahead); the zip, written after,
+    # takes those still right and remakes the others.
+    from builder import package
+    from builder.config import Project
+    from builder.context import edition_date
+    from builder.validate import load_kit
+
+    site = tmp_path / "site"
+    shutil.copytree(real_site, site)
+    config = load_kit(Project(real_site.parent / "kit-project"))[0]
+    (site / package.archive_relpath(config)).unlink()
+    edition = edition_date()
+    ahead = package.deflate_ahead(site, config, edition)
+    packed = sorted(ahead.entries)
+    assert len(packed) >= 50 and any(p.endswith(".html") for p in packed)
+    # after: a file the zip holds changes, a child writes a file of its own
+    changed = next(p for p in packed if p.endswith(".css"))
+    with (site / changed).open("ab") as written:
+        written.write(b"\n/* plus */\n")
+    (site / "search" / "nouveau.js").write_text("var x = 1;\n", encoding="utf-8")
+    plan_left_out = ahead.left_out
+    assert ahead.entry(changed, site, plan_left_out) is None  # changed since: made again
+    assert ahead.entry(packed[0], site, plan_left_out | {"autre.zip"}) is None  # another plan: made again
+    kept = [p for p in packed if ahead.entry(p, site, plan_left_out) is not None]
+    assert len(kept) == len(packed) - 1
+    with_ahead = package.build_archive(site, config, tmp_path / "avance.zip", edition, ahead)
+    without = package.build_archive(site, config, tmp_path / "sans.zip", edition)
+    assert with_ahead.read_bytes() == without.read_bytes()
+    # a budget of one byte: a handful of entries only (those in the compressors' hands)
+    assert 1 <= len(package.deflate_ahead(site, config, edition, budget=1).entries) <= 4 * (os.cpu_count() or 1) + 1
