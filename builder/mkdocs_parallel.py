@@ -44,6 +44,8 @@ from builder import pool
 # Below this many pages a fork costs more than it saves; tests lower it to exercise the workers.
 MIN_PARALLEL_PAGES = 400
 SUPPORTED_MKDOCS = "1.6."  # the build() this module mirrors (pyproject pins mkdocs < 2)
+SHARE_PAGES = 250  # at most this many pages in a worker's share (see ``build``)
+HOOK_PLUGIN = "kit-page-hook"  # the page hook's name among a worker's MkDocs plugins
 
 # Set just before the fork, read by the workers (``_build_share``): never pickled.
 _STATE: dict[str, Any] = {}
@@ -108,7 +110,9 @@ def build(config: Any, workers: int | None = None, page_hook: PageHook | None = 
         _STATE.update(config=config, files=files, nav=nav, env=env, pages=pages, early=early,
                       inclusion=inclusion, parent=os.getpid(), hook=page_hook)
         count = pool.worker_count(pool.MIN_PARALLEL_ITEMS) if workers is None else workers
-        shares = pool.chunks(range(len(pages)), count * pool.CHUNKS_PER_WORKER)
+        # Shares of at most SHARE_PAGES pages: a worker holds what it found in a share until
+        # the share is done (issue 15: memory at 10,000 sheets).
+        shares = pool.chunks(range(len(pages)), max(count * pool.CHUNKS_PER_WORKER, -(-len(pages) // SHARE_PAGES)))
         try:
             results = pool.spread(_build_share, shares, workers=count, fork=True)
         finally:
@@ -216,7 +220,13 @@ def _build_share(numbers: Sequence[int]) -> tuple[list[logging.LogRecord], dict,
     if os.getpid() != state["parent"]:
         logger.handlers, logger.propagate = [handler], False
         if state["hook"] is not None:
-            config.plugins["kit-page-hook"] = _HookPlugin(state["hook"], hooked)
+            # Registered once per worker (MkDocs adds an event at each registration, even
+            # under the same name: a second one would pass every page through the hook twice);
+            # each share then gets its own findings.
+            plugin = config.plugins.get(HOOK_PLUGIN)
+            if plugin is None:
+                plugin = config.plugins[HOOK_PLUGIN] = _HookPlugin(state["hook"], hooked)
+            plugin.found = hooked
     anchors: dict[str, tuple[set[str], dict[str, dict[str, str]]]] = {}
     error: BaseException | None = None
     try:

@@ -183,3 +183,26 @@ def test_a_page_pass_needs_every_stage_to_say_what_it_reads() -> None:
     # each reading sees the page as the stages before it left it
     assert page_pass("a.html", "x") == ("X", {0: "a.html:x", 2: "a.html:X"})
     assert pipeline.PagePass.of(pipeline.POST_BUILD_STAGES) is not None
+
+
+# The page hook runs once per page, however many shares a worker builds (MkDocs registers an
+# event again at each registration: a hook added per share ran 1, 2, 3… times).
+HOOK_ONCE = PRELUDE + r"""
+mkdocs_parallel.MIN_PARALLEL_PAGES = 1
+mkdocs_parallel.SHARE_PAGES = 3  # many shares per worker
+def hook(address, html):
+    return html.replace("</body>", "<!--kit-crochet--></body>"), address
+found = site.run_mkdocs(config_file, work / "crochet", page_hook=hook)
+assert used == [None], used
+assert len(found) >= 5 and all(found[a] == a for a in found), found
+counts = {a: (work / "crochet" / a).read_text(encoding="utf-8").count("<!--kit-crochet-->") for a in found}
+assert set(counts.values()) == {1}, counts
+print("une fois", len(found))
+"""
+
+
+def test_the_page_hook_runs_once_per_page_over_many_shares(tmp_path: Path, fixed_epoch: str) -> None:
+    project = repo_project_copy(tmp_path / "kit")
+    done = run_fresh(HOOK_ONCE, project.root, tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.startswith("une fois")
