@@ -46,6 +46,39 @@ def run_fresh(script: str, *arguments: object, timeout: float = 900) -> subproce
                           capture_output=True, text=True, timeout=timeout)
 
 
+# For scripts given to ``run_fresh`` that have imported ``pipeline`` (builder.build) and
+# ``pool``: ``same_as_one_process(project, work, label)`` builds ``project`` again in one
+# process (no fork: the stages after MkDocs, no child) into ``work / "site-seul"`` and
+# asserts the site in ``work / label`` has the same bytes, search files and zip included;
+# returns the site's files and their hashes.
+ONE_PROCESS_CHECK = r"""
+import hashlib
+def tree(folder):
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+def same_as_one_process(project, work, label):
+    forks = pool.can_fork
+    pool.can_fork = lambda: False
+    try:
+        pipeline.build(project, work / "site-seul")
+    finally:
+        pool.can_fork = forks
+    ours, alone = tree(work / label), tree(work / "site-seul")
+    assert any(n.startswith("search/") for n in ours) and any(n.endswith(".zip") for n in ours)
+    assert ours == alone, sorted(n for n in set(ours) | set(alone) if ours.get(n) != alone.get(n))
+    return ours
+"""
+
+
+def run_fresh_ok(script: str, *arguments: object, prints: str, timeout: float = 900) -> str:
+    """``run_fresh``, asserting that the script ended well and printed first ``prints`` (its
+    last statement says what it checked); returns what it printed."""
+    done = run_fresh(script, *arguments, timeout=timeout)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.startswith(prints), done.stdout[-3000:]
+    return done.stdout
+
+
 def copy_project(source: Path, target: Path) -> Project:
     """A throwaway copy of a kit project (catalogue, content, settings; not its builds)."""
     shutil.copytree(source, target, ignore=shutil.ignore_patterns(".kit-build", "site", ".site.*", "__pycache__"))

@@ -15,7 +15,7 @@ from builder import build as pipeline
 from builder import csp, pool, typography
 from builder.cli import main
 from builder.typography import NBSP, NNBSP
-from conftest import EPOCH, built_mini, tree_hash
+from conftest import EPOCH, ONE_PROCESS_CHECK, built_mini, tree_hash
 
 
 def _untypeset_copy(site: Path, target: Path) -> Path:
@@ -176,12 +176,10 @@ print("identiques", len(trees[2]))
 
 
 def test_case_pages_written_by_forked_workers_equal_the_ones_written_here(tmp_path: Path, fixed_epoch: str) -> None:
-    from conftest import repo_project_copy, run_fresh
+    from conftest import repo_project_copy, run_fresh_ok
 
     project = repo_project_copy(tmp_path / "kit")
-    done = run_fresh(FORKED_RENDER, project.root, tmp_path, timeout=600)
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stdout.startswith("identiques")
+    run_fresh_ok(FORKED_RENDER, project.root, tmp_path, prints="identiques", timeout=600)
 
 
 def test_no_fork_while_another_thread_runs() -> None:
@@ -201,7 +199,7 @@ def test_no_fork_while_another_thread_runs() -> None:
 
 # kit build with the split stages' rests (search index, exports) and the Markdown's removal in
 # forked children, against the same build done in one process: the same bytes, zip included.
-SPLIT_STAGES_BUILD = r"""
+SPLIT_STAGES_BUILD = ONE_PROCESS_CHECK + r"""
 import hashlib, sys
 from pathlib import Path
 from builder import build as pipeline, pool
@@ -214,29 +212,18 @@ def counted(self, function, *arguments):
     real(self, function, *arguments)
 pool.Background.__init__ = counted
 project, work = Project(Path(sys.argv[1])), Path(sys.argv[2])
-def tree(folder):
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 pipeline.build(project, work / "site-enfants")
 assert len(children) == 3, children  # the Markdown's removal, the exports, the search index
-forks = pool.can_fork
-pool.can_fork = lambda: False
-pipeline.build(project, work / "site-seul")
-pool.can_fork = forks
-ours, alone = tree(work / "site-enfants"), tree(work / "site-seul")
-assert any(n.startswith("search/") for n in ours) and any(n.endswith(".zip") for n in ours)
-assert ours == alone, sorted(n for n in set(ours) | set(alone) if ours.get(n) != alone.get(n))
+ours = same_as_one_process(project, work, "site-enfants")
 print("identiques", len(ours))
 """
 
 
 def test_split_stages_in_children_build_the_same_site(tmp_path: Path, fixed_epoch: str) -> None:
-    from conftest import repo_project_copy, run_fresh
+    from conftest import repo_project_copy, run_fresh_ok
 
     project = repo_project_copy(tmp_path / "kit")
-    done = run_fresh(SPLIT_STAGES_BUILD, project.root, tmp_path)
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stdout.startswith("identiques")
+    run_fresh_ok(SPLIT_STAGES_BUILD, project.root, tmp_path, prints="identiques")
 
 
 SPLIT_STAGE_DIES = r"""
@@ -264,14 +251,13 @@ assert sorted(p.name for p in work.iterdir()) == ["site"], sorted(p.name for p i
 
 
 def test_a_split_stage_child_that_dies_fails_the_build_in_french(tmp_path: Path, fixed_epoch: str) -> None:
-    from conftest import repo_project_copy, run_fresh
+    from conftest import repo_project_copy, run_fresh_ok
 
     project = repo_project_copy(tmp_path / "kit")
     work = tmp_path / "sortie"
     work.mkdir()
-    done = run_fresh(SPLIT_STAGE_DIES, project.root, work)
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert "Un processus de travail de la construction s'est arrêté sans répondre" in done.stdout
+    run_fresh_ok(SPLIT_STAGE_DIES, project.root, work,
+                 prints="Un processus de travail de la construction s'est arrêté sans répondre")
 
 
 def test_zip_entries_compressed_ahead_give_the_same_zip_and_stale_ones_are_remade(real_site: Path, tmp_path: Path) -> None:

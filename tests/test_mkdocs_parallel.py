@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, copy_project, repo_project_copy, run_fresh
+from conftest import ONE_PROCESS_CHECK, REPO, copy_project, repo_project_copy, run_fresh, run_fresh_ok
 
 PRELUDE = r"""
 import hashlib, os, sys
@@ -84,9 +84,7 @@ def test_pages_built_by_workers_are_mkdocs_own(kit: str, tmp_path: Path, fixed_e
         project = repo_project_copy(tmp_path / "kit")
     else:
         project = copy_project(REPO / "tests" / "fixtures" / "autre-kit", tmp_path / "kit")
-    done = run_fresh(SAME_BYTES, project.root, tmp_path)
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stdout.startswith("identiques")
+    run_fresh_ok(SAME_BYTES, project.root, tmp_path, prints="identiques")
 
 
 def test_a_warning_in_a_worker_fails_the_strict_build_as_mkdocs_does(tmp_path: Path, fixed_epoch: str) -> None:
@@ -109,7 +107,7 @@ def test_a_dead_worker_is_told_in_french(tmp_path: Path, fixed_epoch: str) -> No
 # kit build whose post-build page work (search reading, typography, policy) is done by
 # MkDocs' workers on each page before it is written (builder.build.PagePass), against the
 # same build in one process (stages after MkDocs): the same bytes, search files and zip included.
-PAGE_PASS_BUILD = r"""
+PAGE_PASS_BUILD = ONE_PROCESS_CHECK + r"""
 import hashlib, sys
 from pathlib import Path
 from builder import build as pipeline, mkdocs_parallel, pool
@@ -128,22 +126,13 @@ def rewrite(site_dir, transforms, workers=None, skip=()):
     rewritten.append(sorted(p for p in pool.html_pages(site_dir) if p not in skip))
     return real_rewrite(site_dir, transforms, workers, skip)
 mkdocs_parallel.build, pool.rewrite_pages = build, rewrite
-def tree(folder):
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 pipeline.build(project, work / "site-coeurs")
 pages = pool.html_pages(work / "site-coeurs")
 assert len(hooked) == 1 and len(hooked[0]) >= 5, hooked
 assert set(hooked[0]) | set(rewritten[0]) == set(pages), (hooked, rewritten)
 assert not set(hooked[0]) & set(rewritten[0]), "a page went through the stages twice"
 assert "404.html" in rewritten[0]  # built after the workers, by MkDocs in this process
-forks = pool.can_fork
-pool.can_fork = lambda: False
-pipeline.build(project, work / "site-seul")
-pool.can_fork = forks
-ours, alone = tree(work / "site-coeurs"), tree(work / "site-seul")
-assert any(n.startswith("search/") for n in ours) and any(n.endswith(".zip") for n in ours)
-assert ours == alone, sorted(n for n in set(ours) | set(alone) if ours.get(n) != alone.get(n))
+ours = same_as_one_process(project, work, "site-coeurs")
 print("identiques", len(hooked[0]), len(ours))
 """
 
@@ -155,9 +144,7 @@ def test_pages_finished_by_mkdocs_workers_equal_the_stages_after_mkdocs(kit: str
         project = repo_project_copy(tmp_path / "kit")
     else:
         project = copy_project(REPO / "tests" / "fixtures" / "autre-kit", tmp_path / "kit")
-    done = run_fresh(PAGE_PASS_BUILD, project.root, tmp_path, timeout=600)
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stdout.startswith("identiques")
+    run_fresh_ok(PAGE_PASS_BUILD, project.root, tmp_path, prints="identiques", timeout=600)
 
 
 def test_a_page_pass_needs_every_stage_to_say_what_it_reads() -> None:
@@ -203,6 +190,4 @@ print("une fois", len(found))
 
 def test_the_page_hook_runs_once_per_page_over_many_shares(tmp_path: Path, fixed_epoch: str) -> None:
     project = repo_project_copy(tmp_path / "kit")
-    done = run_fresh(HOOK_ONCE, project.root, tmp_path)
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stdout.startswith("une fois")
+    run_fresh_ok(HOOK_ONCE, project.root, tmp_path, prints="une fois")
