@@ -31,7 +31,6 @@ from builder.config import Project, SiteConfig
 from builder.context import BuildContext, BuildOptions, Progress, quiet
 from builder.validate import load_kit  # load, then every rule (builder.validate)
 from builder.models import Kit
-from builder.paths import OutputPaths
 from builder.search.index import search_stage
 
 # A post-build stage works on the built site (``site_dir``) before it is packaged and
