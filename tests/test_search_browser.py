@@ -230,8 +230,9 @@ def test_the_browser_finds_what_kit_search_finds(pipeline_page: SearchPage, real
     index = SearchIndex.from_site(real_site)
     queries = [q["requete"] for q in GOLDEN] + [q["requete"] + " " for q in GOLDEN] + ["parten", "zzyzx", "les", "-alsace"] \
         + ["cha", "char", "als", "terr", "entre", "coll", "parten -alsace"] \
-        + PARTLY_TYPED + [w[:n] for w in ("innovation", "association", "sociétale") for n in range(3, len(w) + 1)]
-    # (prefixes of many terms: their order; words typed in part, past their stem)
+        + PARTLY_TYPED + [w[:n] for w in ("innovation", "association", "sociétale") for n in range(3, len(w) + 1)] \
+        + [q + " " for q in PARTLY_TYPED] + ["partena ", "partenarait ", "associat ", "innovat  "]
+    # (prefixes of many terms: their order; words typed in part, past their stem, a space after them)
     for query in queries:
         clauses = pipeline_page.page.evaluate("q => kitSearch.pipeline.queryClauses(q)", query)
         assert clauses == [vars(c) for c in french.query_clauses(query)], query

@@ -236,3 +236,15 @@ def test_a_query_beginning_with_an_exclusion_is_the_query_not_an_option(
     assert f"« {query} »" in out, out
     if any(a in arguments for a in ("-n", "-n2", "--nombre", "--nombre=2")) and "résultats pour" in out:
         assert "(2 premiers)" in out or len([line for line in out.splitlines() if line[:1].isdigit()]) <= 2, out
+
+
+@pytest.mark.parametrize("typed", ["innovat", "partena", "associat", "innovati", "collectivem"])
+def test_a_space_after_a_partly_typed_word_keeps_its_pages(typed: str, built_project: Path) -> None:
+    # A newcomer's break test: « innovat » found 18 pages and « innovat » followed by a space
+    # none; « partena » 45 and « partena » with a space 2, « corrected » into « partent ».
+    from builder.search.engine import SearchIndex
+
+    index = SearchIndex.from_site(built_project / "site")
+    typing, spaced = index.search(typed), index.search(typed + " ")
+    assert len(typing) >= 2 and not typing.corrected, typed
+    assert [r.ref for r in spaced] == [r.ref for r in typing] and not spaced.corrected, typed

@@ -209,7 +209,25 @@ class SearchIndex:
         « considérés » → consider; not « parte » → part, which begins partenariat), the pages
         that the same query followed by a space finds come first, in its order and with its
         scores, then the others (those of the longer words): a space typed after a whole
-        word does not reorder its results."""
+        word does not reorder its results. A query ending in a space that finds nothing, or
+        only by correcting a word, gives the pages it finds read as still being typed, if
+        those need no correction (« innovat » followed by a space)."""
+        results = self._search_merged(query, typos)
+        trimmed = query.rstrip()
+        if trimmed != query and trimmed and (not results or results.corrected):
+            # A space typed after a word only partly typed (« innovat », « partena ») does not
+            # finish it: when the query with the space finds nothing, or only by correcting a
+            # word, the query read as still being typed is taken if it finds pages as typed.
+            typing = self._search_merged(trimmed, typos)
+            if typing and not typing.corrected:
+                results = typing
+        if limit is not None:
+            del results[limit:]
+        return results
+
+    def _search_merged(self, query: str, typos: bool) -> Results:
+        """``search`` before its trailing-space rule: the query's results, with those of the
+        query followed by a space first when its last word is whole (see ``search``)."""
         results = self._search(query, typos)
         if self._whole_word(french.plan(query)):
             finished = self._search(query + " ", typos)
@@ -218,8 +236,6 @@ class SearchIndex:
                 merged = Results([*finished, *(r for r in results if r.ref not in seen)])
                 merged.corrected, merged.as_typed, merged.marks = results.corrected, results.as_typed, results.marks
                 results = merged
-        if limit is not None:
-            del results[limit:]
         return results
 
     def _whole_word(self, plan: french.Plan) -> bool:

@@ -603,7 +603,20 @@
   // stem is a term, and its letters are that term, or begin no term), the pages the same
   // query followed by a space finds come first, in its order and with its scores, then the
   // others: a space typed after a whole word does not reorder its results (engine.py, search).
+  // A space typed after a word only partly typed (« innovat ») does not finish it: when the
+  // query with the space finds nothing, or only by correcting a word, the query read as still
+  // being typed is taken if it finds pages as typed (engine.py, search).
   function search(query, options) {
+    var trimmed = query.replace(/\s+$/, "");
+    return searchMerged(query, options).then(function (outcome) {
+      if (trimmed === query || !trimmed || (outcome.results.length && !outcome.corrected)) return outcome;
+      return searchMerged(trimmed, options).then(function (typing) {
+        return typing.results.length && !typing.corrected ? typing : outcome;
+      });
+    });
+  }
+
+  function searchMerged(query, options) {
     var word = null;
     plan(query).words.forEach(function (w) { if (w.reach) word = w; });
     return searchOnce(query, options).then(function (outcome) {
