@@ -134,12 +134,7 @@ def external_links_stage(site_dir: Path, config: object = None, kit: object = No
     page rewritten in place if it changed. A build runs it fused with the other page-local
     stages (``page_transform``), in MkDocs' workers: the package, which marks the pages it
     reads again (the mark is kept as it is), then has no page left to rewrite for it."""
-    for relative in pool.html_pages(site_dir):
-        path = site_dir / relative
-        page = path.read_text(encoding="utf-8")
-        marked = mark_external_links(page)
-        if marked != page:
-            path.write_text(marked, encoding="utf-8")
+    pool.rewrite_pages(site_dir, [mark_external_links], workers=1)
 
 
 external_links_stage.page_transform = mark_external_links  # type: ignore[attr-defined]

@@ -29,7 +29,7 @@ from collections.abc import Set as AbstractSet
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from builder import links
 from builder.config import SiteConfig
@@ -222,25 +222,32 @@ def _done(value: tuple[bytes, int]) -> Future:
     return future
 
 
-def _write_entries(archive: zipfile.ZipFile, entries: Iterable[tuple[str, bytes | Deflated]], edition: dt.date) -> None:
-    """The entries, in their order, compressed by one thread per core while the next ones are
-    read and made (issue 15: compression was a fifth of the package stage); a bounded number
-    wait at once, so memory stays flat. An entry given ``Deflated`` is written as it is.
-    Bytes as ``writestr`` writes them (tests/test_build_speed.py)."""
+def _deflated_in_order(items: Iterable[tuple[Any, bytes | Deflated]]) -> Iterator[tuple[Any, Deflated]]:
+    """Each (key, data) item's data compressed (``Deflated``; data given ``Deflated`` kept as
+    it is), in the items' order, by one thread per core while the next items are read and
+    made (issue 15: compression was a fifth of the package stage); a bounded number wait at
+    once, so memory stays flat. A consumer that stops early leaves the rest uncompressed."""
     workers = max(1, os.cpu_count() or 1)
     waiting: collections.deque = collections.deque()
     with ThreadPoolExecutor(max_workers=workers) as compressors:
-        for name, data in entries:
+        for key, data in items:
             if isinstance(data, Deflated):
-                waiting.append((name, data.size, _done((data.compressed, data.crc))))
+                waiting.append((key, data.size, _done((data.compressed, data.crc))))
             else:
-                waiting.append((name, len(data), compressors.submit(_deflate, data)))
+                waiting.append((key, len(data), compressors.submit(_deflate, data)))
             if len(waiting) > 4 * workers:
-                name, size, done = waiting.popleft()
-                _add_deflated(archive, _entry(name, edition), size, *done.result())
+                key, size, done = waiting.popleft()
+                yield key, Deflated(size, *done.result())
         while waiting:
-            name, size, done = waiting.popleft()
-            _add_deflated(archive, _entry(name, edition), size, *done.result())
+            key, size, done = waiting.popleft()
+            yield key, Deflated(size, *done.result())
+
+
+def _write_entries(archive: zipfile.ZipFile, entries: Iterable[tuple[str, bytes | Deflated]], edition: dt.date) -> None:
+    """The entries, in their order, compressed (``_deflated_in_order``) and appended. Bytes as
+    ``writestr`` writes them (tests/test_build_speed.py)."""
+    for name, deflated in _deflated_in_order(entries):
+        _add_deflated(archive, _entry(name, edition), deflated.size, deflated.compressed, deflated.crc)
 
 
 def write_zip(target: Path, entries: Iterable[tuple[str, bytes | Deflated]], edition: dt.date | None = None) -> Path:
@@ -324,24 +331,18 @@ def deflate_ahead(site_dir: Path, config: SiteConfig, edition: dt.date | None = 
     plan = _Plan.of(site_dir, config, pages)
     candidates = links_to_any(set(plan.left_out))
     ahead = Ahead(plan.left_out, pages=pages)
-    workers = max(1, os.cpu_count() or 1)
-    made = 0
-    with ThreadPoolExecutor(max_workers=workers) as compressors:
-        waiting: collections.deque = collections.deque()
+
+    def items() -> Iterator[tuple[tuple[str, tuple[int, int, int]], bytes]]:
         for relative in plan.packed:
-            stamp = _stamp(site_dir / relative)
-            data = plan.data(relative, site_dir, config, pages, candidates, edition)
-            waiting.append((relative, stamp, len(data), compressors.submit(_deflate, data)))
-            while waiting and (len(waiting) > 4 * workers or waiting[0][3].done()):
-                relative, stamp, size, done = waiting.popleft()
-                compressed, crc = done.result()
-                ahead.entries[relative] = (stamp, Deflated(size, compressed, crc))
-                made += len(compressed)
-            if made >= budget:
-                break
-        for relative, stamp, size, done in waiting:
-            compressed, crc = done.result()
-            ahead.entries[relative] = (stamp, Deflated(size, compressed, crc))
+            stamp = _stamp(site_dir / relative)  # before the file is read
+            yield (relative, stamp), plan.data(relative, site_dir, config, pages, candidates, edition)
+
+    made = 0
+    for (relative, stamp), deflated in _deflated_in_order(items()):
+        ahead.entries[relative] = (stamp, deflated)
+        made += len(deflated.compressed)
+        if made >= budget:
+            break
     return ahead
 
 
