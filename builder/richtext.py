@@ -254,7 +254,7 @@ _INVISIBLE_BMP = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\u
 def strip_invisible(text: str) -> str:
     """``text`` (str) without the control characters and noncharacters above (tab, LF and CR
     kept): for whatever leaves the site as text (CSV, XML, meta descriptions)."""
-    if _INVISIBLE_BMP.search(text) is None and (text.isascii() or max(text) <= "\uffff"):
+    if _INVISIBLE_BMP.search(text) is None and len(text.encode("utf-16-le", "surrogatepass")) == 2 * len(text):  # none astral (max(): 100x slower)
         return text  # the usual case, found without the slow class
     return _INVISIBLE.sub("", text)
 

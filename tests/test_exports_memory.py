@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -51,9 +52,9 @@ def test_the_stage_never_makes_the_catalogue_whole(tmp_path: Path, monkeypatch: 
     made: list[str] = []
     real_record = exports.case_record
 
-    def record(config, case):  # each sheet's record made as it is written, then dropped
+    def record(config, case, url=None):  # each sheet's record made as it is written, then dropped
         made.append(case.slug)
-        return real_record(config, case)
+        return real_record(config, case, url)
 
     def whole(*arguments, **keywords):
         raise AssertionError("le catalogue entier a été fabriqué en mémoire")
@@ -62,7 +63,87 @@ def test_the_stage_never_makes_the_catalogue_whole(tmp_path: Path, monkeypatch: 
     for name in ("catalogue_json", "catalogue_csv", "catalogue_rows"):
         monkeypatch.setattr(exports, name, whole)
     exports.write_exports(tmp_path, config, kit, _Context())
-    # once for the JSON, once for the rows that both CSV files share
-    assert made == [c.slug for c in kit.cases] * 2
+    # once, for the JSON and the row that both CSV files take from it (issue 15, partie E)
+    assert made == [c.slug for c in kit.cases]
     json_path = OutputPaths.of(config.sorties).exports[0]
     assert len(json.loads((tmp_path / json_path).read_text(encoding="utf-8"))["fiches"]) == len(kit.cases)
+
+
+# --- the stage's fast paths (issue 15, partie E): the same bytes as the plain functions -----------
+
+def _hostile_kit(tmp_path: Path) -> Project:
+    """The mini kit with text that takes the slow paths: formula triggers (full-width too),
+    control characters, quotes, a character outside the Basic Multilingual Plane."""
+    from test_exports_safety import hostile_project
+
+    project = hostile_project(tmp_path / "hostile")
+    sheet = project.kit_dir / "cas" / "silvergeek.yml"
+    text = sheet.read_text(encoding="utf-8")
+    hostile = json.dumps("\uff1dSOMME(A1) « cité » \"guillemets\" \\ \U0001d518 fin", ensure_ascii=False)
+    text = text.replace('statut: "Collectif informel"', f"statut: {hostile}")
+    assert hostile in text
+    sheet.write_text(text, encoding="utf-8")
+    return project
+
+
+@pytest.mark.parametrize("which", ["autre-kit", "hostile"])
+def test_the_stage_writes_the_bytes_of_the_plain_functions_on_other_kits(tmp_path: Path, which: str) -> None:
+    from conftest import FIXTURES, copy_project
+
+    project = copy_project(FIXTURES / which, tmp_path / "projet") if which == "autre-kit" else _hostile_kit(tmp_path)
+    config, kit = load_kit(project)
+    written = _written(tmp_path / "site", config, kit)
+    json_path, csv_path, comma_csv_path = OutputPaths.of(config.sorties).exports
+    assert written[json_path] == exports.catalogue_json(config, kit, EDITION)
+    assert written[csv_path] == exports.catalogue_csv(config, kit)
+    assert written[comma_csv_path] == exports.catalogue_csv(config, kit, exports.PROGRAM_DELIMITER)
+    assert len(json.loads(written[json_path])["fiches"]) == len(kit.cases) > 0
+    if which == "hostile":
+        assert "'\uff1dSOMME(A1)" in written[csv_path].decode("utf-8")  # neutralised after NFKC
+
+
+def test_the_feed_is_the_bytes_elementtree_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """feed_xml writes the declaration itself and lets ElementTree write text (faster): the
+    bytes of ``ET.tostring(feed, encoding="utf-8", xml_declaration=True)``."""
+    import xml.etree.ElementTree as ET
+
+    config, kit = load_kit(_hostile_kit(tmp_path))
+    trees = []
+    real = ET.tostring
+
+    def kept(element, *arguments, **keywords):
+        trees.append(element)
+        return real(element, *arguments, **keywords)
+
+    monkeypatch.setattr(exports.ET, "tostring", kept)
+    feed = exports.feed_xml(config, kit, EDITION)
+    monkeypatch.setattr(exports.ET, "tostring", real)
+    assert len(trees) == 1 and len(kit.cases) > 0
+    assert feed == ET.tostring(trees[0], encoding="utf-8", xml_declaration=True) + b"\n"
+    assert b"<entry>" in feed
+
+
+def test_neutralise_formula_takes_nfkc_for_every_first_character() -> None:
+    """The shortcuts of neutralise_formula (a first ASCII letter or digit, an ASCII head) give
+    the rule's answer for every code point of the Basic Multilingual Plane and of the astral
+    blocks NFKC changes (mathematical letters, enclosed signs, compatibility ideographs) at the
+    start, after a space, before a combining mark."""
+    codes = [*range(0x10000), *range(0x1D400, 0x1D800), *range(0x1F100, 0x1F200), *range(0x2F800, 0x2FA20)]
+    for code in codes:
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        for cell in (chr(code) + "1+1", " " + chr(code) + "x", chr(code) + "\u0338b", "a" + chr(code)):
+            head = unicodedata.normalize("NFKC", cell.lstrip()[:8]).lstrip()
+            rule = cell.startswith(exports.FORMULA_TRIGGERS) or head.startswith(exports.FORMULA_TRIGGERS)
+            assert exports.neutralise_formula(cell) == ("'" + cell if rule else cell), hex(code)
+
+
+def test_strip_invisible_shortcut_keeps_the_rule() -> None:
+    """strip_invisible's quick test (no control character of the Basic Multilingual Plane, no
+    astral character) leaves the text only where the full class removes nothing."""
+    from builder.richtext import _INVISIBLE, strip_invisible
+
+    astral = [chr(plane * 0x10000 + low) for plane in range(1, 17) for low in (0, 0xFFFD, 0xFFFE, 0xFFFF)]
+    for char in [*map(chr, range(0xD800)), *map(chr, range(0xE000, 0x10000)), *astral, "\U0001d518"]:
+        for text in (char, f"éa{char}b"):
+            assert strip_invisible(text) == _INVISIBLE.sub("", text), hex(ord(char))
