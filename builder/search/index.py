@@ -25,10 +25,12 @@ import pickle
 import re
 import zlib
 from array import array
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import chain
+from operator import sub
 from pathlib import Path
 
 from lunr import __TARGET_JS_VERSION__ as LUNR_VERSION
@@ -74,8 +76,12 @@ class Entry:
 # The built pages are MkDocs' own HTML, read with one linear scan of tokens (tags,
 # comments, text): no pattern here can go back over the text it passed, so a page of
 # unclosed tags or quotes costs the same as a well-formed one (see the test with 120 KB
-# of them). A tag may hold « > » inside a quoted attribute (abbr titles).
-_TOKEN = re.compile(r"""<!--.*?(?:-->|$)|<(/?)([a-zA-Z][a-zA-Z0-9]*)((?:[^<>"']|"[^"<]*"|'[^'<]*')*)>|<|[^<]+""", re.S)
+# of them). A tag may hold « > » inside a quoted attribute (abbr titles). Possessive
+# (Python 3.11): a tag's parts can be read only one way, so giving none back changes no
+# match, and runs of plain characters are taken at once, not one by one. Groups: the
+# token, « / » of a closing tag, the tag's name, its attributes ("" where absent).
+_TOKEN = re.compile(r"""(<!--.*?(?:-->|$)|<(/?)([a-zA-Z][a-zA-Z0-9]*+)((?:[^<>"']++|"[^"<]*+"|'[^'<]*+')*+)>|<|[^<]+)""",
+                    re.S)
 _ID = re.compile(r"""\bid=(?:"([^"]*)"|'([^']*)')""")
 _CLASS = re.compile(r"""\bclass=(?:"([^"]*)"|'([^']*)')""")
 # Permalinks (¶) and « (nécessite une connexion internet) » notes are not content.
@@ -86,6 +92,8 @@ _VOID = {"br", "img", "hr", "input", "meta", "link", "wbr", "source", "col", "ar
 _BLOCK = {"p", "li", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "div", "ul", "ol", "dl", "table", "tr",
           "section", "blockquote", "figcaption", "pre", "details", "summary", "nav", "figure", "br"}
 _HEADINGS = {"h2", "h3", "h4", "h5", "h6"}
+_SKIPPED_ELEMENTS = {"script", "style"}  # skipped whole
+_MAYBE_SKIPPED = {"a", "span"}  # skipped when of one of _SKIPPED_CLASSES
 
 
 def _clean(text: str) -> str:
@@ -110,34 +118,33 @@ def page_sections(page: str) -> tuple[str, list[tuple[str, str, str]]]:
     target = sections[-1][2]
     skipped, depth = "", 0  # the element being skipped (script, permalink…), its nesting
     seen_title = in_title = False
-    for token in _TOKEN.finditer(body):
-        name = token.group(2)
+    # One tuple per token (findall, in C) rather than a match object read group by group.
+    for token, slash, name, attributes in _TOKEN.findall(body):
+        if not name:  # text, a comment, a lone « < »
+            if not skipped and not token.startswith("<!--"):
+                target.append(token)
+            continue
+        name = name.lower()
         if skipped:
-            if name and name.lower() == skipped:
-                depth += -1 if token.group(1) else (0 if token.group(3).rstrip().endswith("/") else 1)
+            if name == skipped:
+                depth += -1 if slash else (0 if attributes.rstrip().endswith("/") else 1)
                 if depth == 0:
                     skipped = ""
             continue
-        if name is None:
-            if not token.group(0).startswith("<!--"):
-                target.append(token.group(0))
-            continue
-        name, closing, attributes = name.lower(), bool(token.group(1)), token.group(3)
-        if not closing and name not in _VOID and (
-                name in ("script", "style")
-                or name in ("a", "span") and _SKIPPED_CLASSES & set(_attribute(_CLASS, attributes).split())):
+        if not slash and (name in _SKIPPED_ELEMENTS or name in _MAYBE_SKIPPED
+                          and _SKIPPED_CLASSES & set(_attribute(_CLASS, attributes).split())):
             skipped, depth = name, 1
             continue
         if name in _BLOCK:
             target.append(" ")
         if name == "h1" and not seen_title:
-            if closing and in_title:
+            if slash and in_title:
                 in_title, seen_title = False, True
                 target = sections[-1][2]
-            elif not closing:
+            elif not slash:
                 in_title, target = True, title
         elif name in _HEADINGS and not in_title:
-            if not closing:
+            if not slash:
                 sections.append([_attribute(_ID, attributes), [], []])
                 target = sections[-1][1]
             else:
@@ -262,9 +269,9 @@ class TermWeights:
 
     def __init__(self) -> None:
         self.fields = [name for name, _ in FIELDS]
-        self.numbers: dict[str, int] = {}  # term -> its number
+        self.numbers: dict[str, int] = _Numbers()  # term -> its number
         self.rows: list[tuple[array, ...]] = []  # by term number: per field [page delta, weight × 1000, …]
-        self._pages_with: array = array("i")  # by term number: pages and fields having it (lunr's idf)
+        self._pages_with: Counter[int] = Counter()  # term number -> pages and fields having it (lunr's idf)
         self._pairs: list[array | None] = []  # by page and field: [term number, frequency, …]
         self._lengths: array = array("i")  # by page and field: its number of terms
         self.count = 0  # pages added
@@ -272,19 +279,11 @@ class TermWeights:
     def add_page(self, terms: dict[str, list[str]]) -> None:
         """One page's terms per field (``entry_terms``' format)."""
         for name in self.fields:
-            frequencies: dict[str, int] = {}
-            for term in terms[name]:
-                frequencies[term] = frequencies.get(term, 0) + 1
-            pairs = array("i")
-            for term, frequency in frequencies.items():  # in order of first appearance
-                number = self.numbers.get(term)
-                if number is None:
-                    number = self.numbers[term] = len(self.numbers)
-                    self.rows.append(tuple(array("i") for _ in self.fields))
-                    self._pages_with.append(0)
-                self._pages_with[number] += 1
-                pairs.extend((number, frequency))
-            self._pairs.append(pairs)
+            # Counted, numbered (a new term gets the next number: _Numbers) and paired in C.
+            frequencies = Counter(terms[name])  # in order of first appearance
+            numbers = list(map(self.numbers.__getitem__, frequencies))
+            self._pages_with.update(numbers)
+            self._pairs.append(array("i", chain.from_iterable(zip(numbers, frequencies.values()))))
             self._lengths.append(len(terms[name]))
         self.count += 1
 
@@ -293,22 +292,26 @@ class TermWeights:
         fields, count = len(self.fields), self.count
         field_boosts = [boost for _, boost in FIELDS]
         averages = [sum(self._lengths[f::fields]) / count if count else 0 for f in range(fields)]
-        idf = [lunr_idf_of(having, count) for having in self._pages_with]
-        last = array("i", bytes(4 * fields * len(self.numbers)))  # (term, field) -> last page added
-        for page in range(count):
-            for f in range(fields):
+        having = self._pages_with
+        idf = [lunr_idf_of(having[number], count) for number in range(len(self.numbers))]
+        self.rows += [tuple(array("i") for _ in self.fields) for _ in range(len(self.numbers) - len(self.rows))]
+        k1_plus_1 = _K1 + 1  # the same float as lunr's (_K1 + 1) computed at each term
+        for f in range(fields):
+            rows = [row[f] for row in self.rows]  # by term number: this field's row
+            last = [0] * len(rows)  # by term number: the last page added to its row
+            field_boost = field_boosts[f]
+            for page in range(count):
                 slot = page * fields + f
-                pairs, average = self._pairs[slot], averages[f]
+                pairs, average, boost = self._pairs[slot], averages[f], boosts[page]
                 self._pairs[slot] = None
                 # lunr's expression, same operations in the same order: the same floats
                 norm = _K1 * (1 - _B + _B * (self._lengths[slot] / average)) if average else 0.0
                 for number, tf in zip(pairs[0::2], pairs[1::2]):
-                    score = idf[number] * ((_K1 + 1) * tf) / (norm + tf)
-                    score *= field_boosts[f]
-                    score *= boosts[page]
-                    where = number * fields + f
-                    self.rows[number][f].extend((page - last[where], round(round(score, 3) * 1000)))
-                    last[where] = page
+                    score = idf[number] * (k1_plus_1 * tf) / (norm + tf)
+                    score *= field_boost
+                    score *= boost
+                    rows[number].extend((page - last[number], _thousandths(score)))
+                    last[number] = page
         self._pairs, self._lengths = [], array("i")
 
     def compact(self) -> dict:
@@ -335,41 +338,112 @@ class TermWeights:
             yield [term, number, *(row.tolist() for row in self.rows[number])]
 
 
+class _Numbers(dict):
+    # Term -> its number: a term not yet numbered gets the next one (lunr's order: first appearance).
+    def __missing__(self, term: str) -> int:
+        number = self[term] = len(self)
+        return number
+
+
+def _thousandths(score: float) -> int:
+    """``round(round(score, 3) * 1000)``: lunr's weight (3 decimals) in thousandths, without
+    ``round(…, 3)``'s conversion to decimal where the result is provably the same.
+
+    The same integer: ``round(score, 3)`` is the double nearest the decimal m / 1000, m
+    the integer nearest the exact score × 1000 (Python rounds correctly), and that double
+    times 1000 is m within far less than 0.5 for m < 2 ** 50; ``score * 1000`` is within a
+    relative 2 ** -53 of the exact product (under 1.2e-7 below 1e9), so where it is within
+    0.4999 of an integer, that integer is m. Otherwise (and above 1e9) the slow
+    expression decides; a test checks both on values around halves."""
+    scaled = score * 1000
+    weight = round(scaled)
+    if not -0.4999 < scaled - weight < 0.4999 or abs(scaled) > 1e9:
+        weight = round(round(score, 3) * 1000)
+    return weight
+
+
 def lunr_idf_of(documents_with_term: int, document_count: int) -> float:
     """lunr's idf (``lunr.idf``): a page counts once per field having the term."""
     x = (document_count - documents_with_term + 0.5) / (documents_with_term + 0.5)
     return math.log(1 + abs(x))
 
 
-def analyse(entry: Entry) -> tuple[dict[str, list[str]], dict[str, list[int]], list[str]]:
+class _Known(dict):
+    # Folded word as written -> what ``french._word`` gives of it (its terms or its parts;
+    # () for a stop word), looked up the first time the word is met.
+    def __init__(self, what: str, gap: tuple[str, ...]) -> None:
+        super().__init__({_STRETCH_END: gap})
+        self.what = what
+
+    def __missing__(self, written: str) -> tuple[str, ...]:
+        found = french._word(written)
+        value = self[written] = getattr(found, self.what) if found else ()
+        return value
+
+
+class _Words:
+    """The terms and the parts (``french.Word``) of each folded word as written, memoised
+    for one run of the stage: the words of a catalogue repeat enormously from page to
+    page (at 2,000 sheets, 760,000 words of text, 4,700 distinct), so each distinct word
+    is looked up once and a page's words become its terms by ``map`` and ``chain`` (in
+    C) rather than word by word in Python."""
+
+    def __init__(self) -> None:
+        self.terms = _Known("terms", ())
+        self.parts = _Known("parts", ("",))  # "": the position left empty after a stretch
+
+
+# The body's stretches are read as one text, each ended by a line break (a stretch's text
+# has none: ``_clean``; checked, else read one by one): NFKC, NFKD, lower case and the
+# word pattern never join or change characters across a line break, so the one text gives
+# the stretches' words in order, and each line break the position left empty after them.
+_STRETCH_END = "\n"
+_WORD_OR_END = re.compile(f"{french.WORD.pattern}|{_STRETCH_END}")
+
+
+def analyse(entry: Entry, known: _Words | None = None) -> tuple[dict[str, list[str]], dict[str, list[int]], list[str]]:
     """One page read once: (its terms per field, as ``entry_terms``; the positions of each
     term in ``phrase_sequence``; its pieces of text between spaces, normalised, lower case,
-    for ``written_words``). Each stretch of text is normalised and folded once for the
-    three (the stage used to fold every page three times)."""
-    title: list[str] = []
-    body: list[str] = []
-    positions: dict[str, list[int]] = {}
+    for ``written_words``). ``known``: the words already looked up (``_Words``), shared by
+    the pages of one run. Each text is normalised and folded once for the three (the
+    stage used to fold every page three times), the body's stretches as one text."""
+    known = known if known is not None else _Words()
+    terms, parts = known.terms.__getitem__, known.parts.__getitem__
     pieces: list[str] = []
-    position = 0
-    for number, stretch in enumerate([entry.title, *(t for _, heading, text in entry.sections for t in (heading, text))]):
-        if not stretch:
-            continue
-        normalised = french.normalise(stretch)
-        pieces += _SPACED.findall(normalised.lower())
-        terms = title if number == 0 else body
-        for word in french.folded_words(french.fold_normalised(normalised)):
-            terms += word.terms
-            for part in word.parts:
-                if part in positions:
-                    positions[part].append(position)
-                else:
-                    positions[part] = [position]
-                position += 1
-        position += 1
-    normalised = french.normalise(" ; ".join(f for f in entry.fields if f))
-    pieces += _SPACED.findall(normalised.lower())
-    fields = [term for word in french.folded_words(french.fold_normalised(normalised)) for term in word.terms]
-    return {"t": title, "m": fields, "b": body}, positions, pieces
+    sequence: list[str] = []  # the parts in phrase order, "" after each stretch
+
+    def words(text: str, pattern: re.Pattern = french.WORD) -> list[str]:
+        normalised = french.normalise(text)
+        pieces.extend(normalised.lower().replace("-", " ").split())  # _SPACED's pieces (a test checks)
+        return pattern.findall(french.fold_normalised(normalised))
+
+    title: list[str] = []
+    if entry.title:
+        written = words(entry.title) + [_STRETCH_END]
+        title = list(chain.from_iterable(map(terms, written)))
+        sequence += chain.from_iterable(map(parts, written))
+    stretches = [t for _, heading, text in entry.sections for t in (heading, text) if t]
+    if any(_STRETCH_END in stretch for stretch in stretches):  # not made by page_sections: one by one
+        written = [word for stretch in stretches for word in (*words(stretch), _STRETCH_END)]
+    else:
+        written = words("".join(stretch + _STRETCH_END for stretch in stretches), _WORD_OR_END)
+    body = list(chain.from_iterable(map(terms, written)))
+    sequence += chain.from_iterable(map(parts, written))
+    fields = list(chain.from_iterable(map(terms, words(" ; ".join(f for f in entry.fields if f)))))
+    return {"t": title, "m": fields, "b": body}, _positions(sequence), pieces
+
+
+def _positions(sequence: list[str]) -> dict[str, list[int]]:
+    # Term -> its positions in the sequence, in order, terms in order of first appearance
+    # ("" is no term). A plain loop: faster, measured, than a sort by term then groupby.
+    found: dict[str, list[int]] = {}
+    for position, term in enumerate(sequence):
+        if term in found:
+            found[term].append(position)
+        else:
+            found[term] = [position]
+    found.pop("", None)
+    return found
 
 
 def term_positions(entries: list[Entry]) -> dict[str, list[tuple[int, list[int]]]]:
@@ -423,13 +497,15 @@ class PackedPositions(Mapping):
 
     def add_page(self, page: int, mine: dict[str, list[int]]) -> None:
         """One page's terms and their positions (pages in increasing order)."""
+        packed, last = self.packed, self._last
         for term, positions in mine.items():
-            row = self.packed.get(term)
+            row = packed.get(term)
             if row is None:
-                row = self.packed[term] = array("i")
-            row.extend((page - self._last.get(term, 0), len(positions)))
-            row.extend(_deltas(positions))
-            self._last[term] = page
+                row = packed[term] = array("i", (page, len(positions)))
+            else:
+                row.extend((page - last[term], len(positions)))
+            row.extend(map(sub, positions, [0, *positions]))
+            last[term] = page
 
     def __getitem__(self, term: str) -> list[tuple[int, list[int]]]:
         return list(unpack_positions(self.packed[term]).items())
@@ -459,8 +535,9 @@ def _analysed(entries: list[Entry]) -> tuple[TermWeights, PackedPositions, Vocab
     weights = TermWeights()
     positions = PackedPositions()
     words = Vocabulary()
+    known = _Words()
     for page, entry in enumerate(entries):
-        fields, found, pieces = analyse(entry)
+        fields, found, pieces = analyse(entry, known)
         # Counted and gathered at once: kept page by page, the terms, the positions' dicts
         # and the pieces of 10,000 pages would take some 400 MB more at the stage's peak.
         weights.add_page(fields)
@@ -505,19 +582,31 @@ class Vocabulary:
     (``add``), then as rows (``rows``)."""
 
     def __init__(self) -> None:
-        self.spellings: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-        self.pages_of: dict[str, int] = defaultdict(int)
+        self.occurrences: Counter[str] = Counter()  # piece as written -> times, over all pages
+        self.pages_of: Counter[str] = Counter()  # stem -> pages having it
+        self._stem_of: dict[str, str | None] = {}  # piece -> its word's stem (None: not a word)
 
     def add(self, pieces: list[str]) -> None:
         """One page's text between spaces and hyphens, normalised, in lower case (``analyse``)."""
-        stems: set[str] = set()
-        for written in pieces:
+        # Counted in C; each distinct piece looked up once per stage, not at each occurrence.
+        self.occurrences.update(pieces)
+        distinct = set(pieces)
+        for written in distinct.difference(self._stem_of):
             found = _vocabulary_word(written)
-            if found:
-                self.spellings[found[1]][found[0]] += 1
-                stems.add(found[2])
-        for stem in stems:
-            self.pages_of[stem] += 1
+            self._stem_of[written] = found[2] if found else None
+        stems = set(map(self._stem_of.__getitem__, distinct))
+        stems.discard(None)
+        self.pages_of.update(stems)
+
+    @property
+    def spellings(self) -> dict[str, dict[str, int]]:
+        """Folded word -> {as written: occurrences}."""
+        found: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        for written, times in self.occurrences.items():
+            word = _vocabulary_word(written)
+            if word:
+                found[word[1]][word[0]] += times
+        return found
 
     def rows(self) -> list[list]:
         """Sorted [folded, pages, as written] rows, « pages » the number of pages having its
@@ -526,8 +615,9 @@ class Vocabulary:
         when it is the folded word itself. Words of one piece (elisions dropped), of
         TYPO_MIN_ONE - 1 letters or more."""
         rows: list[list] = []
-        for folded in sorted(self.spellings):
-            best = min(self.spellings[folded].items(), key=lambda item: (-item[1], item[0]))[0]
+        spellings = self.spellings
+        for folded in sorted(spellings):
+            best = min(spellings[folded].items(), key=lambda item: (-item[1], item[0]))[0]
             pages = self.pages_of[french.stem(folded)]
             rows.append([folded, pages] if best == folded else [folded, pages, best])
         return rows
@@ -549,7 +639,7 @@ def written_words(pieces_per_page: list[list[str]]) -> list[list]:
 
 
 def _deltas(values: list[int]) -> list[int]:
-    return [value - previous for previous, value in zip([0, *values], values)]
+    return list(map(sub, values, [0, *values]))
 
 
 def compact_index(serialised: dict) -> dict:
