@@ -1,0 +1,63 @@
+"""Issue 15, partie E: loading, validating and exporting the catalogue cost less CPU, with the
+same results. Each shortcut is held to the slow path it replaces, on every code point where
+that is cheap, and on the fields of the kits (the whole builds are compared in
+tests/test_exports_memory.py and benchmarks/catalogue_cpu.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from builder.richtext import RichText, html_to_text, plain_paragraphs, sanitise, strip_invisible
+from conftest import FIXTURES
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _slow_render(source: str) -> tuple[str, str]:
+    """What RichText made of text without Markdown before the shortcut: the sanitiser's HTML
+    (invisible characters removed) and the text read from it by the HTML parser."""
+    raw = plain_paragraphs(source)
+    assert raw is not None
+    html = strip_invisible(sanitise(raw))
+    return html, html_to_text(html)
+
+
+def _plain_sources() -> list[str]:
+    # Every code point up to U+3000 (controls, Latin, spaces, punctuation), the noncharacters
+    # and specials of the BMP; elsewhere one in 13 (astral: one in 251).
+    codes = [*range(0x3000), *range(0x3000, 0xD800, 13), *range(0xE000, 0xFDD0, 13), *range(0xFDD0, 0xFDF0),
+             *range(0xFE00, 0x10000), *range(0x10000, 0x110000, 251), 0x1F600, 0x1FFFE, 0x10FFFD, 0x10FFFF]
+    sources = []
+    for code in codes:
+        for source in (f"Un{chr(code)}deux", f"{chr(code)} trois\n\nquatre\xa0cinq"):
+            if plain_paragraphs(source) is not None:
+                sources.append(source)
+    return sources
+
+
+def test_plain_text_renders_as_the_sanitiser_and_the_parser_did() -> None:
+    sources = _plain_sources()
+    assert len(sources) > 15_000  # most code points are plain text
+    for source in sources:
+        rich = RichText(source)
+        html, text = _slow_render(source)
+        assert (str(rich.html), rich.text, rich.problem) == (html, text, None), repr(source)
+
+
+@pytest.mark.parametrize("kit", [REPO / "kit", FIXTURES / "autre-kit" / "kit", FIXTURES / "mini" / "kit"])
+def test_every_plain_field_of_the_kits_renders_as_before(kit: Path) -> None:
+    import yaml
+
+    checked = 0
+    for path in sorted(kit.rglob("*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        items = data if isinstance(data, list) else [data]
+        for item in items:
+            for value in (item.values() if isinstance(item, dict) else []):
+                if isinstance(value, str) and plain_paragraphs(value) is not None:
+                    rich = RichText(value)
+                    assert (str(rich.html), rich.text) == _slow_render(value), (path, value[:40])
+                    checked += 1
+    assert checked > 0
