@@ -61,3 +61,34 @@ def test_every_plain_field_of_the_kits_renders_as_before(kit: Path) -> None:
                     assert (str(rich.html), rich.text) == _slow_render(value), (path, value[:40])
                     checked += 1
     assert checked > 0
+
+
+def test_the_fields_kept_for_the_template_check_give_its_answer() -> None:
+    """validate._may_hold_leftovers passes leftovers only the fields where it could find
+    something: the same problems, in the same order, for the template itself, each of its
+    fields alone, its lines as list items, « exemple.fr » in any case, and real sheets."""
+    import random
+
+    import yaml
+
+    from builder.leftovers import TEMPLATE_NAME, leftovers
+    from builder.validate import _may_hold_leftovers
+
+    template = yaml.safe_load((REPO / "builder" / "templates" / TEMPLATE_NAME).read_text(encoding="utf-8"))
+    sheets = [template, *({key: value} for key, value in template.items())]
+    sheets += [yaml.safe_load(path.read_text(encoding="utf-8")) for path in sorted((REPO / "kit" / "cas").glob("*.yml"))]
+    rng = random.Random(15)
+    lines = [line for value in template.values() for line in (value if isinstance(value, list) else [value])
+             if isinstance(line, str) for line in line.splitlines() if line.strip()]
+    for _ in range(300):
+        sheet = dict(rng.choice(sheets[len(template) + 1:]))
+        key = rng.choice(sorted(template))
+        filler = rng.choice(["- " + rng.choice(lines).strip(), "voir WWW.EXEMPLE.FR/page", "Exemple.Fr", "exemple.fra",
+                             "  " + rng.choice(lines).strip() + "  ", "texte ordinaire"])
+        sheet[key] = [filler] if isinstance(sheet.get(key), list) else f"Début.\n{filler}\nFin."
+        sheets.append(sheet)
+    found = 0
+    for sheet in sheets:
+        assert leftovers(_may_hold_leftovers(sheet)) == leftovers(sheet), sheet
+        found += bool(leftovers(sheet))
+    assert found > 50 and leftovers(template)
