@@ -501,10 +501,15 @@ class PackedPositions(Mapping):
         for term, positions in mine.items():
             row = packed.get(term)
             if row is None:
-                row = packed[term] = array("i", (page, len(positions)))
+                row = packed[term] = array("i")
+                delta = page
             else:
-                row.extend((page - last[term], len(positions)))
-            row.extend(map(sub, positions, [0, *positions]))
+                delta = page - last[term]
+            if len(positions) == 1:  # most terms of a page: one call
+                row.extend((delta, 1, positions[0]))
+            else:
+                row.extend((delta, len(positions)))
+                row.extend(map(sub, positions, [0, *positions]))
             last[term] = page
 
     def __getitem__(self, term: str) -> list[tuple[int, list[int]]]:
@@ -577,6 +582,14 @@ def _vocabulary_word(written: str) -> tuple[str, str, str] | None:
     return word, folded, french.stem(folded)
 
 
+class _StemOf(dict):
+    # Piece -> the stem of its word (``_vocabulary_word``), None when it is not a word.
+    def __missing__(self, written: str) -> str | None:
+        found = _vocabulary_word(written)
+        stem = self[written] = found[2] if found else None
+        return stem
+
+
 class Vocabulary:
     """The words of the pages that a typo may be corrected to, counted page by page
     (``add``), then as rows (``rows``)."""
@@ -584,17 +597,13 @@ class Vocabulary:
     def __init__(self) -> None:
         self.occurrences: Counter[str] = Counter()  # piece as written -> times, over all pages
         self.pages_of: Counter[str] = Counter()  # stem -> pages having it
-        self._stem_of: dict[str, str | None] = {}  # piece -> its word's stem (None: not a word)
+        self._stem_of = _StemOf()  # piece -> its word's stem (None: not a word)
 
     def add(self, pieces: list[str]) -> None:
         """One page's text between spaces and hyphens, normalised, in lower case (``analyse``)."""
         # Counted in C; each distinct piece looked up once per stage, not at each occurrence.
         self.occurrences.update(pieces)
-        distinct = set(pieces)
-        for written in distinct.difference(self._stem_of):
-            found = _vocabulary_word(written)
-            self._stem_of[written] = found[2] if found else None
-        stems = set(map(self._stem_of.__getitem__, distinct))
+        stems = set(map(self._stem_of.__getitem__, set(pieces)))
         stems.discard(None)
         self.pages_of.update(stems)
 
@@ -697,8 +706,15 @@ def _literal(data: object) -> str:
     # faster than as an object literal (10 MB: 1.3 s against 4.4 s, machine loaded).
     # ASCII only (accents as \\u escapes): one-byte strings for V8, and no dependence on
     # the encoding a browser assumes for a script read from the disk.
-    payload = json.dumps(data, ensure_ascii=True, separators=(",", ":"))
+    return _quoted(_COMPACT_JSON(data))
+
+
+def _quoted(payload: str) -> str:
     return "'" + payload.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+# json.dumps(…, separators=(",", ":")) without a new encoder made at each call.
+_COMPACT_JSON = json.JSONEncoder(ensure_ascii=True, separators=(",", ":")).encode
 
 
 # --- the files of the built site ---
@@ -784,17 +800,26 @@ def shard_index(compact: dict) -> tuple[list[str], list[list]]:
 
 def _cut_in_shards(rows: Iterable[list]) -> Iterator[list]:
     # Rows in term order → shards of about SHARD_CHARACTERS (of JSON), made one at a time.
+    for shard, _ in _cut_encoded(rows):
+        yield shard
+
+
+def _cut_encoded(rows: Iterable[list]) -> Iterator[tuple[list, str]]:
+    # ``_cut_in_shards``' shards, each with its JSON, made of its rows' JSON (measured to
+    # cut them) rather than encoded a second time.
     shard: list = []
+    encoded: list[str] = []
     size = 0
     for row in rows:
-        characters = len(json.dumps(row, separators=(",", ":")))
-        if shard and size + characters > SHARD_CHARACTERS:
-            yield shard
-            shard, size = [], 0
+        text = _COMPACT_JSON(row)
+        if shard and size + len(text) > SHARD_CHARACTERS:
+            yield shard, "[" + ",".join(encoded) + "]"
+            shard, encoded, size = [], [], 0
         shard.append(row)
-        size += characters
+        encoded.append(text)
+        size += len(text)
     if shard:
-        yield shard
+        yield shard, "[" + ",".join(encoded) + "]"
 
 
 def unshard_index(meta: dict, shards: list[list]) -> dict:
@@ -834,8 +859,9 @@ def _main_script(pipeline: list, config: dict, links: dict, index: dict, count: 
     return f"/* Search index of the site, written by kit build: do not edit. */\n{LOADER_CALL}{_literal(main)}));\n"
 
 
-def render_terms(number: int, shard: list) -> str:
-    return f"{TERMS_CALL}{number},JSON.parse({_literal(shard)}));\n"
+def render_terms(number: int, shard: list, encoded: str | None = None) -> str:
+    """``search/terms/<number>.js``; ``encoded``: the shard's JSON, when already made."""
+    return f"{TERMS_CALL}{number},JSON.parse({_literal(shard) if encoded is None else _quoted(encoded)}));\n"
 
 
 def render_page(number: int, doc: list, sections: list) -> str:
@@ -959,9 +985,9 @@ def write_index_files(site_dir: Path, config: SiteConfig, entries: list[Entry]) 
     for folder in (PAGES_DIR, TERMS_DIR, POSITIONS_DIR):
         (site_dir / folder).mkdir(parents=True, exist_ok=True)
     firsts: list[str] = []
-    for number, shard in enumerate(_cut_in_shards(weights.shard_rows())):
+    for number, (shard, encoded) in enumerate(_cut_encoded(weights.shard_rows())):
         firsts.append(shard[0][0])
-        (site_dir / TERMS_DIR / f"{number}.js").write_text(render_terms(number, shard), encoding="utf-8")
+        (site_dir / TERMS_DIR / f"{number}.js").write_text(render_terms(number, shard, encoded), encoding="utf-8")
     index = {"fields": weights.fields, "version": LUNR_VERSION, "pipeline": []}  # weigh's compact index
     del weights  # its arrays freed before the positions are cut
     for number, shard in enumerate(_position_shards(firsts, positions)):
