@@ -92,3 +92,25 @@ def test_the_fields_kept_for_the_template_check_give_its_answer() -> None:
         assert leftovers(_may_hold_leftovers(sheet)) == leftovers(sheet), sheet
         found += bool(leftovers(sheet))
     assert found > 50 and leftovers(template)
+
+
+def test_the_plain_text_test_answers_as_its_regular_expression() -> None:
+    """richtext._not_plain (a class, substrings, line edges) finds Markdown where
+    _NOT_PLAIN_CHARACTER's single search does: every code point in five places, and random
+    mixes of what each part looks for (spaces of all kinds, digits, hosts in any case)."""
+    import random
+
+    from builder.richtext import _NOT_PLAIN_CHARACTER, _not_plain
+
+    def rule(text: str) -> bool:
+        return _NOT_PLAIN_CHARACTER.search(text) is not None
+
+    for code in [*range(0x3000), *range(0x3000, 0xD800, 7), *range(0xE000, 0x10000, 7), *range(0x10000, 0x110000, 997)]:
+        char = chr(code)
+        for text in (char, f"a{char}b", f"a\n{char}", f"a{char}\nb", f"ww{char}."):
+            assert _not_plain(text) == rule(text), (hex(code), text)
+    rng = random.Random(15)
+    parts = [*"ab -.:/wWfFtTpP\n \t1\u0663\xa0\u2003\r\x1c", "www.", "FTP.", "--", "...", "://", "\n\n", "Www.", "fTp."]
+    for _ in range(50_000):
+        text = "".join(rng.choices(parts, k=rng.randint(1, 12)))
+        assert _not_plain(text) == rule(text), repr(text)
