@@ -159,6 +159,23 @@ def yaml_safe_json(text: str) -> str:
     return _NOT_YAML.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
 
 
+def script_json(data: dict[str, Any]) -> str:
+    """``data`` as the JSON a ``<script type="application/ld+json">`` holds: keys sorted
+    (deterministic), ASCII only, and ``<``, ``>``, ``&``, ``'`` as ``\\uXXXX`` escapes, so that no
+    text can close the script. The very bytes of Jinja's ``tojson`` filter (its
+    ``htmlsafe_json_dumps`` with its default ``sort_keys=True`` policy), which the theme used to
+    apply to the JSON-LD itself."""
+    text = json.dumps(data, sort_keys=True)  # ensure_ascii: the filter's default
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").replace("'", "\\u0027")
+
+
 def front_matter_json(data: dict[str, Any]) -> Markup:
-    """JSON for a front-matter value: JSON is valid YAML, and the keys are sorted (deterministic)."""
-    return Markup(yaml_safe_json(json.dumps(data, ensure_ascii=False, sort_keys=True)))
+    """The JSON-LD ``data`` for the front matter (``kit.schema``), finished (``script_json``)
+    and written as ONE single-quoted YAML string (it holds no quote, no character outside
+    ASCII), which the theme prints as it is (theme/partials/kit-head.html).
+
+    Why a string and not a mapping: MkDocs reads every page's front matter with PyYAML, whose
+    object construction is in Python; a case sheet's JSON-LD read as a mapping was a third of
+    its front matter's parse time in ``mkdocs build`` and more in ``kit build``, which reads
+    it again to check it (benchmarks/README.md, issue 15)."""
+    return Markup(f"'{script_json(data)}'")

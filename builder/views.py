@@ -65,7 +65,7 @@ class DocumentPageView:
     cases: list[Case]
     max_cases: int  # the page lists this many case sheets, then links to the filtered index
     description: str  # the meta description, = the JSON-LD's (builder.richtext summary)
-    schema: Markup  # the JSON-LD, as front-matter JSON
+    schema: Markup  # the JSON-LD, as a front-matter string (metadata.front_matter_json)
     tab: str | None = None  # the tab the theme highlights (a page of the navigation)
     labels: dict[str, Markup] = field(default_factory=lambda: _shown_labels(Document))
 

@@ -193,6 +193,57 @@ def test_a_quote_in_a_title_stays_inside_its_attribute(tmp_path: Path, fixed_epo
     assert data["name"] == 'Études "PHARE" & fragilités'
 
 
+def test_json_ld_is_written_as_jinja_tojson_wrote_it(real_site: Path) -> None:
+    # The JSON-LD comes finished from the front matter (a string: issue 15, parse time); its
+    # bytes are still those of the theme's former `| tojson` of the mapping, and no text in
+    # it can close its script.
+    from jinja2.utils import htmlsafe_json_dumps
+
+    seen = 0
+    for path in html_pages(real_site):
+        for script in soup(path).select("script[type='application/ld+json']"):
+            text = script.string
+            assert text == str(htmlsafe_json_dumps(json.loads(text), sort_keys=True)), path
+            assert text.isascii() and not set("<>&'") & set(text), path
+            seen += 1
+    assert seen >= len(html_pages(real_site)) // 2
+
+
+def test_front_matter_holds_the_json_ld_as_one_string(tmp_path: Path, fixed_epoch: str) -> None:
+    import yaml
+
+    from builder import metadata
+    from builder.build import render
+
+    project = copy_project(FIXTURES / "mini", tmp_path / "mini")
+    config, kit, _, config_file = render(project, tmp_path / "work")
+    docs = config_file.parent / "docs"
+    case = kit.cases[0]
+    text = (docs / "fiches" / f"{case.slug}.md").read_text(encoding="utf-8")
+    front = yaml.load(text.split("---\n")[1], Loader=yaml.SafeLoader)  # as MkDocs reads it
+    assert isinstance(front["kit"]["schema"], str)
+    assert json.loads(front["kit"]["schema"]) == json.loads(json.dumps(metadata.case_schema(config, kit, case)))
+
+
+def test_a_schema_string_in_a_page_cannot_close_its_script(tmp_path: Path, fixed_epoch: str) -> None:
+    # An editorial page's own front matter may hold a string schema too: « < » is refused
+    # there already (content_check); the theme escapes what could end the script anyway.
+    from builder.problems import CatalogueError
+
+    project = copy_project(FIXTURES / "mini", tmp_path / "mini")
+    index = project.content_dir / "index.md"
+    original = index.read_text(encoding="utf-8")
+    index.write_text(original.replace("title: Accueil\n", "title: Accueil\nkit:\n  schema: '</script>'\n", 1),
+                     encoding="utf-8")
+    with pytest.raises(CatalogueError, match="« < » refusé"):
+        build(project, tmp_path / "site", with_archive=False)
+    index.write_text(original.replace("title: Accueil\n", "title: Accueil\nkit:\n  schema: 'a && b >'\n", 1),
+                     encoding="utf-8")
+    site = build(project, tmp_path / "site", with_archive=False).site_dir
+    [data] = soup(site / "index.html").select("script[type='application/ld+json']")
+    assert data.string == "a \\u0026\\u0026 b \\u003e"
+
+
 def test_sitemap_lists_every_page_with_its_html_address(real_site: Path) -> None:
     root = ET.parse(real_site / "sitemap.xml").getroot()
     listed = {loc.text for loc in root.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")}
