@@ -227,6 +227,75 @@ def text_runs(page: str) -> list[tuple[int, int, bool]]:
                 plain -= 1
 
 
+# What ``runs_to_typeset`` steps over without a Python step, in one match: markup that no
+# rule of ``text_runs`` counts (the very alternatives of _MARKUP, but for tags whose name
+# starts like one of VERBATIM or PLAIN_TEXT, which change the state, and for comments left
+# open, which run to the end), and text in which no rule could change anything: no character
+# of _DUE's class, no « o » starting « open » (ENGLISH_PHRASES' only first word: none of its
+# letters has another case-blind match in Python's re), and no « < » nor « > ». So a match
+# that does not end with « > » ends in text, which started after its last « > ».
+_STATE_PREFIX = "|".join(sorted(VERBATIM | PLAIN_TEXT))
+_SKIPPABLE = re.compile(rf"""(?:
+    [^<>;!?:«»&\doO]++ | [oO](?![pP][eE][nN]\ )
+  | <(?:
+      !--.*?--\s*>
+    | !(?!--)[^>]*> | \?[^>]*>
+    | /(?!(?i:{_STATE_PREFIX}))[a-zA-Z][^\t\n\r\f\ />\x00]*[^>]*>
+    | (?!(?i:{_STATE_PREFIX}))[a-zA-Z][^\t\n\r\f\ />\x00]*(?:[^>"']++|"[^"]*"|'[^']*')*>
+  )
+)*+""", re.S | re.X)
+assert ENGLISH_PHRASES == ("open source",), "_SKIPPABLE steps over text by the phrases' first word"
+
+
+def runs_to_typeset(page: str) -> list[tuple[int, int, bool]]:
+    """The runs of ``text_runs(page)`` that ``_DUE`` finds something in, and maybe some others
+    (the caller checks each run): the same scan, but markup that changes no state and text
+    runs with nothing to typeset are stepped over inside the regular-expression engine, a
+    page of ~1,000 tags and runs in a few dozen Python steps (issue 15: the typography was
+    2.5 ms of each page's build, mostly this scan, 1.1 ms with this one).
+    ``tests/test_build_speed.py`` compares both on every page of a built site."""
+    runs: list[tuple[int, int, bool]] = []
+    verbatim = plain = 0
+    at = 0
+    search, skip = _MARKUP.search, _SKIPPABLE.match
+    while True:
+        stepped = skip(page, at).end()
+        if stepped > at and page[stepped - 1] != ">":
+            # Stepped over text last, up to a character to typeset or a « < » that may open no
+            # markup (then the run goes on past it): the run is scanned from its start.
+            stepped = page.rfind(">", at, stepped) + 1 or at
+        at = stepped
+        found = search(page, at)
+        if found is None:
+            if at < len(page) and not verbatim:
+                runs.append((at, len(page), not plain))
+            return runs
+        if found.start() > at and not verbatim:
+            runs.append((at, found.start(), not plain))
+        at = found.end()
+        ending, opening = found.group(1), found.group(2)
+        if opening is not None:
+            tag = opening.lower()
+            if page.endswith("/>", 0, at):
+                continue  # self-closing: html.parser reports no start
+            if tag in VERBATIM:
+                verbatim += 1
+            elif tag in PLAIN_TEXT:
+                plain += 1
+            if tag in _RAW_TEXT_END:  # <script>, <style>: verbatim, up to their end tag
+                close = _RAW_TEXT_END[tag].search(page, at)
+                if close is None:
+                    return runs
+                at = close.end()
+                verbatim -= 1
+        elif ending is not None:
+            tag = ending.lower()
+            if tag in VERBATIM and verbatim:
+                verbatim -= 1
+            elif tag in PLAIN_TEXT and plain:
+                plain -= 1
+
+
 # Set by the incremental preview (builder.incremental) during its partial rounds only, never
 # by kit build: each text run's result (``_typeset_run``) by its inputs, kept between rounds
 # (a builder.richtext.RenderMemo). The case index at 2,000 sheets has 8,000 runs to typeset,
@@ -257,7 +326,7 @@ def typeset_html(page: str) -> str:
     pieces: list[str] = []
     last = 0
     memo = RUN_MEMO
-    for start, end, markup in text_runs(page):
+    for start, end, markup in runs_to_typeset(page):
         raw = page[start:end]
         if raw.isspace() or not _DUE.search(raw):
             continue  # most runs (the spaces between tags): nothing any rule could change

@@ -133,6 +133,43 @@ def test_fast_text_runs_match_html_parser_on_tricky_markup(page: str) -> None:
     assert typography.text_runs(page) == reference.runs
 
 
+def _runs_with_work(page: str, runs: list[tuple[int, int, bool]]) -> list[tuple[int, int, bool]]:
+    return [r for r in runs if not page[r[0]:r[1]].isspace() and typography._DUE.search(page[r[0]:r[1]])]
+
+
+TRICKY_RUNS = [
+    '<p>un logiciel Open Source libre</p><p>open sourcing</p><p>OPEN  source</p><p>open \u017fource</p>',
+    '<code"x y="z>a : b</code> c : d <p>a < b : c</p><p>a > b ; c</p><!-- ouvert : sans fin <p>x : y</p>',
+    '<!DOCTYPE html><?xml x ?><!--> a : b --><codex>c : d</codex><var>e : f</var><Pre>g ; h</PRE>i : j',
+    "<p>x</p>< p>a : b</p></ p>c : d<a title='q>r'>e ; f</a><textarea>g : h</textarea><option>i : j</option>",
+]
+
+
+def test_runs_to_typeset_are_the_text_runs_with_work_on_every_page(real_site: Path) -> None:
+    # The typography's fast scan steps over markup and plain text inside the regular
+    # expression engine: it must find exactly the runs the full scan finds work in.
+    pages = sorted(real_site.rglob("*.html"))
+    for path in pages:
+        page = path.read_text(encoding="utf-8")
+        assert (_runs_with_work(page, typography.runs_to_typeset(page))
+                == _runs_with_work(page, typography.text_runs(page))), path.name
+
+
+def test_runs_to_typeset_on_tricky_and_random_markup() -> None:
+    import random
+
+    tokens = ["<p>", "</p>", "<code>", "</code>", "<pre>", "</PRE>", "<title>", "</title>", "<script>",
+              "</script>", "<style>", "</style>", "<!--", "-->", "<!x>", "<?y?>", "<br/>", "<code/>",
+              '<a href="x>y">', "<a title='q>r'>", '<b"c d="e>', "<", ">", "< ", "</ ", "<codex>", "</var>",
+              " : ", " ; ", "!", "?", "«", "»", "&amp;", "&#58;", "1 000", "open source", "Open Source",
+              "OPEN  source", "open \u017fource", "o", "pen ", "texte", "\n", " ", "é"]
+    draw = random.Random(15)
+    pages = TRICKY_RUNS + ["".join(draw.choice(tokens) for _ in range(draw.randrange(1, 40))) for _ in range(4000)]
+    for page in pages:
+        assert (_runs_with_work(page, typography.runs_to_typeset(page))
+                == _runs_with_work(page, typography.text_runs(page))), page
+
+
 def test_zip_compressed_by_threads_is_byte_identical_to_zipfile_writestr(tmp_path: Path) -> None:
     import zipfile
 
