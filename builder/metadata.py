@@ -10,6 +10,7 @@ about the initiative (an ``Organization`` located in a ``Place``), reading paths
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from typing import Any
@@ -39,7 +40,13 @@ def site_root(config: SiteConfig) -> str:
 def absolute_url(config: SiteConfig, relative: str) -> str:
     """The web address of a page of the site (``documents/x.html``); empty when the site has no address."""
     root = site_root(config)
-    return urljoin(root, relative) if root else ""
+    return _joined(root, relative) if root else ""
+
+
+@functools.lru_cache(maxsize=16384)
+def _joined(root: str, relative: str) -> str:
+    # The same documents' addresses are written in many sheets' JSON-LD: urljoin's parsing once each.
+    return urljoin(root, relative)
 
 
 def document_url(config: SiteConfig, doc: Document) -> str:

@@ -163,6 +163,7 @@ class PageRenderer:
         self.env = Environment(
             loader=PackageLoader("builder", "templates"),
             bytecode_cache=_COMPILED_TEMPLATES,  # each preview round makes a renderer: compile once
+            auto_reload=False,  # the builder's own templates: not stat()ed at each of 6,000 get_template
             autoescape=True,  # catalogue text is escaped; sanitised HTML comes in as Markup
             # Every plain value is made inert for Markdown too (builder.markdown.plain_text):
             # catalogue text is untrusted, and these pages are Markdown before they are HTML.

@@ -18,6 +18,7 @@ Site paths are POSIX, relative to the site's root, never starting with « / ».
 
 from __future__ import annotations
 
+import functools
 import posixpath
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -60,7 +61,14 @@ def relative_url(current: str, target: str) -> str:
     """The shortest relative link from the page ``current`` to ``target``, both site paths
     (« film.html » beside, « ../parcours/x.html » elsewhere), as MkDocs writes links.
     Not quoted: callers quote for HTML or Markdown."""
-    return posixpath.relpath(target, posixpath.dirname(current) or ".")
+    return _relative_from(posixpath.dirname(current) or ".", target)
+
+
+@functools.lru_cache(maxsize=16384)
+def _relative_from(folder: str, target: str) -> str:
+    # Pages of one folder link to the same pages (a case sheet's documents, the indexes):
+    # relpath's normalisation, once per folder and target (issue 15: 17,000 links at 2,000 sheets).
+    return posixpath.relpath(target, folder)
 
 
 def absolute_url(site_url: str, relative: str) -> str:
