@@ -206,7 +206,7 @@ def _build_share(numbers: Sequence[int]) -> tuple[list[logging.LogRecord], dict,
     passed through the page hook if any and written. Returns the log records, each page's
     (anchors present, {target file: {anchor: url}}) by source address, what the hook read by
     page address, and the error that stopped the share (None if none)."""
-    from mkdocs.commands.build import _build_page, _populate_page
+    from mkdocs.commands.build import _build_page
 
     state = _STATE
     config, files, nav, env, pages = state["config"], state["files"], state["nav"], state["env"], state["pages"]
@@ -233,7 +233,7 @@ def _build_share(numbers: Sequence[int]) -> tuple[list[logging.LogRecord], dict,
         for number in numbers:
             page = pages[number]
             if number not in state["early"]:
-                _populate_page(page, config, files)
+                _populate_read_page(page, config, files)
             _build_page(page, config, doc_files, nav, env, excluded=page.file.inclusion.is_excluded())
             links = {target.src_uri: dict(found) for target, found in (page.links_to_anchors or {}).items()}
             anchors[page.file.src_uri] = (set(page.present_anchor_ids or ()), links)
@@ -244,6 +244,31 @@ def _build_share(numbers: Sequence[int]) -> tuple[list[logging.LogRecord], dict,
     finally:
         logger.handlers, logger.propagate = saved
     return handler.records, anchors, hooked, error
+
+
+def _populate_read_page(page: Any, config: Any, files: Any) -> None:
+    """MkDocs 1.6's ``_populate_page`` (not dirty) for a page whose source ``_read_sources``
+    read before the fork, without reading it again: the worker inherited its Markdown and
+    front matter, and the file has not changed since (issue 15: YAML parsing twice)."""
+    from mkdocs.exceptions import BuildError
+
+    log = logging.getLogger("mkdocs.commands.build")
+    config._current_page = page
+    try:
+        page = config.plugins.on_pre_page(page, config=config, files=files)
+        assert page.markdown is not None
+        page.markdown = config.plugins.on_page_markdown(page.markdown, page=page, config=config, files=files)
+        page.render(config, files)
+        assert page.content is not None
+        page.content = config.plugins.on_page_content(page.content, page=page, config=config, files=files)
+    except Exception as e:
+        message = f"Error reading page '{page.file.src_uri}':"
+        if not isinstance(e, BuildError):
+            message += f" {e}"
+        log.error(message)
+        raise
+    finally:
+        config._current_page = None
 
 
 def _picklable(value: object) -> bool:
