@@ -170,6 +170,23 @@ def test_runs_to_typeset_on_tricky_and_random_markup() -> None:
                 == _runs_with_work(page, typography.text_runs(page))), page
 
 
+def test_folder_href_spelt_out_finds_what_the_case_blind_expression_finds(real_site: Path) -> None:
+    import random
+    import re
+
+    from builder import links
+
+    case_blind = re.compile(links._FOLDER_HREF_CASE_BLIND, re.IGNORECASE)
+    pieces = ["href=", "HREF=", "hReF=", '"', "'", " ", ">", "/", ".", "..", "?", "#", "a", "Z", "1", "+", "-",
+              ":", "//", "http:", "\u0130", "\u0131", "\u017f", "\u212a", "x\u212a:", "\u017f:", "index.html"]
+    draw = random.Random(15)
+    texts = ["".join(draw.choice(pieces) for _ in range(draw.randrange(1, 14))) for _ in range(20000)]
+    texts += [path.read_text(encoding="utf-8") for path in sorted(real_site.rglob("*.html"))]
+    for text in texts:
+        assert ([m.span() for m in links._FOLDER_HREF.finditer(text)]
+                == [m.span() for m in case_blind.finditer(text)]), text[:200]
+
+
 def test_zip_compressed_by_threads_is_byte_identical_to_zipfile_writestr(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import zipfile
 
