@@ -14,9 +14,9 @@ the files, the navigation, the titles and front matter of the other pages). So:
 2. forked workers (``builder.pool.spread``: they inherit all of it, nothing is pickled on
    the way in) each populate and build a share of the pages and write them, returning the
    anchors each page holds and links to (for MkDocs' anchor check) and what MkDocs logged;
-3. in this process again: the logged warnings replayed into MkDocs' loggers (strict mode
-   counts them as in a one-process build), static files and theme templates, the anchor
-   check, the ``post_build`` event.
+3. in this process, while the workers build: static files and theme templates (404 page,
+   sitemap); once they are done: the logged warnings replayed into MkDocs' loggers (strict
+   mode counts them as in a one-process build), the anchor check, the ``post_build`` event.
 
 A caller may hand a ``page_hook``: the worker that built a page passes its HTML through it
 before the page is written (as a plugin's ``on_post_page`` event would), and what the hook
@@ -113,8 +113,20 @@ def build(config: Any, workers: int | None = None, page_hook: PageHook | None = 
         # Shares of at most SHARE_PAGES pages: a worker holds what it found in a share until
         # the share is done (issue 15: memory at 10,000 sheets).
         shares = pool.chunks(range(len(pages)), max(count * pool.CHUNKS_PER_WORKER, -(-len(pages) // SHARE_PAGES)))
+
+        def theme_files() -> None:
+            # What MkDocs does after its page loops but for the pages, done here while the
+            # workers build the pages (issue 15: 404.html and sitemap.xml, half a second at
+            # 2,000 pages, no longer after them); its page state is the one they inherited.
+            theme_env = config.plugins.on_env(env, config=config, files=files)
+            files.copy_static_files(dirty=False, inclusion=inclusion)
+            for template in config.theme.static_templates:
+                _build_theme_template(template, theme_env, files, config, nav)
+            for template in config.extra_templates:
+                _build_extra_template(template, files, config, nav)
+
         try:
-            results = pool.spread(_build_share, shares, workers=count, fork=True)
+            results = pool.spread(_build_share, shares, workers=count, fork=True, meanwhile=theme_files)
         finally:
             _STATE.clear()
         anchors: dict[str, tuple[set[str], dict[str, dict[str, str]]]] = {}
@@ -129,15 +141,10 @@ def build(config: Any, workers: int | None = None, page_hook: PageHook | None = 
         if failure is not None:
             raise failure
 
-        env = config.plugins.on_env(env, config=config, files=files)
-        files.copy_static_files(dirty=False, inclusion=inclusion)
-        for template in config.theme.static_templates:
-            _build_theme_template(template, env, files, config, nav)
-        for template in config.extra_templates:
-            _build_extra_template(template, files, config, nav)
-        # The pages themselves were written by the workers: MkDocs' order (static files, then
-        # templates, then pages, later ones overwriting) matters only for a page and a static
-        # file at one address, which get_files already refuses.
+        # The pages themselves were written by the workers, the static files and templates
+        # meanwhile: MkDocs' order (static files, then templates, then pages, later ones
+        # overwriting) matters only for a page and a static file at one address, which
+        # get_files already refuses.
 
         doc_files = files.documentation_pages(inclusion=inclusion)
         for file in doc_files:

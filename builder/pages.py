@@ -405,23 +405,30 @@ def generate(project: Project, config: SiteConfig, kit: Kit, work_dir: Path,
         if HOME_MARKER.search(text):
             page.write_text(renderer.home_blocks(text, page.relative_to(docs).as_posix()), encoding="utf-8")
 
-    for doc in kit.documents:
-        if skip is None or not skip(urls.document_source(doc.id)):
-            renderer.write(docs, urls.document_source(doc.id), renderer.document_page(doc))
-    # The case sheets' pages, most of a large catalogue, written by forked workers (issue 15);
-    # the loop below then skips them, as it skips the pages the preview keeps.
-    written = _write_cases_in_workers(renderer, docs, urls) if skip is None else frozenset()
+    def other_pages() -> None:
+        # Every page but the case sheets': each depends on the catalogue alone, not on the
+        # case pages, nor on the order pages are rendered in.
+        for doc in kit.documents:
+            if skip is None or not skip(urls.document_source(doc.id)):
+                renderer.write(docs, urls.document_source(doc.id), renderer.document_page(doc))
+        for path in kit.reading_paths:
+            renderer.write(docs, urls.reading_path_source(path.id), renderer.reading_path_page(path))
+        renderer.write(docs, urls.catalogue_source, renderer.catalogue_page())
+        renderer.write(docs, urls.cases_index_source, renderer.cases_index_page())
+        if kit.glossary.termes or kit.glossary.abreviations:
+            renderer.write(docs, urls.glossary_source, renderer.glossary_page())
+
+    # The case sheets' pages, most of a large catalogue, written by forked workers while this
+    # process writes the others (issue 15); the loop below then skips them, as it skips the
+    # pages the preview keeps.
+    written = _write_cases_in_workers(renderer, docs, urls, other_pages) if skip is None else frozenset()
     if written:
         skip = renderer.skip = written.__contains__
     for case in kit.cases:
         if skip is None or not skip(urls.case_source(case.slug)):  # no view made for a page the preview keeps
             renderer.write(docs, urls.case_source(case.slug), renderer.case_page(case))
-    for path in kit.reading_paths:
-        renderer.write(docs, urls.reading_path_source(path.id), renderer.reading_path_page(path))
-    renderer.write(docs, urls.catalogue_source, renderer.catalogue_page())
-    renderer.write(docs, urls.cases_index_source, renderer.cases_index_page())
-    if kit.glossary.termes or kit.glossary.abreviations:
-        renderer.write(docs, urls.glossary_source, renderer.glossary_page())
+    if not written:
+        other_pages()
 
     page_count = sum(1 for _ in docs.rglob("*.md"))
     return GeneratedSite(docs, navigation(config, kit, docs), not_in_nav(config), page_count, kit.glossary.abreviations)
@@ -441,13 +448,16 @@ def _write_case_pages(bounds: tuple[int, int]) -> list[str]:
     return written
 
 
-def _write_cases_in_workers(renderer: PageRenderer, docs: Path, urls: OutputPaths) -> frozenset[str]:
+def _write_cases_in_workers(renderer: PageRenderer, docs: Path, urls: OutputPaths,
+                            meanwhile: Callable[[], None]) -> frozenset[str]:
     """Every case sheet's page written into ``docs`` by worker processes forked from this one
     (``builder.pool``): they inherit the validated catalogue, its rendered Markdown and the
     compiled templates, so nothing is sent to them but two numbers. Each page depends on its
-    sheet and its neighbours only: the bytes are those of the loop in this process. Returns
-    the pages written (their paths in docs/), none where forking is not worth it or not safe
-    (``pool.worker_count``, ``pool.can_fork``). Raises what rendering raises, ``pool.WorkerFailed``."""
+    sheet and its neighbours only: the bytes are those of the loop in this process.
+    ``meanwhile``: this process's own pages, written while the workers run (``pool.spread``).
+    Returns the pages written (their paths in docs/), none where forking is not worth it or
+    not safe (``pool.worker_count``, ``pool.can_fork``): ``meanwhile`` has then not run.
+    Raises what rendering raises, ``pool.WorkerFailed``."""
     global _FORKED
     cases = renderer.kit.cases
     workers = pool.worker_count(len(cases))
@@ -459,7 +469,7 @@ def _write_cases_in_workers(renderer: PageRenderer, docs: Path, urls: OutputPath
     bounds = [(piece[0], piece[-1] + 1) for piece in pool.chunks(range(len(cases)), workers * pool.CHUNKS_PER_WORKER)]
     _FORKED = (renderer, docs, urls)
     try:
-        done = pool.spread(_write_case_pages, bounds, workers=workers, fork=True)
+        done = pool.spread(_write_case_pages, bounds, workers=workers, fork=True, meanwhile=meanwhile)
     finally:
         _FORKED = None
     return frozenset(relative for chunk in done for relative in chunk)

@@ -143,7 +143,7 @@ def default_signals_in_forks() -> Iterator[None]:
 
 
 def spread(function: Callable[..., Result], pieces: Sequence[Any], *arguments: Any,
-           workers: int | None = None, fork: bool = False) -> list[Result]:
+           workers: int | None = None, fork: bool = False, meanwhile: Callable[[], None] | None = None) -> list[Result]:
     """``[function(piece, *arguments) for piece in pieces]``, computed by ``workers`` processes
     (None: ``worker_count(len(pieces))``; 1: in this process). ``function`` and the arguments
     must be picklable (a module-level function). Results in the order of ``pieces``.
@@ -152,12 +152,19 @@ def spread(function: Callable[..., Result], pieces: Sequence[Any], *arguments: A
     module-level value set just before, read by ``function``: nothing to pickle or import);
     where ``can_fork()`` is false the work is done in this process instead.
 
-    Raises what ``function`` raised (the first piece's error, in order), or ``WorkerFailed``
-    when a worker died without an answer; the other pieces are then cancelled or awaited, so
-    no worker is left writing after the call returns."""
+    ``meanwhile``: this process's own work, done once while the workers compute (they are
+    forked before it starts: nothing it changes reaches them), or after the pieces where no
+    worker is used. It must not need the pieces' results nor touch what they write.
+
+    Raises what ``function`` raised (the first piece's error, in order), what ``meanwhile``
+    raised, or ``WorkerFailed`` when a worker died without an answer; the other pieces are
+    then cancelled or awaited, so no worker is left writing after the call returns."""
     workers = worker_count(len(pieces)) if workers is None else workers
     if workers <= 1 or len(pieces) <= 1 or (fork and not can_fork()):
-        return [function(piece, *arguments) for piece in pieces]
+        results = [function(piece, *arguments) for piece in pieces]
+        if meanwhile is not None:
+            meanwhile()
+        return results
     context = multiprocessing.get_context("fork" if fork else "spawn")
     if fork:
         # The objects made so far are left out of the collector's passes, in the workers too:
@@ -169,6 +176,10 @@ def spread(function: Callable[..., Result], pieces: Sequence[Any], *arguments: A
         # Forked workers end silently on a signal (the pool ends the others when one dies).
         with default_signals_in_forks() if fork else contextlib.nullcontext():
             futures = [executor.submit(function, piece, *arguments) for piece in pieces]
+        if meanwhile is not None:
+            # A forking executor has started all its workers at the first submit (Python's
+            # ProcessPoolExecutor: processes cannot be added safely later with fork).
+            meanwhile()
         return [future.result() for future in futures]
     except BrokenProcessPool as error:
         raise WorkerFailed(WORKER_DIED) from error
