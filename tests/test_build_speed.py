@@ -72,6 +72,51 @@ def test_pool_spreads_in_order_and_reports_a_worker_error_as_raised() -> None:
         pool.spread(_divide, [1, 0, 2], workers=2)
 
 
+# pool.spread's meanwhile: run once, in this process, while the forked workers compute; what it
+# changes never reaches them; its error is raised and no worker is left running.
+SPREAD_MEANWHILE = r"""
+import os, sys, time
+from pathlib import Path
+from builder import pool
+assert pool.can_fork(), "a fresh interpreter runs no other thread"
+flags = Path(sys.argv[1])
+STATE = {"mark": "avant"}
+def piece(number):
+    while not (flags / "pendant").exists():  # the parent's own work runs while this one waits
+        time.sleep(0.01)
+    return os.getpid(), STATE["mark"], number
+runs = []
+def meanwhile():
+    runs.append(os.getpid())
+    STATE["mark"] = "pendant"
+    (flags / "pendant").touch()
+results = pool.spread(piece, [1, 2, 3, 4], workers=2, fork=True, meanwhile=meanwhile)
+assert runs == [os.getpid()], runs
+assert [r[2] for r in results] == [1, 2, 3, 4]
+assert {r[1] for r in results} == {"avant"}, results
+assert os.getpid() not in {r[0] for r in results}
+def failing():
+    raise ValueError("meanwhile")
+try:
+    pool.spread(piece, [5, 6], workers=2, fork=True, meanwhile=failing)
+except ValueError as error:
+    assert str(error) == "meanwhile"
+else:
+    raise AssertionError("meanwhile's error was not raised")
+assert not [c for c in __import__("multiprocessing").active_children()], "a worker is left"
+order = []
+pool.spread(order.append, [7, 8], workers=1, meanwhile=lambda: order.append("ici"))
+assert order == [7, 8, "ici"], order
+print("meanwhile ok")
+"""
+
+
+def test_pool_spread_does_its_meanwhile_here_while_the_workers_run(tmp_path: Path) -> None:
+    from conftest import run_fresh_ok
+
+    run_fresh_ok(SPREAD_MEANWHILE, tmp_path, prints="meanwhile ok", timeout=120)
+
+
 def test_chunks_keep_every_item_once_in_order() -> None:
     items = list(range(23))
     cut = pool.chunks(items, 8)
