@@ -147,3 +147,20 @@ def test_strip_invisible_shortcut_keeps_the_rule() -> None:
     for char in [*map(chr, range(0xD800)), *map(chr, range(0xE000, 0x10000)), *astral, "\U0001d518"]:
         for text in (char, f"éa{char}b"):
             assert strip_invisible(text) == _INVISIBLE.sub("", text), hex(ord(char))
+
+
+def test_a_csv_line_is_what_the_csv_module_writes() -> None:
+    """exports._csv_line quotes as csv.writer (QUOTE_MINIMAL, « \\r\\n » line ends) does, for
+    random rows of delimiters, quotes, line breaks, spaces, empty cells and ordinary text."""
+    import csv
+    import io
+    import random
+
+    rng = random.Random(15)
+    pieces = ["", ";", ",", '"', "\r", "\n", "\r\n", " ", "'", "a", "é", "=1", "\t", "\u2028", '""']
+    for _ in range(20_000):
+        row = ["".join(rng.choices(pieces, k=rng.randint(0, 4))) for _ in range(rng.randint(2, 6))]
+        for delimiter in (exports.SPREADSHEET_DELIMITER, exports.PROGRAM_DELIMITER):
+            buffer = io.StringIO()
+            csv.writer(buffer, lineterminator="\r\n", delimiter=delimiter).writerow(row)
+            assert exports._csv_line(row, delimiter) == buffer.getvalue(), row
