@@ -273,7 +273,8 @@ def _may_hold_leftovers(node: dict[str, Any]) -> dict[str, Any]:
     for key, value in node.items():
         wanted = known.get(key, ())
         for text in (value if isinstance(value, list) else [value]):
-            if isinstance(text, str) and (any(line in text for line in wanted) or "exemple.fr" in text.lower()):
+            if isinstance(text, str) and (any(line in text for line in wanted)
+                                          or (".f" in text or ".F" in text) and "exemple.fr" in text.lower()):
                 kept[key] = value
                 break
     return kept
