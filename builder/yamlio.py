@@ -381,9 +381,45 @@ def _compose_and_construct(text: str) -> tuple[Node, Any]:
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
+        if node is None:
+            return node, None
+        try:
+            return node, _construct(loader, node)
+        except Exception:  # noqa: BLE001  (raised by a node the loader built: raised again below, in its order)
+            pass
+    finally:
+        loader.dispose()
+    return _constructed_by_the_loader(text)
+
+
+def _constructed_by_the_loader(text: str) -> tuple[Node, Any]:
+    """The nodes and data of ``text`` as PyYAML's own constructor makes them, raising what it
+    raises first (it builds nested blocks after their parent's values, not in file order)."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
         return node, loader.construct_document(node) if node is not None else None
     finally:
         loader.dispose()
+
+
+_STR, _SEQ, _MAP = (f"tag:yaml.org,2002:{kind}" for kind in ("str", "seq", "map"))
+
+
+def _construct(loader: Any, node: Node) -> Any:
+    """``loader.construct_document(node)``'s data, the strings, lists and blocks of text keys
+    built here, anything else (numbers, dates, other tags, other keys, « << ») by the loader:
+    its generic walk was half of reading a case sheet after parsing (issue 15, partie E).
+    Equal values (aliases, which the loader would share, are refused before: _first_alias_line)."""
+    tag = node.tag
+    if tag == _STR and type(node) is ScalarNode:
+        return node.value
+    if tag == _SEQ and type(node) is SequenceNode:
+        return [_construct(loader, item) for item in node.value]
+    if tag == _MAP and type(node) is MappingNode and all(key.tag == _STR and type(key) is ScalarNode
+                                                          for key, _ in node.value):
+        return {key.value: _construct(loader, value) for key, value in node.value}
+    return loader.construct_document(node)
 
 
 def compose(text: str) -> Node | None:
