@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import chain
-from operator import sub
+from operator import itemgetter, sub
 from pathlib import Path
 
 from lunr import __TARGET_JS_VERSION__ as LUNR_VERSION
@@ -368,69 +368,55 @@ def lunr_idf_of(documents_with_term: int, document_count: int) -> float:
     return math.log(1 + abs(x))
 
 
-class _Known(dict):
-    # Folded word as written -> what ``french._word`` gives of it (its terms or its parts;
-    # () for a stop word), looked up the first time the word is met.
-    def __init__(self, what: str, gap: tuple[str, ...]) -> None:
-        super().__init__({_STRETCH_END: gap})
-        self.what = what
-
-    def __missing__(self, written: str) -> tuple[str, ...]:
-        found = french._word(written)
-        value = self[written] = getattr(found, self.what) if found else ()
-        return value
-
-
-class _Words:
-    """The terms and the parts (``french.Word``) of each folded word as written, memoised
-    for one run of the stage: the words of a catalogue repeat enormously from page to
-    page (at 2,000 sheets, 760,000 words of text, 4,700 distinct), so each distinct word
-    is looked up once and a page's words become its terms by ``map`` and ``chain`` (in
-    C) rather than word by word in Python."""
+class _Chunks(dict):
+    """What each chunk of text gives the index, memoised for one run of the stage: a chunk
+    is a run of a normalised text (``french.normalise``) between white space, and the
+    chunks of a catalogue's pages repeat enormously (at 2,000 sheets, 950,000 chunks,
+    10,000 distinct), so each distinct one is folded, cut into words and stemmed once and
+    a page's chunks become its terms by ``map`` and ``chain`` (in C) rather than word by
+    word in Python. Chunk -> (its terms, as ``french.terms``; its parts, as
+    ``french.terms(…, joined=False)``; its pieces between hyphens in lower case, as
+    ``_SPACED`` cuts the text). The same words as the whole text's: folding changes no
+    white space and no character next to it, and a word never spans white space. The
+    empty chunk (``split`` never gives it) is the position left empty after a stretch."""
 
     def __init__(self) -> None:
-        self.terms = _Known("terms", ())
-        self.parts = _Known("parts", ("",))  # "": the position left empty after a stretch
+        super().__init__({"": ((), ("",), ())})
+
+    def __missing__(self, chunk: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+        words = [word for word in map(french._word, french.WORD.findall(french.fold_normalised(chunk))) if word]
+        found = self[chunk] = (tuple(chain.from_iterable(word.terms for word in words)),
+                               tuple(chain.from_iterable(word.parts for word in words)),
+                               tuple(chunk.lower().replace("-", " ").split()))
+        return found
 
 
-# The body's stretches are read as one text, each ended by a line break (a stretch's text
-# has none: ``_clean``; checked, else read one by one): NFKC, NFKD, lower case and the
-# word pattern never join or change characters across a line break, so the one text gives
-# the stretches' words in order, and each line break the position left empty after them.
+# The body's stretches are normalised as one text, each ended by a line break (a stretch's
+# text has none: ``_clean``; checked, else one by one): NFKC and the characters replaced
+# never join or change characters across a line break, nor make or remove one.
 _STRETCH_END = "\n"
-_WORD_OR_END = re.compile(f"{french.WORD.pattern}|{_STRETCH_END}")
+_TERMS, _PARTS, _PIECES = itemgetter(0), itemgetter(1), itemgetter(2)
 
 
-def analyse(entry: Entry, known: _Words | None = None) -> tuple[dict[str, list[str]], dict[str, list[int]], list[str]]:
+def analyse(entry: Entry, known: _Chunks | None = None) -> tuple[dict[str, list[str]], dict[str, list[int]], list[str]]:
     """One page read once: (its terms per field, as ``entry_terms``; the positions of each
-    term in ``phrase_sequence``; its pieces of text between spaces, normalised, lower case,
-    for ``written_words``). ``known``: the words already looked up (``_Words``), shared by
-    the pages of one run. Each text is normalised and folded once for the three (the
-    stage used to fold every page three times), the body's stretches as one text."""
-    known = known if known is not None else _Words()
-    terms, parts = known.terms.__getitem__, known.parts.__getitem__
-    pieces: list[str] = []
-    sequence: list[str] = []  # the parts in phrase order, "" after each stretch
-
-    def words(text: str, pattern: re.Pattern = french.WORD) -> list[str]:
-        normalised = french.normalise(text)
-        pieces.extend(normalised.lower().replace("-", " ").split())  # _SPACED's pieces (a test checks)
-        return pattern.findall(french.fold_normalised(normalised))
-
-    title: list[str] = []
-    if entry.title:
-        written = words(entry.title) + [_STRETCH_END]
-        title = list(chain.from_iterable(map(terms, written)))
-        sequence += chain.from_iterable(map(parts, written))
+    term in ``phrase_sequence``; its pieces of text between spaces and hyphens,
+    normalised, lower case, for ``written_words``). ``known``: the chunks already read
+    (``_Chunks``), shared by the pages of one run. Each text is normalised once for the
+    three (the stage used to fold every page three times), the body's stretches at once."""
+    known = known if known is not None else _Chunks()
+    title = french.normalise(entry.title).split() + [""] if entry.title else []
     stretches = [t for _, heading, text in entry.sections for t in (heading, text) if t]
-    if any(_STRETCH_END in stretch for stretch in stretches):  # not made by page_sections: one by one
-        written = [word for stretch in stretches for word in (*words(stretch), _STRETCH_END)]
-    else:
-        written = words("".join(stretch + _STRETCH_END for stretch in stretches), _WORD_OR_END)
-    body = list(chain.from_iterable(map(terms, written)))
-    sequence += chain.from_iterable(map(parts, written))
-    fields = list(chain.from_iterable(map(terms, words(" ; ".join(f for f in entry.fields if f)))))
-    return {"t": title, "m": fields, "b": body}, _positions(sequence), pieces
+    normalised = french.normalise(_STRETCH_END.join(stretches)).split(_STRETCH_END) if stretches else []
+    if len(normalised) != len(stretches):  # a line break inside a stretch: one by one
+        normalised = [french.normalise(stretch) for stretch in stretches]
+    body = [chunk for stretch in normalised for chunk in (*stretch.split(), "")]
+    fields = french.normalise(" ; ".join(f for f in entry.fields if f)).split()
+    title, body, fields = (list(map(known.__getitem__, chunks)) for chunks in (title, body, fields))
+    sequence = list(chain.from_iterable(map(_PARTS, chain(title, body))))
+    pieces = list(chain.from_iterable(map(_PIECES, chain(title, body, fields))))
+    return ({"t": list(chain.from_iterable(map(_TERMS, title))), "m": list(chain.from_iterable(map(_TERMS, fields))),
+             "b": list(chain.from_iterable(map(_TERMS, body)))}, _positions(sequence), pieces)
 
 
 def _positions(sequence: list[str]) -> dict[str, list[int]]:
@@ -540,7 +526,7 @@ def _analysed(entries: list[Entry]) -> tuple[TermWeights, PackedPositions, Vocab
     weights = TermWeights()
     positions = PackedPositions()
     words = Vocabulary()
-    known = _Words()
+    known = _Chunks()
     for page, entry in enumerate(entries):
         fields, found, pieces = analyse(entry, known)
         # Counted and gathered at once: kept page by page, the terms, the positions' dicts
