@@ -78,9 +78,10 @@ class Entry:
 # unclosed tags or quotes costs the same as a well-formed one (see the test with 120 KB
 # of them). A tag may hold « > » inside a quoted attribute (abbr titles). Possessive
 # (Python 3.11): a tag's parts can be read only one way, so giving none back changes no
-# match, and runs of plain characters are taken at once, not one by one. Groups: the
-# token, « / » of a closing tag, the tag's name, its attributes ("" where absent).
-_TOKEN = re.compile(r"""(<!--.*?(?:-->|$)|<(/?)([a-zA-Z][a-zA-Z0-9]*+)((?:[^<>"']++|"[^"<]*+"|'[^'<]*+')*+)>|<|[^<]+)""",
+# match, and runs of plain characters are taken at once, not one by one. Groups: text,
+# comment, « / » of a closing tag, the tag's name, its attributes ("" where absent; all
+# empty: a lone « < », text). Text first: it never starts with « < », so no match changes.
+_TOKEN = re.compile(r"""([^<]+)|(<!--.*?(?:-->|$))|<(/?)([a-zA-Z][a-zA-Z0-9]*+)((?:[^<>"']++|"[^"<]*+"|'[^'<]*+')*+)>|<""",
                     re.S)
 _ID = re.compile(r"""\bid=(?:"([^"]*)"|'([^']*)')""")
 _CLASS = re.compile(r"""\bclass=(?:"([^"]*)"|'([^']*)')""")
@@ -94,6 +95,8 @@ _BLOCK = {"p", "li", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th",
 _HEADINGS = {"h2", "h3", "h4", "h5", "h6"}
 _SKIPPED_ELEMENTS = {"script", "style"}  # skipped whole
 _MAYBE_SKIPPED = {"a", "span"}  # skipped when of one of _SKIPPED_CLASSES
+# A quick test before the class is read: no such name anywhere in the tag, none in its class.
+_SKIPPED_HINT = re.compile("|".join(sorted(_SKIPPED_CLASSES)))
 
 
 def _clean(text: str) -> str:
@@ -119,10 +122,10 @@ def page_sections(page: str) -> tuple[str, list[tuple[str, str, str]]]:
     skipped, depth = "", 0  # the element being skipped (script, permalink…), its nesting
     seen_title = in_title = False
     # One tuple per token (findall, in C) rather than a match object read group by group.
-    for token, slash, name, attributes in _TOKEN.findall(body):
+    for text, comment, slash, name, attributes in _TOKEN.findall(body):
         if not name:  # text, a comment, a lone « < »
-            if not skipped and not token.startswith("<!--"):
-                target.append(token)
+            if not skipped and not comment:
+                target.append(text or "<")
             continue
         name = name.lower()
         if skipped:
@@ -131,7 +134,7 @@ def page_sections(page: str) -> tuple[str, list[tuple[str, str, str]]]:
                 if depth == 0:
                     skipped = ""
             continue
-        if not slash and (name in _SKIPPED_ELEMENTS or name in _MAYBE_SKIPPED
+        if not slash and (name in _SKIPPED_ELEMENTS or name in _MAYBE_SKIPPED and _SKIPPED_HINT.search(attributes)
                           and _SKIPPED_CLASSES & set(_attribute(_CLASS, attributes).split())):
             skipped, depth = name, 1
             continue
@@ -310,7 +313,11 @@ class TermWeights:
                     score = idf[number] * (k1_plus_1 * tf) / (norm + tf)
                     score *= field_boost
                     score *= boost
-                    rows[number].extend((page - last[number], _thousandths(score)))
+                    scaled = score * 1000  # _thousandths(score), inlined
+                    weight = round(scaled)
+                    if not -0.4999 < scaled - weight < 0.4999 or abs(scaled) > 1e9:
+                        weight = round(round(score, 3) * 1000)
+                    rows[number].extend((page - last[number], weight))
                     last[number] = page
         self._pairs, self._lengths = [], array("i")
 
