@@ -111,20 +111,26 @@ def main() -> None:
                       f"(écoulé {figures['rest_elapsed']:.2f} s), charge {figures['load']:.2f}", flush=True)
     print(f"\nmachine : {os.cpu_count()} cœurs ; médianes de {arguments.fois} passages (temps processeur, user + sys)")
     digests = set()
+    totals: dict[str, float] = {}
     for code, figures in runs.items():
         median = {key: statistics.median(f[key] for f in figures)
                   for key in ("read_page", "entries", "rest", "rest_system", "rest_elapsed", "load")}
         pages = figures[0]["pages"]
-        total = median["read_page"] + median["rest"]
+        total = totals[code] = median["read_page"] + median["rest"]
         digests |= {f["digest"] for f in figures}
         print(f"{code} : {pages} pages")
         print(f"  read_page : {median['read_page']:.2f} s ({1000 * median['read_page'] / pages:.2f} ms par page)")
         print(f"  entrées   : {median['entries']:.2f} s")
         print(f"  rest()    : {median['rest']:.2f} s ({1000 * median['rest'] / pages:.2f} ms par page), "
               f"dont système {median['rest_system']:.2f} s ; écoulé {median['rest_elapsed']:.2f} s")
-        print(f"  étape (read_page + rest) : {total:.2f} s ({1000 * total / pages:.2f} ms par page) ; "
-              f"min {min(f['read_page'] + f['rest'] for f in figures):.2f} s, "
+        user = median["read_page"] + median["rest"] - median["rest_system"]
+        print(f"  étape (read_page + rest) : {total:.2f} s ({1000 * total / pages:.2f} ms par page), "
+              f"dont hors système (user, médianes) {user:.2f} s")
+        print(f"  étape, passages : min {min(f['read_page'] + f['rest'] for f in figures):.2f} s, "
               f"max {max(f['read_page'] + f['rest'] for f in figures):.2f} s ; charge médiane {median['load']:.2f}")
+    for code in codes[1:]:
+        print(f"étape de ce code / étape de {code} : {totals[codes[0]] / totals[code]:.2f} "
+              f"({100 * (1 - totals[codes[0]] / totals[code]):.0f} % de moins)")
     print("mêmes octets dans search/ à chaque passage" if len(digests) == 1 else
           f"ATTENTION : {len(digests)} contenus différents de search/")
 

@@ -492,12 +492,12 @@ class PackedPositions(Mapping):
         """One page's terms and their positions (pages in increasing order)."""
         packed, last = self.packed, self._last
         for term, positions in mine.items():
-            row = packed.get(term)
-            if row is None:
+            try:  # a subscript, not a call of get(): most terms are already there
+                row = packed[term]
+                delta = page - last[term]
+            except KeyError:
                 row = packed[term] = array("i")
                 delta = page
-            else:
-                delta = page - last[term]
             if len(positions) == 1:  # most terms of a page: one call
                 row.extend((delta, 1, positions[0]))
             else:
