@@ -200,6 +200,18 @@ def test_runs_to_typeset_are_the_text_runs_with_work_on_every_page(real_site: Pa
                 == _runs_with_work(page, typography.text_runs(page))), path.name
 
 
+def test_typeset_pages_are_the_same_with_the_short_runs_kept(real_site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pages = [path.read_text(encoding="utf-8").replace("\u00a0", " ").replace("\u202f", " ")  # work left to do
+             for path in sorted(real_site.rglob("*.html"))]
+    monkeypatch.setattr(typography, "_RECENT_RUNS", {})
+    monkeypatch.setattr(typography, "_RECENT_RUNS_KEPT", 50)  # emptied many times on the way
+    kept = [typography.typeset_html(page) for page in pages]
+    assert 0 < len(typography._RECENT_RUNS) <= 50
+    monkeypatch.setattr(typography, "_RECENT_RUN_CHARS", -1)  # nothing kept
+    assert kept == [typography.typeset_html(page) for page in pages]
+    assert kept != pages
+
+
 def test_runs_to_typeset_on_tricky_and_random_markup() -> None:
     import random
 
