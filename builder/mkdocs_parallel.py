@@ -44,7 +44,7 @@ from builder import pool
 # Below this many pages a fork costs more than it saves; tests lower it to exercise the workers.
 MIN_PARALLEL_PAGES = 400
 SUPPORTED_MKDOCS = "1.6."  # the build() this module mirrors (pyproject pins mkdocs < 2)
-SHARE_PAGES = 250  # at most this many pages in a worker's share (see ``build``)
+SHARE_PAGES = 50  # at most this many pages in a worker's share (see ``build``)
 HOOK_PLUGIN = "kit-page-hook"  # the page hook's name among a worker's MkDocs plugins
 
 # Set just before the fork, read by the workers (``_build_share``): never pickled.
@@ -111,7 +111,9 @@ def build(config: Any, workers: int | None = None, page_hook: PageHook | None = 
                       inclusion=inclusion, parent=os.getpid(), hook=page_hook)
         count = pool.worker_count(pool.MIN_PARALLEL_ITEMS) if workers is None else workers
         # Shares of at most SHARE_PAGES pages: a worker holds what it found in a share until
-        # the share is done (issue 15: memory at 10,000 sheets).
+        # the share is done (issue 15: memory at 10,000 sheets), and the last shares end
+        # close together (with 9 shares of 229 pages at 2,000 sheets, one worker waited
+        # 4 to 6 s for the other: a share is now about a second of work).
         shares = pool.chunks(range(len(pages)), max(count * pool.CHUNKS_PER_WORKER, -(-len(pages) // SHARE_PAGES)))
 
         def theme_files() -> None:
