@@ -64,7 +64,9 @@ def page_transform(stage: PostBuildStage) -> Callable[[str], str] | None:
 # no later stage reads or writes. The rest then runs in a forked child beside the later
 # stages (the page pass: typography, CSP), and is waited for before the next unsplit
 # whole-site stage and at the end: on two cores the search index no longer waits for the page
-# pass, nor the page pass for it.
+# pass, nor the page pass for it. The rest may carry a part of its work to do in this process
+# instead (its ``here`` attribute, a function of no argument writing other files of the
+# stage's own): done while the child runs, without copying into a child what it reads.
 SplitStage = Callable[[Path, SiteConfig, Kit, "BuildContext | None"], Callable[[], None]]
 
 
@@ -128,13 +130,15 @@ def run_post_build_stages(site_dir: Path, config: SiteConfig, kit: Kit, context:
     ``passed``: the pages already through ``PagePass.of(stages)`` (address -> its readings):
     the page-local stages leave them alone, the stages that read pages take their readings.
     ``meanwhile``: the caller's work on the finished pages (it must not need the split
-    stages' own files), done before the split stages' children are waited for at the end.
+    stages' own files), done before the split stages' children are waited for at the end,
+    after the parts of their work they leave to this process (``here``).
     Raises what a stage raises, ``safety.KitError`` (French) if a worker process dies."""
     stages = tuple(POST_BUILD_STAGES if stages is None else stages)
     passed = passed or {}
     pending: list[Callable[[str], str]] = []
     with contextlib.ExitStack() as running:
         children: list[pool.Background] = []
+        here: list[Callable[[], None]] = []  # the split stages' parts for this process
 
         def flush() -> None:
             if pending:
@@ -147,6 +151,9 @@ def run_post_build_stages(site_dir: Path, config: SiteConfig, kit: Kit, context:
             return {"readings": {address: found[number] for address, found in passed.items() if number in found}}
 
         def join() -> None:
+            for part in here:
+                part()
+            here.clear()
             for child in children:
                 child.join()
             children.clear()
@@ -162,10 +169,15 @@ def run_post_build_stages(site_dir: Path, config: SiteConfig, kit: Kit, context:
                 if split is not None and workers != 1 and pool.can_fork():
                     rest = split(site_dir, config, kit, context, **read_by(number, stage))
                     children.append(running.enter_context(pool.Background(rest)))
+                    if getattr(rest, "here", None) is not None:
+                        here.append(rest.here)
                     continue
                 join()
                 stage(site_dir, config, kit, context, **read_by(number, stage))
             flush()
+            for part in here:
+                part()
+            here.clear()
             if meanwhile is not None:
                 meanwhile()
             join()

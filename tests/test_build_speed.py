@@ -335,6 +335,36 @@ print("identiques", len(ours))
 """
 
 
+# A split stage's rest may leave a part to this process (``here``): run here, while the child
+# runs, both before the end of the stages.
+SPLIT_HERE = r"""
+import os, sys
+from pathlib import Path
+from builder import build as pipeline, pool
+assert pool.can_fork(), "a fresh interpreter runs no other thread"
+site = Path(sys.argv[1])
+def stage(site_dir, config, kit, context=None):
+    raise AssertionError("split, never run whole")
+def split(site_dir, config, kit, context=None):
+    def rest():
+        (site_dir / "enfant.txt").write_text(str(os.getpid()))
+    rest.here = lambda: (site_dir / "ici.txt").write_text(str(os.getpid()))
+    return rest
+stage.split = split
+stage.page_reading = None
+pipeline.run_post_build_stages(site, None, None, None, stages=(stage,))
+here, child = int((site / "ici.txt").read_text()), int((site / "enfant.txt").read_text())
+assert here == os.getpid() and child != os.getpid(), (here, child, os.getpid())
+print("ici et enfant")
+"""
+
+
+def test_a_split_stage_part_left_here_runs_in_this_process(tmp_path: Path) -> None:
+    from conftest import run_fresh_ok
+
+    run_fresh_ok(SPLIT_HERE, tmp_path, prints="ici et enfant", timeout=120)
+
+
 def test_split_stages_in_children_build_the_same_site(tmp_path: Path, fixed_epoch: str) -> None:
     from conftest import repo_project_copy, run_fresh_ok
 

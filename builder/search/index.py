@@ -910,7 +910,9 @@ def search_stage(site_dir: Path, config: SiteConfig, kit: Kit, context: object =
                  readings: Mapping[str, bytes] | None = None) -> None:
     """Post-build stage: writes search/index.js, search/terms/<n>.js, search/positions/<n>.js,
     search/pages/<n>.js and search/vocabulary.js. ``readings``: see ``page_entries``."""
-    split_search_stage(site_dir, config, kit, context, readings)()
+    rest = split_search_stage(site_dir, config, kit, context, readings)
+    rest.here()  # type: ignore[attr-defined]
+    rest()
 
 
 def split_search_stage(site_dir: Path, config: SiteConfig, kit: Kit, context: object = None,
@@ -924,8 +926,13 @@ def split_search_stage(site_dir: Path, config: SiteConfig, kit: Kit, context: ob
 
     def rest() -> None:
         with _cycle_collector_paused():
-            write_index_files(site_dir, config, entries)
+            write_index_files(site_dir, config, entries, with_pages=False)
 
+    # The pages' files need no index: they are written by this process meanwhile (``here``),
+    # which holds the entries (a second child would copy them, page by page, as it reads
+    # them: 100 MB at 10,000 sheets), instead of after the index in the child: 40 % of the
+    # rest's work at 2,000 sheets (benchmarks/README.md, issue 15).
+    rest.here = lambda: write_page_files(site_dir, entries)  # type: ignore[attr-defined]
     return rest
 
 
@@ -968,12 +975,13 @@ def _links(config: SiteConfig) -> dict[str, str]:
     return {"catalogue": urls.catalogue, "fiches": urls.cases_index}
 
 
-def write_index_files(site_dir: Path, config: SiteConfig, entries: list[Entry]) -> None:
+def write_index_files(site_dir: Path, config: SiteConfig, entries: list[Entry], with_pages: bool = True) -> None:
     """The stage's files (``search_stage``) written from ``entries`` (``page_entries``): the
     same bytes as ``build_index`` then its files, but streamed, for memory (issue 15): the
     weights stay in integer arrays (``TermWeights``) and each term or position shard
     becomes lists of Python integers only while it is written; no copy of the pages'
-    text is made. Raises OSError."""
+    text is made. ``with_pages`` False: all but the pages' files (``write_page_files``).
+    Raises OSError."""
     weights, positions, words = _analysed(entries)
     for folder in (PAGES_DIR, TERMS_DIR, POSITIONS_DIR):
         (site_dir / folder).mkdir(parents=True, exist_ok=True)
@@ -986,13 +994,21 @@ def write_index_files(site_dir: Path, config: SiteConfig, entries: list[Entry]) 
     for number, shard in enumerate(_position_shards(firsts, positions)):
         (site_dir / POSITIONS_DIR / f"{number}.js").write_text(render_positions(number, shard), encoding="utf-8")
     del positions
-    for number, entry in enumerate(entries):
-        doc, sections = [entry.url, entry.title, entry.kind, entry.paths], [list(s) for s in entry.sections]
-        (site_dir / PAGES_DIR / f"{number}.js").write_text(render_page(number, doc, sections), encoding="utf-8")
+    if with_pages:
+        write_page_files(site_dir, entries)
     (site_dir / VOCABULARY_FILE).write_text(render_vocabulary(words.rows()), encoding="utf-8")
     (site_dir / INDEX_FILE).write_text(
         _main_script(french.PIPELINE, french.browser_rules(), _links(config), index, len(entries), firsts),
         encoding="utf-8")
+
+
+def write_page_files(site_dir: Path, entries: list[Entry]) -> None:
+    """One file per page under search/pages/ (``render_page``: what a result shows of it),
+    numbered in the order of ``entries``, as the index numbers them. Raises OSError."""
+    (site_dir / PAGES_DIR).mkdir(parents=True, exist_ok=True)
+    for number, entry in enumerate(entries):
+        doc, sections = [entry.url, entry.title, entry.kind, entry.paths], [list(s) for s in entry.sections]
+        (site_dir / PAGES_DIR / f"{number}.js").write_text(render_page(number, doc, sections), encoding="utf-8")
 
 
 # Words of the index as written (before stemming), for the tests that compare stems.
