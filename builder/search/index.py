@@ -164,6 +164,19 @@ def page_entries(site_dir: Path, config: SiteConfig, kit: Kit, readings: Mapping
     """Every page of the built site, with what the catalogue knows about it. ``readings``:
     pages already read (address in the site -> ``read_page`` of its HTML, made by MkDocs'
     workers); the others are read here."""
+    return list(each_entry(site_dir, config, kit, readings, site_pages(site_dir, config)))
+
+
+def site_pages(site_dir: Path, config: SiteConfig) -> list[str]:
+    """The addresses of the pages the search may index, in the index's order (sorted)."""
+    downloads = OutputPaths.of(config.sorties).downloads_dir
+    return [url for url in (page.relative_to(site_dir).as_posix() for page in sorted(site_dir.rglob("*.html")))
+            if url not in SKIPPED_PAGES and url.split("/")[0] != downloads]
+
+
+def each_entry(site_dir: Path, config: SiteConfig, kit: Kit, readings: Mapping[str, bytes] | None,
+               pages: list[str]) -> Iterator[Entry]:
+    """``page_entries``' entries one at a time, for the pages ``pages`` (``site_pages``)."""
     urls = OutputPaths.of(config.sorties)
     taxonomy = config.taxonomie
     documents = {urls.document(d.id): d for d in kit.documents}
@@ -174,13 +187,10 @@ def page_entries(site_dir: Path, config: SiteConfig, kit: Kit, readings: Mapping
         urls.catalogue: config.rubriques.catalogue,
         urls.cases_index: config.rubriques.fiches,
     }
-    entries = []
-    for page in sorted(site_dir.rglob("*.html")):
-        url = page.relative_to(site_dir).as_posix()
-        if url in SKIPPED_PAGES or url.split("/")[0] == urls.downloads_dir:
-            continue
+    for url in pages:
         known = readings.get(url) if readings else None
-        title, sections = unpack_reading(known) if known is not None else page_sections(page.read_text(encoding="utf-8"))
+        title, sections = (unpack_reading(known) if known is not None
+                           else page_sections((site_dir / url).read_text(encoding="utf-8")))
         if not title and not sections:
             continue
         entry = Entry(url, title, config.rubriques.a_propos, [], sections)
@@ -207,8 +217,7 @@ def page_entries(site_dir: Path, config: SiteConfig, kit: Kit, readings: Mapping
         elif url in listings:
             entry.kind = listings[url]
             entry.boost = LISTING_BOOST
-        entries.append(entry)
-    return entries
+        yield entry
 
 
 # lunr's BM25 constants (lunr.py 0.8.0 and lunr.js 2.3.9 share them).
@@ -911,28 +920,42 @@ def search_stage(site_dir: Path, config: SiteConfig, kit: Kit, context: object =
     """Post-build stage: writes search/index.js, search/terms/<n>.js, search/positions/<n>.js,
     search/pages/<n>.js and search/vocabulary.js. ``readings``: see ``page_entries``."""
     rest = split_search_stage(site_dir, config, kit, context, readings)
-    rest.here()  # type: ignore[attr-defined]
+    if getattr(rest, "here", None) is not None:
+        rest.here()
     rest()
 
 
 def split_search_stage(site_dir: Path, config: SiteConfig, kit: Kit, context: object = None,
                        readings: Mapping[str, bytes] | None = None) -> Callable[[], None]:
     """The stage cut in two (``builder.build``'s split stages): the pages read now, as they
-    are before the typography (``page_entries``, with the ``readings`` made in MkDocs'
-    workers); returned, the rest (the index built and its files written under search/,
-    nothing else), which may run in another process while the page pass rewrites the pages."""
-    with _cycle_collector_paused():
-        entries = page_entries(site_dir, config, kit, readings)
+    are before the typography (``page_entries``), unless MkDocs' workers read them all
+    (``readings``); returned, the rest (the index built and its files written under search/,
+    nothing else), which may run in another process while the page pass rewrites the pages,
+    and, when the workers read every page, the pages' files as its part for this process
+    (``here``)."""
+    pages = site_pages(site_dir, config)
+    if readings is None or not all(url in readings for url in pages):
+        with _cycle_collector_paused():
+            entries = page_entries(site_dir, config, kit, readings)  # the pages as they are now
 
+        def whole_rest() -> None:
+            with _cycle_collector_paused():
+                write_index_files(site_dir, config, entries)
+
+        return whole_rest
+
+    # Every page was read by MkDocs' workers: the child makes the entries from the readings
+    # and the index, and this process meanwhile (``here``) the pages' files, which need no
+    # index (40 % of the rest's work at 2,000 sheets, benchmarks/README.md, issue 15), from
+    # the same readings, one entry at a time. Entries made here before the fork would be
+    # copied into the child page by page as both went through them (copy on write: 400 MB
+    # more at 10,000 sheets); each process makes its own.
     def rest() -> None:
         with _cycle_collector_paused():
-            write_index_files(site_dir, config, entries, with_pages=False)
+            write_index_files(site_dir, config, list(each_entry(site_dir, config, kit, readings, pages)),
+                              with_pages=False)
 
-    # The pages' files need no index: they are written by this process meanwhile (``here``),
-    # which holds the entries (a second child would copy them, page by page, as it reads
-    # them: 100 MB at 10,000 sheets), instead of after the index in the child: 40 % of the
-    # rest's work at 2,000 sheets (benchmarks/README.md, issue 15).
-    rest.here = lambda: write_page_files(site_dir, entries)  # type: ignore[attr-defined]
+    rest.here = lambda: write_page_files(site_dir, each_entry(site_dir, config, kit, readings, pages))  # type: ignore[attr-defined]
     return rest
 
 
@@ -1002,7 +1025,7 @@ def write_index_files(site_dir: Path, config: SiteConfig, entries: list[Entry], 
         encoding="utf-8")
 
 
-def write_page_files(site_dir: Path, entries: list[Entry]) -> None:
+def write_page_files(site_dir: Path, entries: Iterable[Entry]) -> None:
     """One file per page under search/pages/ (``render_page``: what a result shows of it),
     numbered in the order of ``entries``, as the index numbers them. Raises OSError."""
     (site_dir / PAGES_DIR).mkdir(parents=True, exist_ok=True)
