@@ -304,8 +304,9 @@ def _stamp(path: Path) -> tuple[int, int, int]:
 
 
 # At most this much compressed data is made ahead (``deflate_ahead``): the whole zip at 2,000
-# sheets (27 MB), about a third of it at 10,000, where memory is the limit (issue 15: < 1 GB).
-AHEAD_BUDGET = 48 * 1024 * 1024
+# sheets (27 MB), about a quarter of it at 10,000, where memory is the limit (issue 15: < 1 GB;
+# the peak is then while this process compresses ahead and the search index's child runs).
+AHEAD_BUDGET = 32 * 1024 * 1024
 
 
 @dataclass
