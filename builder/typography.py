@@ -191,11 +191,24 @@ def text_runs(page: str) -> list[tuple[int, int, bool]]:
     regular-expression scan: 4 to 5 times faster (benchmarks/README.md, issue 15), and the
     site is ours (Material's templates, sanitised catalogue HTML). ``tests/test_build_speed.py``
     compares both on every page of a built site."""
+    return _scan(page, None)
+
+
+def _scan(page: str, skip: Any) -> list[tuple[int, int, bool]]:
+    # text_runs' scan; ``skip`` (a compiled pattern's match, or None): what may be stepped
+    # over from a run's start before looking for the next markup (runs_to_typeset).
     runs: list[tuple[int, int, bool]] = []
     verbatim = plain = 0
     at = 0
     search = _MARKUP.search
     while True:
+        if skip is not None:
+            stepped = skip(page, at).end()
+            if stepped > at and page[stepped - 1] != ">":
+                # Stepped over text last, up to a character to typeset or a « < » that may open no
+                # markup (then the run goes on past it): the run is scanned from its start.
+                stepped = page.rfind(">", at, stepped) + 1 or at
+            at = stepped
         found = search(page, at)
         if found is None:
             if at < len(page) and not verbatim:
@@ -254,46 +267,7 @@ def runs_to_typeset(page: str) -> list[tuple[int, int, bool]]:
     page of ~1,000 tags and runs in a few dozen Python steps (issue 15: the typography was
     2.5 ms of each page's build, mostly this scan, 1.1 ms with this one).
     ``tests/test_build_speed.py`` compares both on every page of a built site."""
-    runs: list[tuple[int, int, bool]] = []
-    verbatim = plain = 0
-    at = 0
-    search, skip = _MARKUP.search, _SKIPPABLE.match
-    while True:
-        stepped = skip(page, at).end()
-        if stepped > at and page[stepped - 1] != ">":
-            # Stepped over text last, up to a character to typeset or a « < » that may open no
-            # markup (then the run goes on past it): the run is scanned from its start.
-            stepped = page.rfind(">", at, stepped) + 1 or at
-        at = stepped
-        found = search(page, at)
-        if found is None:
-            if at < len(page) and not verbatim:
-                runs.append((at, len(page), not plain))
-            return runs
-        if found.start() > at and not verbatim:
-            runs.append((at, found.start(), not plain))
-        at = found.end()
-        ending, opening = found.group(1), found.group(2)
-        if opening is not None:
-            tag = opening.lower()
-            if page.endswith("/>", 0, at):
-                continue  # self-closing: html.parser reports no start
-            if tag in VERBATIM:
-                verbatim += 1
-            elif tag in PLAIN_TEXT:
-                plain += 1
-            if tag in _RAW_TEXT_END:  # <script>, <style>: verbatim, up to their end tag
-                close = _RAW_TEXT_END[tag].search(page, at)
-                if close is None:
-                    return runs
-                at = close.end()
-                verbatim -= 1
-        elif ending is not None:
-            tag = ending.lower()
-            if tag in VERBATIM and verbatim:
-                verbatim -= 1
-            elif tag in PLAIN_TEXT and plain:
-                plain -= 1
+    return _scan(page, _SKIPPABLE.match)
 
 
 # Set by the incremental preview (builder.incremental) during its partial rounds only, never
