@@ -40,6 +40,7 @@ from builder.loader import CatalogueError
 from builder.paths import NOT_FOUND_PAGE, OutputPaths
 from builder.safety import KitError
 from builder.site import MkDocsFailed
+from builder.typography import decimal
 
 PREVIEW_PREFIX = "kit-apercu-"
 SWITCH_INTERVAL = 0.0005  # s (``sys.setswitchinterval``; Python's default is 0.005): see serve()
@@ -323,7 +324,7 @@ def serve(project: Project, host: str = "127.0.0.1", port: int = 8000) -> int:
         try:
             def page_ready() -> None:
                 reload_browsers(server)
-                print(f"Page de la fiche à jour ({time.perf_counter() - started[0]:.1f} s) : la page ouverte se "
+                print(f"Page de la fiche à jour ({decimal(time.perf_counter() - started[0])} s) : la page ouverte se "
                       "recharge ; l'index et les autres pages suivent.", file=sys.stderr)
 
             def rebuild() -> None:
@@ -334,9 +335,9 @@ def serve(project: Project, host: str = "127.0.0.1", port: int = 8000) -> int:
                     seconds = time.perf_counter() - start
                     if mode == PARTIAL:
                         print(f"Aperçu à jour. (mise à jour partielle : {len(rounds.changed)} fichier(s) changé(s), "
-                              f"{seconds:.1f} s ; index de recherche et exports mis à jour ensuite)", file=sys.stderr)
+                              f"{decimal(seconds)} s ; index de recherche et exports mis à jour ensuite)", file=sys.stderr)
                     else:
-                        print(f"Aperçu à jour. (reconstruction complète, {seconds:.1f} s)", file=sys.stderr)
+                        print(f"Aperçu à jour. (reconstruction complète, {decimal(seconds)} s)", file=sys.stderr)
                 except (CatalogueError, MkDocsFailed, KitError, OSError) as error:
                     print(f"{describe(error)}\nL'aperçu garde la version précédente.", file=sys.stderr)
                 except Exception as error:  # the preview goes on; the details go to the log file
