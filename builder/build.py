@@ -150,10 +150,13 @@ def run_post_build_stages(site_dir: Path, config: SiteConfig, kit: Kit, context:
                 return {}
             return {"readings": {address: found[number] for address, found in passed.items() if number in found}}
 
-        def join() -> None:
+        def do_here() -> None:
             for part in here:
                 part()
             here.clear()
+
+        def join() -> None:
+            do_here()
             for child in children:
                 child.join()
             children.clear()
@@ -175,9 +178,7 @@ def run_post_build_stages(site_dir: Path, config: SiteConfig, kit: Kit, context:
                 join()
                 stage(site_dir, config, kit, context, **read_by(number, stage))
             flush()
-            for part in here:
-                part()
-            here.clear()
+            do_here()
             if meanwhile is not None:
                 meanwhile()
             join()

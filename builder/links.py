@@ -155,7 +155,6 @@ def link_target(page: str, href: str) -> str | None:
 # and U+212A; « href »'s letters have no other match (tests/test_build_speed.py compares both).
 _LETTER = "a-zA-Z\u0130\u0131\u017f\u212a"
 _FOLDER_HREF = re.compile(rf"""[hH][rR][eE][fF]=["']?(?![{_LETTER}][{_LETTER}0-9+.-]*:|//|#)[^"'\s>]*?(?:/|\.\.?)(?=[?#"'\s>])""")
-_FOLDER_HREF_CASE_BLIND = r"""href=["']?(?![a-z][a-z0-9+.-]*:|//|#)[^"'\s>]*?(?:/|\.\.?)(?=[?#"'\s>])"""  # what it spells out
 
 
 def folder_links_to_index(text: str, page: str, is_page: Callable[[str], bool]) -> str:

@@ -10,15 +10,15 @@ about the initiative (an ``Organization`` located in a ``Place``), reading paths
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 from typing import Any
-from urllib.parse import urljoin
 
+from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 
 from builder.config import SiteConfig
+from builder import paths
 from builder.models import Case, Document, Kit, ReadingPath
 from builder.paths import OutputPaths
 from builder.richtext import rich
@@ -39,14 +39,7 @@ def site_root(config: SiteConfig) -> str:
 
 def absolute_url(config: SiteConfig, relative: str) -> str:
     """The web address of a page of the site (``documents/x.html``); empty when the site has no address."""
-    root = site_root(config)
-    return _joined(root, relative) if root else ""
-
-
-@functools.lru_cache(maxsize=16384)
-def _joined(root: str, relative: str) -> str:
-    # The same documents' addresses are written in many sheets' JSON-LD: urljoin's parsing once each.
-    return urljoin(root, relative)
+    return paths.absolute_url(config.site.url, relative)  # with site_root's trailing « / »
 
 
 def document_url(config: SiteConfig, doc: Document) -> str:
@@ -169,11 +162,10 @@ def yaml_safe_json(text: str) -> str:
 def script_json(data: dict[str, Any]) -> str:
     """``data`` as the JSON a ``<script type="application/ld+json">`` holds: keys sorted
     (deterministic), ASCII only, and ``<``, ``>``, ``&``, ``'`` as ``\\uXXXX`` escapes, so that no
-    text can close the script. The very bytes of Jinja's ``tojson`` filter (its
-    ``htmlsafe_json_dumps`` with its default ``sort_keys=True`` policy), which the theme used to
-    apply to the JSON-LD itself."""
-    text = json.dumps(data, sort_keys=True)  # ensure_ascii: the filter's default
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").replace("'", "\\u0027")
+    text can close the script: Jinja's ``tojson`` filter's own function (``htmlsafe_json_dumps``
+    with the filter's default ``sort_keys=True`` policy), which the theme used to apply to the
+    JSON-LD itself."""
+    return str(htmlsafe_json_dumps(data, dumps=json.dumps, sort_keys=True))
 
 
 def front_matter_json(data: dict[str, Any]) -> Markup:

@@ -77,7 +77,13 @@ def absolute_url(site_url: str, relative: str) -> str:
     root = site_url.strip()
     if root and not root.endswith("/"):
         root += "/"
-    return urljoin(root, relative) if root else ""
+    return _joined(root, relative) if root else ""
+
+
+@functools.lru_cache(maxsize=16384)
+def _joined(root: str, relative: str) -> str:
+    # The same documents' addresses are written in many sheets' JSON-LD: urljoin's parsing once each.
+    return urljoin(root, relative)
 
 
 @dataclass(frozen=True)

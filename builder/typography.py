@@ -278,9 +278,21 @@ RUN_MEMO: Any = None
 # Outside the preview, the short runs met on earlier pages of this process: the theme's
 # labels, the navigation's titles, dates and figures come back on every page (at 2,000
 # sheets, 61,000 runs to typeset, 15,000 distinct). Bounded: emptied when full.
-_RECENT_RUNS: dict[tuple[str, bool, bool], tuple[str | None]] = {}
 _RECENT_RUN_CHARS = 120
 _RECENT_RUNS_KEPT = 20_000
+
+
+class _RecentRuns(dict):
+    """RUN_MEMO's get and put over a dict: a long run (a paragraph, met once) is not kept."""
+
+    def put(self, key: tuple[str, bool, bool], kept: tuple[str | None]) -> None:
+        if len(key[0]) <= _RECENT_RUN_CHARS:
+            if len(self) >= _RECENT_RUNS_KEPT:
+                self.clear()
+            self[key] = kept
+
+
+_RECENT_RUNS = _RecentRuns()
 
 
 def _typeset_run(raw: str, markup: bool, after_span: bool) -> str | None:
@@ -302,34 +314,22 @@ def typeset_html(page: str) -> str:
     """``page`` (an HTML document) with its text runs typeset (``typeset``); everything else,
     byte for byte, as it was. A run that needs no change is left exactly as written (its
     character references too); a changed one is written back decoded, ``&``, ``<``, ``>``
-    escaped. During a preview round (``RUN_MEMO`` set) a run already typeset is not again."""
+    escaped. A run already typeset is not again: kept by the preview's rounds (``RUN_MEMO``),
+    or else by this process (``_RECENT_RUNS``, short runs)."""
     pieces: list[str] = []
     last = 0
-    memo = RUN_MEMO
-    recent = _RECENT_RUNS
+    memo = RUN_MEMO if RUN_MEMO is not None else _RECENT_RUNS
     for start, end, markup in runs_to_typeset(page):
         raw = page[start:end]
         if raw.isspace() or not _DUE.search(raw):
             continue  # most runs (the spaces between tags): nothing any rule could change
         after_span = page.endswith('<span lang="en">', 0, start)
-        if memo is None:
-            if len(raw) > _RECENT_RUN_CHARS:  # a paragraph: met once
-                written = _typeset_run(raw, markup, after_span)
-            else:
-                key = (raw, markup, after_span)
-                kept = recent.get(key)
-                if kept is None:
-                    if len(recent) >= _RECENT_RUNS_KEPT:
-                        recent.clear()
-                    kept = recent[key] = (_typeset_run(raw, markup, after_span),)
-                written = kept[0]
-        else:
-            key = (raw, markup, after_span)
-            kept = memo.get(key)
-            if kept is None:
-                kept = (_typeset_run(raw, markup, after_span),)
-                memo.put(key, kept)
-            written = kept[0]
+        key = (raw, markup, after_span)
+        kept = memo.get(key)
+        if kept is None:
+            kept = (_typeset_run(raw, markup, after_span),)
+            memo.put(key, kept)
+        written = kept[0]
         if written is not None:
             pieces.append(page[last:start])
             pieces.append(written)
